@@ -1,0 +1,57 @@
+"""attest: memos (tjänsteutlåtanden) drafted, attested in order with personal signatures,
+and verifiable by anyone years later."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+
+from attest import paths
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The application factory."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("ATTEST_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+        template_folder=str(paths.templates_dir()),
+    )
+    from attest import config
+
+    config.load(app, test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+
+    from attest import clock, db, web
+
+    app.extensions["attest.clock"] = (test_config or {}).get("CLOCK") or clock.SystemClock()
+    db.init_app(app)
+    web.init_app(app)
+
+    from flask_wtf.csrf import CSRFProtect
+
+    CSRFProtect(app)
+
+    from attest.auth.views import bp as auth_bp
+    from attest.auth.views import login_manager
+    from attest.start.views import bp as start_bp
+
+    login_manager.init_app(app)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(start_bp)
+
+    from attest import templating
+
+    templating.init_app(app)
+
+    from attest.cli import register_flask_commands
+
+    register_flask_commands(app)
+    return app

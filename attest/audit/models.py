@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from attest.db import Base, UTCDateTime
+
+
+class AuditEvent(Base):
+    """One entry; ``entry_hash`` covers its fields and the previous entry's hash."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    event: Mapped[str] = mapped_column(sa.String(80), index=True)  # "memo:attestation:added"
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
+    address: Mapped[str] = mapped_column(sa.String(64), default="")
+    data: Mapped[str] = mapped_column(sa.Text, default="{}")  # canonical JSON
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+    entry_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+
+
+class AuditHead(Base):
+    """A single row: the chain's last sequence number and hash, locked by each writer."""
+
+    __tablename__ = "audit_head"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(default=0)
+    entry_hash: Mapped[str] = mapped_column(sa.String(64))

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from flask import has_request_context, request
+
+from attest import clock, db
+from attest.audit.models import AuditEvent, AuditHead
+
+if TYPE_CHECKING:
+    from attest.orgs.models import Organisation
+    from attest.users.models import User
+
+log = logging.getLogger("attest.audit")
+
+GENESIS_HASH = "0" * 64
+
+
+def _canonical(entry: AuditEvent) -> bytes:
+    fields = {
+        "seq": entry.seq,
+        "created_at": entry.created_at.isoformat(),
+        "event": entry.event,
+        "actor_id": entry.actor_id,
+        "organisation_id": entry.organisation_id,
+        "address": entry.address,
+        "data": entry.data,
+        "prev_hash": entry.prev_hash,
+    }
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode()
+
+
+def entry_hash(entry: AuditEvent) -> str:
+    return hashlib.sha256(_canonical(entry)).hexdigest()
+
+
+def record(
+    event: str,
+    *,
+    actor: User | None = None,
+    organisation: Organisation | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an event to the chain in the current transaction.
+
+    The head row is updated first, which takes the write lock (a row lock on PostgreSQL,
+    the database lock on SQLite) so concurrent writers append one after the other.
+    """
+    session = db.session()
+    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
+    head = session.execute(
+        sa.select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == 1)
+    ).one_or_none()
+    if head is None:  # the first event ever
+        session.add(AuditHead(id=1, seq=1, entry_hash=GENESIS_HASH))
+        session.flush()
+        seq, prev = 1, GENESIS_HASH
+    else:
+        seq, prev = head.seq, head.entry_hash
+    address = (request.remote_addr or "") if has_request_context() else ""
+    entry = AuditEvent(
+        seq=seq,
+        created_at=clock.now(),
+        event=event,
+        actor_id=actor.id if actor is not None else None,
+        organisation_id=organisation.id if organisation is not None else None,
+        address=address,
+        data=json.dumps(data or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+        prev_hash=prev,
+    )
+    entry.entry_hash = entry_hash(entry)
+    session.add(entry)
+    session.execute(
+        sa.update(AuditHead).where(AuditHead.id == 1).values(entry_hash=entry.entry_hash)
+    )
+    log.info("%s actor=%s data=%s", event, entry.actor_id, entry.data)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    entries: int
+    first_broken_seq: int | None = None
+    reason: str = ""
+
+
+def verify_chain() -> ChainReport:
+    """Walk the chain from the start; report the first entry that does not fit."""
+    session = db.session()
+    prev = GENESIS_HASH
+    expected_seq = 1
+    count = 0
+    for entry in session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)):
+        if entry.seq != expected_seq:
+            return ChainReport(False, count, expected_seq, "en post saknas eller har flyttats")
+        if entry.prev_hash != prev:
+            return ChainReport(False, count, entry.seq, "länken till föregående post stämmer inte")
+        if entry_hash(entry) != entry.entry_hash:
+            return ChainReport(False, count, entry.seq, "posten har ändrats")
+        prev = entry.entry_hash
+        expected_seq += 1
+        count += 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != count or head.entry_hash != prev):
+        return ChainReport(False, count, count + 1, "kedjan är kortare än dess huvud")
+    return ChainReport(True, count)

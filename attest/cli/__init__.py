@@ -1,0 +1,209 @@
+"""The ``attest`` command line; also reachable as ``flask --app attest ...``.
+
+Commands call the same operations as the views and commit once at the end; a refused
+call writes nothing and exits with status 2.
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Iterator
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from attest import db
+from attest.errors import AttestError
+
+
+@contextlib.contextmanager
+def refused_exits_2() -> Iterator[None]:
+    """Turn a domain refusal into a clear message and exit status 2, writing nothing."""
+    try:
+        yield
+    except AttestError as exc:
+        db.session().rollback()
+        click.echo(f"Fel: {exc.message}", err=True)
+        sys.exit(2)
+
+
+def _split_roles(values: tuple[str, ...]) -> list[str]:
+    return [part for value in values for part in value.split(",") if part.strip()]
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create or migrate the database (and a development configuration if none exists)."""
+    from attest import config, create_app, migrate
+
+    instance_path = Flask("attest").instance_path
+    import os
+
+    instance_path = os.environ.get("ATTEST_INSTANCE_PATH") or instance_path
+    written = config.write_development_config(instance_path)
+    if written:
+        click.echo(f"Skapade utvecklingskonfiguration med genererade hemligheter: {written}")
+    app = create_app()
+    with app.app_context():
+        migrate.upgrade(app)
+        from attest.users.operations import ensure_builtin_roles
+
+        ensure_builtin_roles()
+        db.session().commit()
+    click.echo(f"Databasen är klar: {_display_url(app.config['DATABASE_URL'])}")
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.group("org")
+def org_group() -> None:
+    """Organisations (förvaltningar)."""
+
+
+@org_group.command("add")
+@click.option("--code", required=True, help="Kod i diarienumret, t.ex. EÅV.")
+@click.option("--name", required=True, help="Förvaltningens namn.")
+@click.option("--board", required=True, help="Nämnden som tjänsteutlåtandena går till.")
+@click.option("--short-name", default="", help="Kort namn för underskriftsblocket.")
+@click.option("--address", default="", help="Postadress; rader åtskilda med \\n.")
+@click.option("--switchboard", default="", help="Växelns telefonnummer.")
+@click.option("--website", default="", help="Webbadress för sidfoten.")
+@with_appcontext
+def org_add(code, name, board, short_name, address, switchboard, website) -> None:
+    """Add an organisation."""
+    from attest.orgs.operations import add_organisation
+
+    with refused_exits_2():
+        org = add_organisation(
+            code=code,
+            name=name,
+            board=board,
+            short_name=short_name,
+            postal_address=address.replace("\\n", "\n"),
+            switchboard=switchboard,
+            website=website,
+        )
+        db.session().commit()
+    click.echo(f"Organisationen {org.code} ({org.name}) är tillagd.")
+
+
+@click.group("user")
+def user_group() -> None:
+    """People and their roles."""
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Fullständigt namn.")
+@click.option("--title", default="", help="Titel, t.ex. Avdelningschef.")
+@click.option("--role", "roles", multiple=True, required=True, help="Roll; kan upprepas.")
+@click.option("--org", "org_code", required=True, help="Organisationens kod.")
+@click.option("--department", default="", help="Avdelning.")
+@click.option("--email", default="")
+@click.option("--phone", default="")
+@click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard input.")
+@with_appcontext
+def user_add(username, full_name, title, roles, org_code, department, email, phone, password_stdin):
+    """Add a user; the password is read from standard input or prompted for."""
+    from attest.orgs.operations import get_organisation
+    from attest.users.operations import add_user, get_role
+
+    with refused_exits_2():
+        # Check the names before asking for a password, so a typo costs nothing.
+        get_organisation(org_code)
+        for role in _split_roles(roles):
+            get_role(role)
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
+        user = add_user(
+            username,
+            full_name=full_name,
+            title=title,
+            organisation_code=org_code,
+            roles=_split_roles(roles),
+            department=department,
+            email=email,
+            phone=phone,
+            password=password,
+        )
+        db.session().commit()
+    click.echo(f"Användaren {user.username} ({user.full_name}) är tillagd.")
+
+
+@user_group.command("deactivate")
+@click.argument("username")
+@with_appcontext
+def user_deactivate(username: str) -> None:
+    """Deactivate a user and end their sessions."""
+    from attest.users.operations import deactivate_user, get_user
+
+    with refused_exits_2():
+        deactivate_user(get_user(username))
+        db.session().commit()
+    click.echo(f"Användaren {username} är inaktiverad.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Create the demo organisation and one user per role (idempotent)."""
+    from attest import demo
+
+    with refused_exits_2():
+        report = demo.create_demo()
+        db.session().commit()
+    click.echo(f"Demoorganisation: {report.organisation_code}")
+    click.echo(f"Lösenord för alla demoanvändare: {demo.DEMO_PASSWORD}")
+    for username, name, role_title in report.users:
+        click.echo(f"  {username:<10} {name} ({role_title})")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Run the development server."""
+    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+COMMANDS = (init_command, org_group, user_group, demo_command, serve_command)
+
+
+def register_flask_commands(app: Flask) -> None:
+    for command in COMMANDS:
+        if command is not init_command:
+            app.cli.add_command(command)
+    # `flask --app attest init` works too once the instance is configured.
+    app.cli.add_command(init_command)
+
+
+def _create_app() -> Flask:
+    from attest import create_app
+
+    return create_app()
+
+
+class AttestGroup(FlaskGroup):
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        # `init` must run before a configuration exists, so it never loads the app first.
+        if name == init_command.name:
+            return init_command
+        return super().get_command(ctx, name)
+
+
+main = AttestGroup(
+    name="attest",
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+    help="attest: tjänsteutlåtanden med digital attest.",
+)

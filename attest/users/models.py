@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from attest.db import Base, UTCDateTime
+from attest.orgs.models import Organisation
+
+
+class Role(Base):
+    """A role a person can hold; route steps name roles by code."""
+
+    __tablename__ = "roles"
+
+    code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(100))
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    role_code: Mapped[str] = mapped_column(sa.ForeignKey("roles.code"), primary_key=True)
+
+    role: Mapped[Role] = relationship(lazy="joined")
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = (sa.CheckConstraint("length(username) > 0", name="username_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(200))
+    title: Mapped[str] = mapped_column(sa.String(200), default="")  # "Avdelningschef"
+    department: Mapped[str] = mapped_column(sa.String(200), default="")  # "Avdelning HR och utveckling"
+    phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    user_roles: Mapped[list[UserRole]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    # Flask-Login: the id in the session cookie is the server-side session's token, set by
+    # attest.auth.sessions when the user logs in or is loaded; never the database id.
+    session_token = None  # type: str | None
+
+    @property
+    def role_codes(self) -> frozenset[str]:
+        return frozenset(ur.role_code for ur in self.user_roles)
+
+    def has_role(self, code: str) -> bool:
+        return code in self.role_codes
+
+    # Flask-Login's user protocol
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str | None:
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.username}>"
+
+
+class LoginSession(Base):
+    """A server-side session: logout and deactivation end it, whatever the cookie says."""
+
+    __tablename__ = "login_sessions"
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    address: Mapped[str] = mapped_column(sa.String(64), default="")

@@ -1,0 +1,90 @@
+"""Cross-cutting web concerns: error pages, security headers, the session cookie."""
+from __future__ import annotations
+
+from flask import Flask, Request, render_template, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from attest import db
+from attest.errors import AttestError
+
+ERROR_TITLES = {
+    400: "Felaktig begäran",
+    401: "Inloggning krävs",
+    403: "Åtkomst nekad",
+    404: "Sidan finns inte",
+    405: "Metoden är inte tillåten",
+    409: "Konflikt",
+    413: "Filen är för stor",
+    429: "För många försök",
+    500: "Internt fel",
+}
+
+ERROR_MESSAGES = {
+    400: "Begäran kunde inte behandlas.",
+    403: "Du har inte behörighet till den här sidan.",
+    404: "Sidan du söker finns inte, eller så har du inte tillgång till den.",
+    405: "Den här adressen tar inte emot den sortens begäran.",
+    413: "Det du skickade är större än vad som tillåts.",
+    500: "Något gick fel hos oss. Försök igen om en stund.",
+}
+
+CSRF_MESSAGE = (
+    "Formuläret kunde inte skickas eftersom säkerhetstoken saknas eller är ogiltig. "
+    "Ladda om sidan och försök igen."
+)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """The session cookie is Secure when configured so or when the request came over https."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
+
+
+def error_page(status: int, message: str | None = None):
+    return (
+        render_template(
+            "errors/error.html",
+            status=status,
+            title=ERROR_TITLES.get(status, "Fel"),
+            message=message or ERROR_MESSAGES.get(status, ""),
+        ),
+        status,
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.session_interface = SessionInterface()
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        db.session().rollback()
+        return error_page(400, CSRF_MESSAGE)
+
+    @app.errorhandler(AttestError)
+    def _domain_error(exc: AttestError):
+        db.session().rollback()
+        return error_page(exc.status, exc.message)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        return error_page(status)
+
+    @app.after_request
+    def _security_headers(response):
+        headers = response.headers
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
+            "form-action 'self'",
+        )
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        if request.is_secure:
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response

@@ -1,0 +1,49 @@
+"""Migrations run up from an empty database and match the models."""
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from attest import create_app, db, migrate
+from attest.db import Base
+from tests.conftest import POSTGRES_URL, _base_config
+
+
+def _empty_database_url(tmp_path):
+    if not POSTGRES_URL:
+        return f"sqlite:///{tmp_path}/empty.sqlite"
+    admin_url = sa.engine.make_url(POSTGRES_URL)
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text("DROP DATABASE IF EXISTS attest_migrations WITH (FORCE)"))
+        connection.execute(sa.text("CREATE DATABASE attest_migrations"))
+    admin.dispose()
+    return admin_url.set(database="attest_migrations").render_as_string(hide_password=False)
+
+
+def test_upgrade_from_empty_then_down_and_up_again(tmp_path):
+    app = create_app(_base_config(tmp_path, _empty_database_url(tmp_path)))
+    config = migrate.alembic_config(app)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    with app.app_context():
+        migrate.upgrade(app)
+        assert migrate.current_heads(app) == (head,)
+        roles = db.session().execute(sa.text("SELECT code FROM roles ORDER BY code")).scalars()
+        assert list(roles) == [
+            "administrator", "avdelningschef", "handlaggare", "registrator", "stadsdelsdirektor"
+        ]
+        db.session().close()
+        migrate.downgrade(app, "base")
+        assert migrate.current_heads(app) == ()
+        assert "users" not in sa.inspect(db.engine()).get_table_names()
+        migrate.upgrade(app)
+        assert migrate.current_heads(app) == (head,)
+    db.engine_of(app).dispose()
+
+
+def test_models_and_migrations_agree(app):
+    import attest.models  # noqa: F401
+
+    with db.engine_of(app).connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
