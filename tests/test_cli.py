@@ -100,11 +100,35 @@ def test_demo_is_idempotent(app, runner):
             assert authenticate(username, "attest-demo-2024") is not None
 
 
-def test_serve_runs_the_server_on_localhost_5000(app, runner, monkeypatch):
-    calls = []
-    monkeypatch.setattr(type(app), "run", lambda self, **kw: calls.append(kw))
-    assert runner.invoke(args=["serve"]).exit_code == 0
-    assert calls[0]["host"] == "127.0.0.1" and calls[0]["port"] == 5000
+def test_serve_answers_on_the_login_page(tmp_path):
+    """`attest serve` really serves: start it, fetch the login page, stop it."""
+    import socket
+    import time
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    env["ATTEST_INSTANCE_PATH"] = str(tmp_path / "instance")
+    assert _attest("init", env=env).returncode == 0
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = Path(sys.executable).parent / "attest"
+    server = subprocess.Popen([str(script), "serve", "--port", str(port)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login") as response:
+                    html = response.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "attest serve did not answer"
+                time.sleep(0.2)
+        assert "Användarnamn" in html and "Logga in" in html
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def _attest(*args, env, input=None):

@@ -171,7 +171,11 @@ def demo_command() -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Run the development server."""
-    current_app.run(host=host, port=port, debug=False, use_reloader=False)
+    # app.run() refuses to start inside a Flask CLI command; werkzeug serves it directly.
+    from werkzeug.serving import run_simple
+
+    click.echo(f"attest svarar på http://{host}:{port}/ (avsluta med Ctrl+C)")
+    run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 COMMANDS = (init_command, org_group, user_group, demo_command, serve_command)
