@@ -1,0 +1,39 @@
+"""A plain "Rapport" in the same letterhead as the memo; the demo bilaga is one."""
+from __future__ import annotations
+
+import datetime
+from typing import Sequence
+
+from reportlab.platypus import Flowable, Paragraph, Spacer
+
+from attest.pdf.document import Organisation, paragraphs
+from attest.pdf.fonts import register_fonts
+from attest.pdf.memo import STYLE_BODY, STYLE_H2, STYLE_TITLE, Letterhead, build_pdf, markup
+
+REPORT_DOCUMENT_TYPE = "Rapport"
+
+
+def render_report(
+    *,
+    organisation: Organisation,
+    unit: str,
+    dnr: str,
+    date: datetime.date,
+    title: str,
+    sections: Sequence[tuple[str, str]],
+) -> bytes:
+    """Render a report: title, then (heading, text) sections; an empty heading prints none."""
+    register_fonts()  # Paragraph resolves bold/italic faces when it is created
+    story: list[Flowable] = []
+    if title.strip():
+        story += [Paragraph(markup(title), STYLE_TITLE), Spacer(1, 6)]
+    for heading, text in sections:
+        parts = paragraphs(text)
+        if heading.strip():
+            story.append(Paragraph(markup(heading), STYLE_H2 if parts else STYLE_BODY))
+        story.extend(Paragraph(markup(p), STYLE_BODY) for p in parts)
+    letterhead = Letterhead(
+        organisation=organisation, unit=unit, document_type=REPORT_DOCUMENT_TYPE, dnr=dnr, date=date
+    )
+    pdf, _ = build_pdf(letterhead, story, title=f"{REPORT_DOCUMENT_TYPE} {dnr}", subject=title)
+    return pdf
