@@ -1,0 +1,1 @@
+"""Memos (tjänsteutlåtanden): drafts, versions, diarienummer, bilagor and their PDF."""

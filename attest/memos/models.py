@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from attest.db import Base, UTCDateTime
+from attest.memos.sections import MEMO_TYPE_TJANSTEUTLATANDE, SECTION_FIELDS
+from attest.orgs.models import Organisation
+from attest.users.models import User
+
+
+class DnrCounter(Base):
+    """The last diarienummer serial handed out per organisation and year."""
+
+    __tablename__ = "dnr_counters"
+
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    last_serial: Mapped[int] = mapped_column(default=0)
+
+
+class Memo(Base):
+    __tablename__ = "memos"
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "dnr_year", "dnr_serial"),
+        sa.CheckConstraint("dnr_serial > 0", name="dnr_serial_positive"),
+        sa.CheckConstraint("state IN ('utkast', 'attest', 'attesterad')", name="state_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    memo_type: Mapped[str] = mapped_column(sa.String(40), default=MEMO_TYPE_TJANSTEUTLATANDE)
+    dnr_year: Mapped[int]
+    dnr_serial: Mapped[int]
+    state: Mapped[str] = mapped_column(sa.String(20), index=True)  # attest.workflow.definition
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Optimistic locking: every change of the memo row bumps it; a stale writer gets 409.
+    lock_version: Mapped[int] = mapped_column(default=1)
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+    author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
+    versions: Mapped[list[MemoVersion]] = relationship(
+        back_populates="memo", order_by="MemoVersion.number", lazy="selectin"
+    )
+
+    __mapper_args__ = {"version_id_col": lock_version}
+
+    @property
+    def dnr(self) -> str:
+        return f"{self.organisation.code} {self.dnr_year}/{self.dnr_serial}"
+
+    @property
+    def latest_version(self) -> MemoVersion:
+        return self.versions[-1]
+
+    def version(self, number: int) -> MemoVersion | None:
+        return next((v for v in self.versions if v.number == number), None)
+
+
+class MemoVersion(Base):
+    """One saved state of a memo's content; never changed once written."""
+
+    __tablename__ = "memo_versions"
+    __table_args__ = (sa.UniqueConstraint("memo_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    memo_id: Mapped[int] = mapped_column(sa.ForeignKey("memos.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    rubrik: Mapped[str] = mapped_column(sa.String(300))
+    underrubrik: Mapped[str] = mapped_column(sa.String(300), default="")
+    meeting_date: Mapped[dt.date | None] = mapped_column(sa.Date)
+    forslag_till_beslut: Mapped[str] = mapped_column(sa.Text, default="")
+    sammanfattning: Mapped[str] = mapped_column(sa.Text, default="")
+    bakgrund: Mapped[str] = mapped_column(sa.Text, default="")
+    arendet: Mapped[str] = mapped_column(sa.Text, default="")
+    arendets_beredning: Mapped[str] = mapped_column(sa.Text, default="")
+    synpunkter: Mapped[str] = mapped_column(sa.Text, default="")
+    # [[title, text], ...] subsections of "Förvaltningens synpunkter och förslag"
+    subsections_json: Mapped[str] = mapped_column(sa.Text, default="[]")
+
+    memo: Mapped[Memo] = relationship(back_populates="versions")
+    created_by: Mapped[User] = relationship(lazy="joined")
+    attachments: Mapped[list[Attachment]] = relationship(
+        order_by="Attachment.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+    @property
+    def subsections(self) -> list[tuple[str, str]]:
+        return [(title, text) for title, text in json.loads(self.subsections_json)]
+
+    def content(self) -> dict[str, object]:
+        """The typed-in content, comparable between versions."""
+        values: dict[str, object] = {name: getattr(self, name) for name in SECTION_FIELDS}
+        values.update(
+            rubrik=self.rubrik,
+            underrubrik=self.underrubrik,
+            meeting_date=self.meeting_date,
+            subsections=self.subsections,
+            attachments=[(a.title, a.blob_sha256) for a in self.attachments],
+        )
+        return values
+
+
+class Attachment(Base):
+    """A bilaga of one version: a stored PDF (by digest) with its title and place."""
+
+    __tablename__ = "attachments"
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "position"),
+        sa.CheckConstraint("page_count > 0", name="page_count_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("memo_versions.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int]
+    title: Mapped[str] = mapped_column(sa.String(300))
+    filename: Mapped[str] = mapped_column(sa.String(255), default="")
+    blob_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
+    size: Mapped[int]
+    page_count: Mapped[int]

@@ -1,0 +1,259 @@
+"""Domain verbs for memos: create, save a draft (a new version), find one for a user."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from attest import audit, blobs, clock, db
+from attest.errors import Conflict, Forbidden, Invalid, NotFound
+from attest.memos.bilagor import CheckedPdf
+from attest.memos.models import Attachment, DnrCounter, Memo, MemoVersion
+from attest.memos.sections import (
+    MAX_SECTION_LENGTH,
+    MAX_TITLE_LENGTH,
+    MEMO_TYPE_TJANSTEUTLATANDE,
+    SECTION_FIELDS,
+)
+from attest.users import roles
+from attest.users.models import User
+from attest.workflow.definition import EDITABLE_STATES, State
+
+
+@dataclass
+class DraftContent:
+    """What the handläggare typed: every text field of a version."""
+
+    rubrik: str
+    underrubrik: str = ""
+    meeting_date: dt.date | None = None
+    forslag_till_beslut: str = ""
+    sammanfattning: str = ""
+    bakgrund: str = ""
+    arendet: str = ""
+    arendets_beredning: str = ""
+    synpunkter: str = ""
+    subsections: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AttachmentEdit:
+    """The form's say about one bilaga of the previous version."""
+
+    attachment_id: int
+    title: str
+    position: int
+    remove: bool = False
+
+
+def _normalise_text(text: str | None) -> str:
+    # Browsers send \r\n; store \n so versions compare equal when nothing changed.
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def _check_content(content: DraftContent) -> DraftContent:
+    content.rubrik = " ".join(_normalise_text(content.rubrik).split())
+    content.underrubrik = " ".join(_normalise_text(content.underrubrik).split())
+    if not content.rubrik:
+        raise Invalid("Ange en rubrik.")
+    if len(content.rubrik) > MAX_TITLE_LENGTH or len(content.underrubrik) > MAX_TITLE_LENGTH:
+        raise Invalid(f"Rubrik och underrubrik får ha högst {MAX_TITLE_LENGTH} tecken.")
+    for name in SECTION_FIELDS:
+        value = _normalise_text(getattr(content, name))
+        if len(value) > MAX_SECTION_LENGTH:
+            raise Invalid(f"Ett avsnitt får ha högst {MAX_SECTION_LENGTH} tecken.")
+        setattr(content, name, value)
+    subsections = []
+    for title, text in content.subsections:
+        title, text = " ".join(_normalise_text(title).split()), _normalise_text(text)
+        if not title and not text:
+            continue
+        if not title:
+            raise Invalid("Ett delavsnitt med text måste ha en rubrik.")
+        subsections.append((title[:MAX_TITLE_LENGTH], text[:MAX_SECTION_LENGTH]))
+    content.subsections = subsections
+    return content
+
+
+def next_dnr_serial(organisation_id: int, year: int) -> int:
+    """The next serial for the organisation and year; safe when memos are created at once.
+
+    The UPDATE takes the counter row's lock until commit, so concurrent creators queue; the
+    first creator of a year inserts the row, and a racing second insert retries the UPDATE.
+    """
+    session = db.session()
+    for _ in range(5):
+        serial = session.execute(
+            sa.update(DnrCounter)
+            .where(DnrCounter.organisation_id == organisation_id, DnrCounter.year == year)
+            .values(last_serial=DnrCounter.last_serial + 1)
+            .returning(DnrCounter.last_serial)
+        ).scalar_one_or_none()
+        if serial is not None:
+            return serial
+        try:
+            with session.begin_nested():
+                session.add(DnrCounter(organisation_id=organisation_id, year=year, last_serial=1))
+            return 1
+        except IntegrityError:
+            continue
+    raise RuntimeError("could not assign a diarienummer")
+
+
+def create_memo(
+    author: User, content: DraftContent, uploads: Sequence[CheckedPdf] = ()
+) -> Memo:
+    """A new draft with its diarienummer and its first version."""
+    if not author.has_role(roles.HANDLAGGARE):
+        raise Forbidden("Bara handläggare kan skapa tjänsteutlåtanden.")
+    content = _check_content(content)
+    moment = clock.now()
+    year = clock.local(moment).year
+    memo = Memo(
+        organisation_id=author.organisation_id,
+        author=author,
+        memo_type=MEMO_TYPE_TJANSTEUTLATANDE,
+        dnr_year=year,
+        dnr_serial=next_dnr_serial(author.organisation_id, year),
+        state=State.UTKAST.value,
+        created_at=moment,
+        updated_at=moment,
+    )
+    db.session().add(memo)
+    version = _new_version(memo, author, content, previous=None, edits=(), uploads=uploads)
+    db.session().flush()
+    audit.record(
+        "memo:created",
+        actor=author,
+        organisation=author.organisation,
+        data={"memo": memo.id, "dnr": memo.dnr, "version": version.number},
+    )
+    return memo
+
+
+def save_draft(
+    memo: Memo,
+    author: User,
+    content: DraftContent,
+    *,
+    edits: Sequence[AttachmentEdit] = (),
+    uploads: Sequence[CheckedPdf] = (),
+    expected_lock_version: int | None = None,
+) -> MemoVersion:
+    """Save the draft as a new version; earlier versions stay as they were."""
+    check_can_edit(author, memo)
+    content = _check_content(content)
+    if expected_lock_version is not None and expected_lock_version != memo.lock_version:
+        raise Conflict(
+            "Tjänsteutlåtandet har ändrats sedan du öppnade det (det kan ha skickats eller "
+            "sparats i en annan flik). Dina ändringar är inte sparade; ladda om sidan."
+        )
+    previous = memo.latest_version
+    version = _new_version(memo, author, content, previous=previous, edits=edits, uploads=uploads)
+    memo.updated_at = clock.now()
+    db.session().flush()
+    audit.record(
+        "memo:version:added",
+        actor=author,
+        organisation=memo.organisation,
+        data={"memo": memo.id, "version": version.number},
+    )
+    return version
+
+
+def _new_version(
+    memo: Memo,
+    author: User,
+    content: DraftContent,
+    *,
+    previous: MemoVersion | None,
+    edits: Sequence[AttachmentEdit],
+    uploads: Sequence[CheckedPdf],
+) -> MemoVersion:
+    version = MemoVersion(
+        number=(previous.number + 1) if previous else 1,
+        created_at=clock.now(),
+        created_by=author,
+        rubrik=content.rubrik,
+        underrubrik=content.underrubrik,
+        meeting_date=content.meeting_date,
+        subsections_json=json.dumps(content.subsections, ensure_ascii=False),
+        **{name: getattr(content, name) for name in SECTION_FIELDS},
+    )
+    version.attachments = _attachments_for(previous, edits, uploads)
+    memo.versions.append(version)
+    return version
+
+
+def _attachments_for(
+    previous: MemoVersion | None, edits: Sequence[AttachmentEdit], uploads: Sequence[CheckedPdf]
+) -> list[Attachment]:
+    """The previous version's bilagor as edited (title, order, removal), then the new ones."""
+    kept: list[tuple[int, int, str, Attachment]] = []
+    by_id = {edit.attachment_id: edit for edit in edits}
+    for index, old in enumerate(previous.attachments if previous else ()):
+        edit = by_id.get(old.id)
+        if edit is not None and edit.remove:
+            continue
+        title = " ".join(_normalise_text(edit.title).split()) if edit else old.title
+        position = edit.position if edit else old.position
+        kept.append((position, index, title or old.title, old))
+    kept.sort(key=lambda item: (item[0], item[1]))
+    result = [
+        Attachment(
+            position=n,
+            title=title[:MAX_TITLE_LENGTH],
+            filename=old.filename,
+            blob_sha256=old.blob_sha256,
+            size=old.size,
+            page_count=old.page_count,
+        )
+        for n, (_, _, title, old) in enumerate(kept, start=1)
+    ]
+    store = blobs.store()
+    for upload in uploads:
+        result.append(
+            Attachment(
+                position=len(result) + 1,
+                title=upload.title[:MAX_TITLE_LENGTH],
+                filename=upload.filename,
+                blob_sha256=store.put(upload.data),
+                size=len(upload.data),
+                page_count=upload.page_count,
+            )
+        )
+    return result
+
+
+def get_memo(memo_id: int, user: User) -> Memo:
+    """The memo if the user's organisation owns it; NotFound otherwise (no hint it exists)."""
+    memo = db.session().get(Memo, memo_id)
+    if memo is None or memo.organisation_id != user.organisation_id:
+        raise NotFound("Tjänsteutlåtandet finns inte.")
+    return memo
+
+
+def can_edit(user: User, memo: Memo) -> bool:
+    return memo.author_id == user.id and State(memo.state) in EDITABLE_STATES
+
+
+def check_can_edit(user: User, memo: Memo) -> None:
+    if memo.author_id != user.id:
+        raise Forbidden("Bara handläggaren som skrev tjänsteutlåtandet kan ändra det.")
+    if State(memo.state) not in EDITABLE_STATES:
+        raise Invalid(
+            "Tjänsteutlåtandet är skickat för attest och kan inte ändras. "
+            "Återkalla det först om du behöver ändra något."
+        )
+
+
+def memos_by_author(user: User) -> list[Memo]:
+    return list(
+        db.session().scalars(
+            sa.select(Memo).where(Memo.author_id == user.id).order_by(Memo.updated_at.desc())
+        )
+    )

@@ -1,0 +1,1 @@
+"""The attestation workflow: states and transitions as data, one engine that applies them."""

@@ -1,0 +1,112 @@
+"""The workflow of a memo, declared as data (in the manner of DCWorkflow).
+
+States list their exits; transitions name their source states, target, guard and whether
+a comment is required. ``attest.workflow.engine.apply_transition`` is the only code that
+changes a memo's state. A route (which roles attest, in which order) is configuration,
+not code: while a memo is under attestation its state is ``attest`` and the current route
+step says whose turn it is ("Hos avdelningschef").
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class State(str, enum.Enum):
+    UTKAST = "utkast"
+    ATTEST = "attest"
+    ATTESTERAD = "attesterad"
+
+    @property
+    def title(self) -> str:
+        return STATE_TITLES[self]
+
+
+STATE_TITLES = {
+    State.UTKAST: "Utkast",
+    State.ATTEST: "Under attest",
+    State.ATTESTERAD: "Attesterad",
+}
+
+# While under attestation the state is shown as whose turn it is: "Hos avdelningschef".
+WAITING_AT = "Hos {role}"
+
+
+class Target(str, enum.Enum):
+    """Where a transition leads, when that depends on the route."""
+
+    NEXT_STEP = "next_step"  # the next route step, or ATTESTERAD after the last
+
+
+class Guard(str, enum.Enum):
+    """Named guards; attest.workflow.guards implements each one."""
+
+    AUTHOR = "author"  # the memo's author (handläggare)
+    CURRENT_ATTESTER = "current_attester"  # the person of the current step, or their t.f.
+
+
+class Action(str, enum.Enum):
+    SKICKA = "skicka"
+    ATTESTERA = "attestera"
+    RETURNERA = "returnera"
+    ATERKALLA = "aterkalla"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    title: str  # the button and the history say this
+    sources: frozenset[State]
+    target: State | Target
+    guard: Guard
+    comment_required: bool = False
+    past_tense: str = ""  # for the history: "Attesterade"
+
+
+TRANSITIONS: dict[Action, Transition] = {
+    t.action: t
+    for t in (
+        Transition(
+            Action.SKICKA,
+            "Skicka för attest",
+            frozenset({State.UTKAST}),
+            State.ATTEST,
+            Guard.AUTHOR,
+            past_tense="Skickade för attest",
+        ),
+        Transition(
+            Action.ATTESTERA,
+            "Attestera",
+            frozenset({State.ATTEST}),
+            Target.NEXT_STEP,
+            Guard.CURRENT_ATTESTER,
+            past_tense="Attesterade",
+        ),
+        Transition(
+            Action.RETURNERA,
+            "Returnera",
+            frozenset({State.ATTEST}),
+            State.UTKAST,
+            Guard.CURRENT_ATTESTER,
+            comment_required=True,
+            past_tense="Returnerade",
+        ),
+        Transition(
+            Action.ATERKALLA,
+            "Återkalla",
+            frozenset({State.ATTEST}),
+            State.UTKAST,
+            Guard.AUTHOR,
+            past_tense="Återkallade",
+        ),
+    )
+}
+
+
+def exits(state: State) -> tuple[Transition, ...]:
+    """The transitions that leave ``state``, in declaration order."""
+    return tuple(t for t in TRANSITIONS.values() if state in t.sources)
+
+
+# A memo may be edited only in these states.
+EDITABLE_STATES = frozenset({State.UTKAST})

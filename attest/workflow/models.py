@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import datetime as dt
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from attest.db import Base, UTCDateTime
+from attest.memos.models import Memo, MemoVersion
+from attest.users.models import Role, User
+
+
+class RouteDefinition(Base):
+    """The configured route of an organisation for one memo type (no row: the default)."""
+
+    __tablename__ = "routes"
+    __table_args__ = (sa.UniqueConstraint("organisation_id", "memo_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    memo_type: Mapped[str] = mapped_column(sa.String(40))
+    steps: Mapped[list[RouteDefinitionStep]] = relationship(
+        order_by="RouteDefinitionStep.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class RouteDefinitionStep(Base):
+    __tablename__ = "route_steps"
+
+    route_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("routes.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    role_code: Mapped[str] = mapped_column(sa.ForeignKey("roles.code"))
+    role: Mapped[Role] = relationship(lazy="joined")
+
+
+class Submission(Base):
+    """One sending of one version for attestation: its fixed steps and its frozen PDF.
+
+    Returning or withdrawing voids it; sending again makes a new one, and nothing attested
+    in a voided submission carries over.
+    """
+
+    __tablename__ = "submissions"
+    __table_args__ = (
+        sa.UniqueConstraint("memo_id", "number"),
+        sa.CheckConstraint("status IN ('active', 'voided', 'attested')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    memo_id: Mapped[int] = mapped_column(sa.ForeignKey("memos.id", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("memo_versions.id"))
+    number: Mapped[int]
+    status: Mapped[str] = mapped_column(sa.String(10), default="active")
+    current_position: Mapped[int | None]  # the step whose turn it is; None when finished
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    frozen_pdf_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
+    current_pdf_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
+    step_waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    memo: Mapped[Memo] = relationship()
+    version: Mapped[MemoVersion] = relationship(lazy="joined")
+    steps: Mapped[list[SubmissionStep]] = relationship(
+        order_by="SubmissionStep.position", lazy="selectin", cascade="all, delete-orphan"
+    )
+    attestations: Mapped[list[Attestation]] = relationship(
+        order_by="Attestation.position", lazy="selectin"
+    )
+
+    @property
+    def current_step(self) -> SubmissionStep | None:
+        if self.current_position is None:
+            return None
+        return next(s for s in self.steps if s.position == self.current_position)
+
+    def attestation_for(self, position: int) -> Attestation | None:
+        return next((a for a in self.attestations if a.position == position), None)
+
+
+class SubmissionStep(Base):
+    """A route step as fixed when the memo was sent: the role and the person picked."""
+
+    __tablename__ = "submission_steps"
+
+    submission_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    role_code: Mapped[str] = mapped_column(sa.ForeignKey("roles.code"))
+    role_title: Mapped[str] = mapped_column(sa.String(100))
+    assignee_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+
+    assignee: Mapped[User] = relationship(lazy="joined")
+
+
+class Attestation(Base):
+    """One attested step; the database allows exactly one per step of a submission."""
+
+    __tablename__ = "attestations"
+    __table_args__ = (sa.UniqueConstraint("submission_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"), index=True)
+    position: Mapped[int]
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("memo_versions.id"))
+    signer_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    signer_name: Mapped[str] = mapped_column(sa.String(200))
+    signer_title: Mapped[str] = mapped_column(sa.String(200))  # "t.f. Avdelningschef" when acting
+    attested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    signer: Mapped[User] = relationship(foreign_keys=[signer_id], lazy="joined")
+    acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")
+
+
+class HistoryEntry(Base):
+    """The review history: every transition, who, for whom, when, with what comment."""
+
+    __tablename__ = "memo_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    memo_id: Mapped[int] = mapped_column(sa.ForeignKey("memos.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(20))
+    from_state: Mapped[str] = mapped_column(sa.String(20))
+    to_state: Mapped[str] = mapped_column(sa.String(20))
+    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    acting_for_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    comment: Mapped[str] = mapped_column(sa.Text, default="")
+    version_number: Mapped[int]
+    submission_id: Mapped[int | None] = mapped_column(sa.ForeignKey("submissions.id"))
+    step_position: Mapped[int | None]
+
+    actor: Mapped[User] = relationship(foreign_keys=[actor_id], lazy="joined")
+    acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")
+
+
+class Substitution(Base):
+    """An acting substitute (t.f.): ``substitute`` holds ``role_code`` for the period."""
+
+    __tablename__ = "substitutions"
+    __table_args__ = (sa.CheckConstraint("starts_on <= ends_on", name="period_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    substitute_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    role_code: Mapped[str] = mapped_column(sa.ForeignKey("roles.code"))
+    for_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    starts_on: Mapped[dt.date]
+    ends_on: Mapped[dt.date]
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined")
+    for_user: Mapped[User | None] = relationship(foreign_keys=[for_user_id], lazy="joined")
+
+
+class OutboxMail(Base):
+    """A notification e-mail; kept here when no SMTP server is configured, and as a record."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    to_address: Mapped[str] = mapped_column(sa.String(254))
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text)
+    memo_id: Mapped[int | None] = mapped_column(sa.ForeignKey("memos.id", ondelete="SET NULL"))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
