@@ -1,0 +1,387 @@
+"""PAdES signatures over a frozen memo: the seal's certification, each attestation, LTA.
+
+Every function takes bytes and returns new bytes; the input is never changed, and each
+signature is one incremental update, so earlier signatures stay intact. The sync
+functions wrap async_* coroutines (see timestamps.run_sync).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import BytesIO
+from typing import Iterable, Sequence
+
+from asn1crypto import cms
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from pyhanko.pdf_utils import content, layout
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
+from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_signer import PdfSigningSession, PdfTimeStamper
+from pyhanko.sign.timestamps import TimeStamper
+from pyhanko.sign.validation import DocumentSecurityStore
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+from attest.pki.ca import asn1_certificate, require_utc
+from attest.signing.timestamps import run_sync
+
+__all__ = [
+    "ARCHIVE_TIMESTAMP_FIELD",
+    "CERTIFICATION_FIELD",
+    "DIGEST_ALGORITHM",
+    "SigningRefused",
+    "async_certify",
+    "async_finish_lta",
+    "async_sign_field",
+    "certify",
+    "finish_lta",
+    "sign_field",
+]
+
+DIGEST_ALGORITHM = "sha256"
+CERTIFICATION_FIELD = "attest-sigill"
+ARCHIVE_TIMESTAMP_FIELD = "attest-arkivstampel"
+
+
+class SigningRefused(Exception):
+    """A signature that would not validate, or is not allowed here, was not made."""
+
+
+class _KeySigner(signers.Signer):
+    """A pyHanko signer over an already loaded cryptography RSA key.
+
+    SimpleSigner keeps the key as DER and re-loads it for every raw signature (RSA key
+    loading validates the key: ~90 ms for RSA-3072, paid twice per signature because
+    the size estimate signs too). This signer keeps the loaded key and answers the
+    size estimate's dry run with a placeholder of the right length.
+    """
+
+    def __init__(
+        self, key: rsa.RSAPrivateKey, cert: x509.Certificate, chain: Sequence[x509.Certificate]
+    ) -> None:
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise SigningRefused("attest signs with RSA keys")
+        if key.public_key() != cert.public_key():
+            raise SigningRefused("the private key does not belong to the certificate")
+        super().__init__(
+            signing_cert=asn1_certificate(cert),
+            cert_registry=SimpleCertificateStore.from_certs([asn1_certificate(c) for c in chain]),
+        )
+        self._key = key
+
+    async def async_sign_raw(
+        self, data: bytes, digest_algorithm: str, dry_run: bool = False
+    ) -> bytes:
+        if dry_run:
+            return bytes(self._key.key_size // 8)
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        if mechanism.signature_algo != "rsassa_pkcs1v15":
+            raise SigningRefused(f"unsupported signature mechanism {mechanism.signature_algo}")
+        return self._key.sign(
+            data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm)
+        )
+
+
+class _TimedPdfSigner(signers.PdfSigner):
+    """PdfSigner whose signing time (CMS signingTime, /M) is given, not read from the OS."""
+
+    def __init__(
+        self,
+        signature_meta: signers.PdfSignatureMetadata,
+        signer: signers.Signer,
+        *,
+        timestamper: TimeStamper,
+        stamp_style: StaticStampStyle | None,
+        new_field_spec: fields.SigFieldSpec | None,
+        signing_time: dt.datetime,
+    ) -> None:
+        super().__init__(
+            signature_meta,
+            signer,
+            timestamper=timestamper,
+            stamp_style=stamp_style,
+            new_field_spec=new_field_spec,
+        )
+        self._signing_time = signing_time
+
+    def init_signing_session(
+        self, pdf_out: BasePdfFileWriter, existing_fields_only: bool = False
+    ) -> PdfSigningSession:
+        session = super().init_signing_session(pdf_out, existing_fields_only)
+        session.system_time = self._signing_time
+        return session
+
+
+class _PdfBytesPage(content.PdfContent):
+    """The first page of an in-memory PDF as a form XObject (pyHanko's import wants a path)."""
+
+    def __init__(self, pdf: bytes) -> None:
+        super().__init__()
+        self._pdf = pdf
+
+    def render(self) -> bytes:
+        writer = self._ensure_writer
+        xobject = writer.import_page_as_xobject(PdfFileReader(BytesIO(self._pdf)), page_ix=0)
+        self.resources.xobject["/AttestRow"] = xobject
+        x1, y1, x2, y2 = xobject.get_object()["/BBox"]
+        self.box = layout.BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1))
+        return b"/AttestRow Do"
+
+
+def _appearance(appearance_pdf: bytes | None) -> StaticStampStyle:
+    # The row's lines belong to the page; the appearance only adds its texts. pyHanko
+    # sizes the appearance box in whole points, so the row PDF is shrunk by a fraction
+    # of a point, which the viewer's mapping of the box onto the field undoes.
+    return StaticStampStyle(
+        border_width=0,
+        background=_PdfBytesPage(appearance_pdf) if appearance_pdf else None,
+        background_opacity=1.0,
+        background_layout=layout.SimpleBoxLayoutRule(
+            x_align=layout.AxisAlignment.ALIGN_MIN,
+            y_align=layout.AxisAlignment.ALIGN_MIN,
+            margins=layout.Margins(0, 0, 0, 0),
+            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
+        ),
+    )
+
+
+def _check_certificate_time(cert: x509.Certificate, now: dt.datetime) -> None:
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise SigningRefused(
+            f"the certificate of {cert.subject.rfc4514_string()} is not valid at {now.isoformat()}"
+        )
+
+
+async def _sign(
+    pdf: bytes,
+    meta: signers.PdfSignatureMetadata,
+    signer: _KeySigner,
+    timestamper: TimeStamper,
+    now: dt.datetime,
+    *,
+    stamp_style: StaticStampStyle | None = None,
+    new_field: fields.SigFieldSpec | None = None,
+) -> bytes:
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    pdf_signer = _TimedPdfSigner(
+        meta,
+        signer,
+        timestamper=timestamper,
+        stamp_style=stamp_style,
+        new_field_spec=new_field,
+        signing_time=now,
+    )
+    try:
+        output = await pdf_signer.async_sign_pdf(writer, existing_fields_only=new_field is None)
+    except SigningError as exc:  # e.g. no such empty field, or it is signed already
+        raise SigningRefused(str(exc)) from exc
+    return output.getvalue()
+
+
+async def async_certify(
+    pdf: bytes,
+    *,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    timestamper: TimeStamper,
+    now: dt.datetime,
+) -> bytes:
+    """See certify."""
+    now = require_utc(now)
+    _check_certificate_time(signer_cert, now)
+    meta = signers.PdfSignatureMetadata(
+        field_name=CERTIFICATION_FIELD,
+        md_algorithm=DIGEST_ALGORITHM,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        certify=True,
+        # Filling the pre-placed fields (the attestations) stays allowed; nothing else.
+        docmdp_permissions=fields.MDPPerm.FILL_FORMS,
+        reason="Fastställd version för attestering",
+    )
+    return await _sign(
+        pdf,
+        meta,
+        _KeySigner(signer_key, signer_cert, chain),
+        timestamper,
+        now,
+        new_field=fields.SigFieldSpec(sig_field_name=CERTIFICATION_FIELD),
+    )
+
+
+def certify(
+    pdf: bytes,
+    *,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    timestamper: TimeStamper,
+    now: dt.datetime,
+) -> bytes:
+    """The system seal's certification signature (invisible, DocMDP: fill forms), PAdES B-T."""
+    return run_sync(
+        async_certify(
+            pdf,
+            signer_key=signer_key,
+            signer_cert=signer_cert,
+            chain=chain,
+            timestamper=timestamper,
+            now=now,
+        )
+    )
+
+
+async def async_sign_field(
+    pdf: bytes,
+    *,
+    field_name: str,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    appearance_pdf: bytes | None,
+    timestamper: TimeStamper,
+    reason: str,
+    location: str = "",
+    now: dt.datetime,
+) -> bytes:
+    """See sign_field."""
+    now = require_utc(now)
+    _check_certificate_time(signer_cert, now)
+    meta = signers.PdfSignatureMetadata(
+        field_name=field_name,
+        md_algorithm=DIGEST_ALGORITHM,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=reason or None,
+        location=location or None,
+    )
+    return await _sign(
+        pdf,
+        meta,
+        _KeySigner(signer_key, signer_cert, chain),
+        timestamper,
+        now,
+        stamp_style=_appearance(appearance_pdf),
+    )
+
+
+def sign_field(
+    pdf: bytes,
+    *,
+    field_name: str,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    appearance_pdf: bytes | None,
+    timestamper: TimeStamper,
+    reason: str,
+    location: str = "",
+    now: dt.datetime,
+) -> bytes:
+    """An attestation: a PAdES B-T approval signature in the existing empty field.
+
+    appearance_pdf is a one-page PDF the size of the field (render_row_appearance);
+    None leaves the row blank. Raises SigningRefused if the field does not exist or is
+    signed already, or the certificate is not valid at now.
+    """
+    return run_sync(
+        async_sign_field(
+            pdf,
+            field_name=field_name,
+            signer_key=signer_key,
+            signer_cert=signer_cert,
+            chain=chain,
+            appearance_pdf=appearance_pdf,
+            timestamper=timestamper,
+            reason=reason,
+            location=location,
+            now=now,
+        )
+    )
+
+
+def _embedded_certificates(reader: PdfFileReader) -> Iterable[asn1_x509.Certificate]:
+    """Every certificate in the signatures and their signature timestamp tokens."""
+    for embedded in reader.embedded_signatures:
+        signed_data_list: list[cms.SignedData] = [embedded.signed_data]
+        signed_data_list.extend(extract_tst_data_iter(embedded.signer_info, signed=False))
+        for signed_data in signed_data_list:
+            for choice in signed_data["certificates"]:
+                if choice.name == "certificate":
+                    yield choice.chosen
+
+
+def _archive_field_name(reader: PdfFileReader) -> str:
+    """attest-arkivstampel, then -2, -3 ... when the archive timestamp is renewed."""
+    taken = {embedded.field_name for embedded in reader.embedded_signatures}
+    name, number = ARCHIVE_TIMESTAMP_FIELD, 1
+    while name in taken:
+        number += 1
+        name = f"{ARCHIVE_TIMESTAMP_FIELD}-{number}"
+    return name
+
+
+async def async_finish_lta(
+    pdf: bytes,
+    *,
+    timestamper: TimeStamper,
+    ca_cert: x509.Certificate,
+    crls: Sequence[x509.CertificateRevocationList],
+    now: dt.datetime,
+) -> bytes:
+    """See finish_lta."""
+    now = require_utc(now)
+    for crl in crls:
+        next_update = crl.next_update_utc
+        if crl.last_update_utc > now or (next_update is not None and next_update < now):
+            raise SigningRefused("a CRL for the archive must be current")
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    certificates = {c.dump(): c for c in _embedded_certificates(writer.prev)}
+    certificates[asn1_certificate(ca_cert).dump()] = asn1_certificate(ca_cert)
+    # DSS and document timestamp go into one revision, as pyHanko's own LTA code does;
+    # the timestamp then covers the validation data.
+    DocumentSecurityStore.supply_dss_in_writer(
+        writer,
+        sig_contents=None,
+        certs=list(certificates.values()),
+        crls=[
+            asn1_crl.CertificateList.load(crl.public_bytes(serialization.Encoding.DER))
+            for crl in crls
+        ],
+    )
+    output = await PdfTimeStamper(
+        timestamper, field_name=_archive_field_name(writer.prev)
+    ).async_timestamp_pdf(writer, DIGEST_ALGORITHM)
+    return output.getvalue()
+
+
+def finish_lta(
+    pdf: bytes,
+    *,
+    timestamper: TimeStamper,
+    ca_cert: x509.Certificate,
+    crls: Sequence[x509.CertificateRevocationList],
+    now: dt.datetime,
+) -> bytes:
+    """PAdES B-LTA: the certificates and CRLs in the DSS, sealed by a document timestamp.
+
+    The CRLs must be current at now (they vouch that no signer was revoked when the
+    attested memo was archived).
+    """
+    return run_sync(
+        async_finish_lta(
+            pdf,
+            timestamper=timestamper,
+            ca_cert=ca_cert,
+            crls=crls,
+            now=now,
+        )
+    )

@@ -1,0 +1,378 @@
+"""Verify an attested PDF with nothing but the file, the CA certificate and optional CRLs.
+
+Each signature is judged fact by fact (intact, valid, trusted, revoked, timestamp,
+certificate validity at signing, modifications after it); the report says in Swedish
+which check failed. A signature counts only if all its facts hold: pyHanko's ``intact``
+alone also holds for a signature after which page content was drawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Sequence
+from zoneinfo import ZoneInfo
+
+from asn1crypto import cms
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.general import extract_certificate_info
+from pyhanko.sign.validation import (
+    EmbeddedPdfSignature,
+    async_validate_pdf_signature,
+    async_validate_pdf_timestamp,
+)
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
+from pyhanko.sign.validation.status import (
+    DocumentTimestampStatus,
+    PdfSignatureStatus,
+    SignatureStatus,
+)
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+
+from attest.pki.ca import asn1_certificate, require_utc
+from attest.signing.timestamps import run_sync
+
+__all__ = ["SignatureReport", "ValidationReport", "async_validate_pdf", "validate_pdf"]
+
+# Filling signature fields (and, after them, LTA data) is what the certification allows.
+MAX_MODIFICATION_LEVEL = ModificationLevel.FORM_FILLING
+_STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+@dataclass(frozen=True)
+class SignatureReport:
+    """What was found out about one signature or document timestamp."""
+
+    field_name: str
+    signer_name: str  # CN of the certificate (the TSA's, for a document timestamp)
+    signer_title: str
+    signer_organisation: str
+    certificate_sha256: str  # hex fingerprint of the signer's certificate
+    signing_time: dt.datetime | None  # as claimed by the signer: not evidence
+    timestamp_time: dt.datetime | None  # from the RFC 3161 token, when it is trusted
+    is_certification: bool
+    is_document_timestamp: bool
+    intact: bool  # the signed bytes are unchanged
+    valid: bool  # the cryptographic signature is correct
+    trusted: bool  # the certificate chains to a trust root and is usable now
+    revoked: bool
+    timestamp_ok: bool  # a signature timestamp is present, intact, valid and trusted
+    certificate_valid_at_signing: bool  # the timestamp falls within the certificate's validity
+    modification_level: str | None  # pyHanko ModificationLevel name of later changes
+    docmdp_ok: bool | None  # later changes respect the certification's permissions
+    bottom_line: bool  # pyHanko's overall judgement
+    problems: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """The verdict on a whole PDF: ok only if every signature passes every check."""
+
+    signatures: tuple[SignatureReport, ...]
+    unsigned_fields: tuple[str, ...]  # empty signature fields: attestations not (yet) made
+    problems: tuple[str, ...]
+    ok: bool
+
+
+def _format_time(moment: dt.datetime) -> str:
+    return moment.astimezone(_STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def _asn1_crl(crl: x509.CertificateRevocationList | bytes) -> asn1_crl.CertificateList:
+    der = crl if isinstance(crl, bytes) else crl.public_bytes(serialization.Encoding.DER)
+    return asn1_crl.CertificateList.load(der)
+
+
+def _name_attribute(cert: asn1_x509.Certificate, key: str) -> str:
+    value = cert.subject.native.get(key, "")
+    return value[-1] if isinstance(value, list) else str(value)
+
+
+def _is_certification(embedded: EmbeddedPdfSignature) -> bool:
+    for reference in embedded.sig_object.get("/Reference", ()):
+        if reference.get_object().get("/TransformMethod") == "/DocMDP":
+            return True
+    return False
+
+
+def _trust_problem(who: str, status: SignatureStatus) -> str:
+    indication = status.trust_problem_indic
+    if status.revoked:
+        details = status.revocation_details
+        when = f" den {_format_time(details.revocation_date)}" if details else ""
+        whose = "en utfärdare i kedjan för " if details and details.ca_revoked else ""
+        return f"Certifikatet för {whose}{who} har återkallats{when}."
+    if indication in (
+        AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND,
+        AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE,
+    ):
+        # A look-alike CA with the same name lands here: its signature does not verify.
+        return (
+            f"Certifikatet för {who} är inte utfärdat av organisationens CA "
+            f"(certifikatkedjan kunde inte verifieras)."
+        )
+    if indication in (
+        AdESIndeterminate.EXPIRED,
+        AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
+        AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
+        AdESIndeterminate.NOT_YET_VALID,
+        AdESFailure.NOT_YET_VALID,
+    ):
+        return f"Certifikatet för {who} är inte giltigt vid kontrolltidpunkten."
+    if indication in (
+        AdESIndeterminate.TRY_LATER,
+        AdESIndeterminate.REVOCATION_OUT_OF_BOUNDS_NO_POE,
+    ):
+        return (
+            f"Det gick inte att kontrollera om certifikatet för {who} har återkallats "
+            f"(spärrlistan saknas eller är inte aktuell)."
+        )
+    if indication == AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE:
+        return f"Certifikatet för {who} får inte användas för den här sortens signatur."
+    suffix = f" ({indication.name})" if isinstance(indication, enum.Enum) else ""
+    return f"Certifikatet för {who} är inte betrott{suffix}."
+
+
+def _modification_problems(
+    field: str, level: ModificationLevel | None, docmdp_ok: bool | None
+) -> list[str]:
+    if level is None:
+        return [f"Ändringarna efter signaturen i fältet {field} kunde inte analyseras."]
+    problems = []
+    if level > MAX_MODIFICATION_LEVEL:
+        problems.append(
+            f"Dokumentet har ändrats efter signaturen i fältet {field} på ett sätt som inte är "
+            f"tillåtet (mer än ifyllda signaturfält, t.ex. nytt sidinnehåll eller borttagna fält)."
+        )
+    if docmdp_ok is False and level <= MAX_MODIFICATION_LEVEL:
+        problems.append(
+            f"Ändringarna efter signaturen i fältet {field} bryter mot de ändringar som "
+            f"certifieringen tillåter."
+        )
+    return problems
+
+
+def _report(
+    embedded: EmbeddedPdfSignature, status: PdfSignatureStatus | DocumentTimestampStatus
+) -> SignatureReport:
+    field = embedded.field_name
+    cert = status.signing_cert
+    name = _name_attribute(cert, "common_name")
+    title = _name_attribute(cert, "title")
+    who = f"{name} ({title})" if title else name
+    is_document_timestamp = isinstance(status, DocumentTimestampStatus)
+    problems: list[str] = []
+
+    if not status.intact:
+        problems.append(
+            f"Signaturen i fältet {field} är inte intakt: dokumentet har ändrats "
+            f"efter signeringen."
+        )
+    elif not status.valid:
+        problems.append(f"Signaturen i fältet {field} är kryptografiskt ogiltig.")
+    elif not status.trusted:
+        problems.append(_trust_problem(who, status))
+
+    if isinstance(status, DocumentTimestampStatus):
+        signing_time = None
+        timestamp_time = status.timestamp if status.trusted else None
+        timestamp_ok = status.intact and status.valid and status.trusted
+        bottom_line = timestamp_ok
+    else:
+        signing_time = status.signer_reported_dt
+        tst = status.timestamp_validity
+        timestamp_ok = tst is not None and tst.intact and tst.valid and tst.trusted
+        timestamp_time = tst.timestamp if tst is not None and timestamp_ok else None
+        bottom_line = status.bottom_line
+        if tst is None:
+            problems.append(f"Signaturen i fältet {field} saknar tidsstämpel.")
+        elif not timestamp_ok:
+            problems.append(
+                f"Tidsstämpeln på signaturen i fältet {field} är ogiltig eller " f"inte betrodd."
+            )
+
+    # pyHanko checks the certificate at the validation time only; a signature made
+    # before the certificate began or after it ended must fail too.
+    signed_at = timestamp_time if not is_document_timestamp else None
+    valid_at_signing = True
+    if signed_at is not None:
+        tbs_validity = cert["tbs_certificate"]["validity"]
+        not_before = tbs_validity["not_before"].native
+        not_after = tbs_validity["not_after"].native
+        valid_at_signing = not_before <= signed_at <= not_after
+        if not valid_at_signing:
+            problems.append(
+                f"Signaturen i fältet {field} gjordes {_format_time(signed_at)}, då "
+                f"certifikatet för {who} inte var giltigt ({_format_time(not_before)} – "
+                f"{_format_time(not_after)})."
+            )
+
+    level = status.modification_level
+    problems.extend(_modification_problems(field, level, status.docmdp_ok))
+    if not bottom_line and not problems:
+        problems.append(f"Signaturen i fältet {field} godkänns inte av kontrollen.")
+
+    return SignatureReport(
+        field_name=field,
+        signer_name=name,
+        signer_title=title,
+        signer_organisation=_name_attribute(cert, "organization_name"),
+        certificate_sha256=cert.sha256.hex(),
+        signing_time=signing_time,
+        timestamp_time=timestamp_time,
+        is_certification=_is_certification(embedded),
+        is_document_timestamp=is_document_timestamp,
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        revoked=status.revoked,
+        timestamp_ok=timestamp_ok,
+        certificate_valid_at_signing=valid_at_signing,
+        modification_level=level.name if level is not None else None,
+        docmdp_ok=status.docmdp_ok,
+        bottom_line=bottom_line,
+        problems=tuple(problems),
+    )
+
+
+def _failed(problem: str) -> ValidationReport:
+    return ValidationReport(signatures=(), unsigned_fields=(), problems=(problem,), ok=False)
+
+
+async def async_validate_pdf(
+    pdf: bytes,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    crls: Sequence[x509.CertificateRevocationList | bytes] = (),
+    now: dt.datetime | None = None,
+) -> ValidationReport:
+    """See validate_pdf."""
+    try:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        embedded_signatures = list(reader.embedded_signatures)
+        unsigned = tuple(name for name, _, _ in enumerate_sig_fields(reader, filled_status=False))
+    except (PdfError, ValueError, KeyError, TypeError):
+        return _failed("Filen kunde inte läsas som PDF.")
+    if not embedded_signatures:
+        return _failed("Dokumentet innehåller inga signaturer.")
+
+    roots = [asn1_certificate(c) for c in trust_roots]
+    revocation_lists = [_asn1_crl(c) for c in crls]
+    moment = require_utc(now) if now is not None else None
+
+    def context(rule: RevocationCheckingRule) -> ValidationContext:
+        return ValidationContext(
+            trust_roots=roots,
+            crls=revocation_lists,
+            moment=moment,
+            allow_fetching=False,
+            revinfo_policy=CertRevTrustPolicy(
+                RevocationCheckingPolicy(
+                    ee_certificate_rule=rule,
+                    intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
+                )
+            ),
+        )
+
+    # Our certificates name no CRL distribution point, so pyHanko's "hard-fail" would
+    # never consult the CRLs: with CRLs given, a certificate from a trusted CA must be
+    # on a current CRL of theirs. An external TSA's certificate is held to its own
+    # declared sources, which are not fetched (soft).
+    strict = context(
+        RevocationCheckingRule.CRL_REQUIRED if revocation_lists else RevocationCheckingRule.NO_CHECK
+    )
+    lenient = context(RevocationCheckingRule.CHECK_IF_DECLARED_SOFT)
+    root_names = {root.subject.dump() for root in roots}
+
+    def timestamp_context(signed_data_list: list[cms.SignedData]) -> ValidationContext:
+        for signed_data in signed_data_list:
+            tsa_cert = extract_certificate_info(signed_data).signer_cert
+            if tsa_cert.issuer.dump() not in root_names:
+                return lenient
+        return strict
+
+    reports: list[SignatureReport] = []
+    for embedded in embedded_signatures:
+        status: PdfSignatureStatus | DocumentTimestampStatus
+        try:
+            if embedded.sig_object_type == "/DocTimeStamp":
+                status = await async_validate_pdf_timestamp(
+                    embedded, timestamp_context([embedded.signed_data])
+                )
+            else:
+                tokens = list(extract_tst_data_iter(embedded.signer_info, signed=False))
+                status = await async_validate_pdf_signature(
+                    embedded, strict, ts_validation_context=timestamp_context(tokens)
+                )
+        except Exception as exc:  # a malformed signature is a finding, not a crash
+            reports.append(_unreadable(embedded, exc))
+            continue
+        reports.append(_report(embedded, status))
+
+    problems = tuple(p for r in reports for p in r.problems)
+    return ValidationReport(
+        signatures=tuple(reports),
+        unsigned_fields=unsigned,
+        problems=problems,
+        ok=not problems,
+    )
+
+
+def _unreadable(embedded: EmbeddedPdfSignature, exc: Exception) -> SignatureReport:
+    field = embedded.field_name
+    return SignatureReport(
+        field_name=field,
+        signer_name="",
+        signer_title="",
+        signer_organisation="",
+        certificate_sha256="",
+        signing_time=None,
+        timestamp_time=None,
+        is_certification=False,
+        is_document_timestamp=embedded.sig_object_type == "/DocTimeStamp",
+        intact=False,
+        valid=False,
+        trusted=False,
+        revoked=False,
+        timestamp_ok=False,
+        certificate_valid_at_signing=False,
+        modification_level=None,
+        docmdp_ok=None,
+        bottom_line=False,
+        problems=(f"Signaturen i fältet {field} kunde inte kontrolleras: {exc}",),
+    )
+
+
+def validate_pdf(
+    pdf: bytes,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    crls: Sequence[x509.CertificateRevocationList | bytes] = (),
+    now: dt.datetime | None = None,
+) -> ValidationReport:
+    """Check every signature and document timestamp in pdf.
+
+    now is the validation time; None lets pyHanko use the current time. With CRLs,
+    revocation is checked strictly (a CRL must be current at that time); without, only
+    the certificates' chain and validity are checked.
+    """
+    return run_sync(async_validate_pdf(pdf, trust_roots=trust_roots, crls=crls, now=now))
