@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install install-dev system-deps lint bench clean
+.PHONY: run test test-sqlite test-postgres install install-dev system-deps lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ run: install
 	$(BIN)/attest serve
 
 test: install-dev system-deps
+	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -53,8 +54,14 @@ test-postgres:
 	fi
 
 lint: install-dev
+	@echo "== lint =="
 	$(BIN)/flake8 attest tests bench
 	$(BIN)/isort --check-only --diff attest tests bench
+	$(BIN)/black --check -q -l 100 attest tests bench
+
+format: install-dev
+	$(BIN)/isort -q attest tests bench
+	$(BIN)/black -q -l 100 attest tests bench
 
 bench: install-dev system-deps
 	$(BIN)/python bench/bench_render.py

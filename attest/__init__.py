@@ -1,5 +1,6 @@
 """attest: memos (tjänsteutlåtanden) drafted, attested in order with personal signatures,
 and verifiable by anyone years later."""
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         count = app.config["TRUSTED_PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
+        proxied = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
+        app.wsgi_app = proxied  # type: ignore[method-assign]
 
     from attest import clock, db, web
 
@@ -52,8 +54,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(workflow_bp)
 
     from attest import templating
+    from attest.workflow import notifications
 
     templating.init_app(app)
+    notifications.init_app(app)
 
     from attest.cli import register_flask_commands
 

@@ -1,4 +1,5 @@
 """Time behind a small interface: domain code asks the app's clock, never datetime.now()."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -4,6 +4,7 @@ Order (later wins): DEFAULTS, ``<instance>/attest.cfg``, environment variables w
 prefix ``ATTEST_`` (``ATTEST_DATABASE_URL`` sets ``DATABASE_URL``), then the mapping a
 test passes to ``create_app``.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,6 +23,8 @@ DEFAULTS: dict[str, Any] = {
     # SECRET_KEY has no default: see REQUIRED.
     "KEY_PASSPHRASE": None,  # encrypts the organisations' CA, seal and TSA keys
     "DATABASE_URL": None,  # None -> SQLite in the instance folder
+    "DATABASE_POOL_SIZE": 5,  # connections kept per process (PostgreSQL)
+    "DATABASE_MAX_OVERFLOW": 10,  # extra connections under load
     "PASSWORD_MIN_LENGTH": 12,
     # argon2id cost; the defaults follow argon2-cffi's RFC 9106 low-memory profile.
     "ARGON2_TIME_COST": 3,
@@ -36,7 +39,16 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_NAME": "attest_session",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     "TRUSTED_PROXY_COUNT": 0,
-    "BASE_URL": "http://127.0.0.1:5000",
+    "BASE_URL": "http://127.0.0.1:5000",  # links in e-mails
+    # Notifications: with no MAIL_SERVER the mails stay in the outbox table.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_FROM": "attest@localhost",
+    "REMIND_AFTER_HOURS": 48,
+    "REGISTER_PAGE_SIZE": 25,
 }
 
 REQUIRED = ("SECRET_KEY",)

@@ -1,4 +1,5 @@
 """The database: declarative base, one session per app context, UTC timestamps."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -57,12 +58,14 @@ def _app_context_id() -> int:
     return id(g._get_current_object())
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -77,7 +80,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"],
+        pool_size=app.config["DATABASE_POOL_SIZE"],
+        max_overflow=app.config["DATABASE_MAX_OVERFLOW"],
+    )
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     state = _State(engine=engine, session=scoped_session(factory, scopefunc=_app_context_id))
     app.extensions["attest.db"] = state

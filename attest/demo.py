@@ -1,11 +1,17 @@
-"""The demo förvaltning of the reference memo, with one person per role."""
+"""The demo förvaltning of the reference memo, one person per role, and the memo as a draft."""
+
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from attest import db
+from attest import clock, db, pdf
+from attest.demo_content import REFERENCE_BILAGA_TITLE, REFERENCE_MEMO, reference_bilaga_pdf
+from attest.memos.bilagor import check_pdf
+from attest.memos.models import Memo, MemoVersion
+from attest.memos.operations import DraftContent, create_memo, save_draft
 from attest.orgs.models import Organisation
 from attest.orgs.operations import add_organisation
 from attest.users import roles
@@ -13,6 +19,8 @@ from attest.users.models import User
 from attest.users.operations import add_user, ensure_builtin_roles
 
 DEMO_PASSWORD = "attest-demo-2024"
+DEMO_HANDLAGGARE = "evelyn"  # the author of the reference memo
+REFERENCE_BILAGA_FILENAME = "Slutrapport-IOP-Dromstort.pdf"
 
 DEMO_ORGANISATION = {
     "code": "EÅV",
@@ -26,16 +34,39 @@ DEMO_ORGANISATION = {
 
 # username, full name, title, department, phone, roles
 DEMO_USERS = (
-    ("evelyn", "Evelyn Garate Ormazabal", "Utvecklingssekreterare",
-     "Avdelning HR och utveckling", "08-50814997", (roles.HANDLAGGARE,)),
-    ("jenny", "Jenny Johansson", "Avdelningschef",
-     "Avdelning HR och utveckling", "08-50814100", (roles.AVDELNINGSCHEF,)),
-    ("anders", "Anders Carstorp", "Stadsdelsdirektör",
-     "Stadsdelsdirektörens stab", "08-50814001", (roles.STADSDELSDIREKTOR,)),
-    ("karin", "Karin Lindqvist", "Registrator",
-     "Kansliet", "08-50814020", (roles.REGISTRATOR,)),
-    ("admin", "Mats Berglund", "Systemförvaltare",
-     "Kansliet", "08-50814030", (roles.ADMINISTRATOR,)),
+    (
+        "evelyn",
+        "Evelyn Garate Ormazabal",
+        "Utvecklingssekreterare",
+        "Avdelning HR och utveckling",
+        "08-50814997",
+        (roles.HANDLAGGARE,),
+    ),
+    (
+        "jenny",
+        "Jenny Johansson",
+        "Avdelningschef",
+        "Avdelning HR och utveckling",
+        "08-50814100",
+        (roles.AVDELNINGSCHEF,),
+    ),
+    (
+        "anders",
+        "Anders Carstorp",
+        "Stadsdelsdirektör",
+        "Stadsdelsdirektörens stab",
+        "08-50814001",
+        (roles.STADSDELSDIREKTOR,),
+    ),
+    ("karin", "Karin Lindqvist", "Registrator", "Kansliet", "08-50814020", (roles.REGISTRATOR,)),
+    (
+        "admin",
+        "Mats Berglund",
+        "Systemförvaltare",
+        "Kansliet",
+        "08-50814030",
+        (roles.ADMINISTRATOR,),
+    ),
 )
 
 
@@ -67,4 +98,58 @@ def create_demo() -> DemoReport:
                 roles=role_codes,
             )
         report.users.append((username, name, roles.BUILTIN_ROLES[role_codes[0]]))
+    create_reference_memo(DEMO_HANDLAGGARE)
     return report
+
+
+def create_reference_memo(username: str) -> Memo:
+    """The reference memo as the handläggare's draft with its bilaga, unless it is there.
+
+    The bilaga carries the memo's Dnr, which exists only once the memo does, so it is
+    attached in a second version, as a handläggare would.
+    """
+    session = db.session()
+    author = session.scalars(sa.select(User).where(User.username == username)).one()
+    existing = session.scalar(
+        sa.select(Memo)
+        .join(MemoVersion)
+        .where(Memo.author_id == author.id, MemoVersion.rubrik == REFERENCE_MEMO["rubrik"])
+        .limit(1)
+    )
+    if existing is not None:
+        return existing
+    memo = create_memo(author, reference_content())
+    org = memo.organisation
+    bilaga = reference_bilaga_pdf(
+        pdf.Organisation(
+            name=org.name,
+            short_name=org.short_name,
+            board=org.board,
+            postal_address=org.postal_address,
+            switchboard=org.switchboard,
+            website=org.website,
+        ),
+        memo.dnr,
+        clock.today(),
+    )
+    upload = dataclasses.replace(
+        check_pdf(REFERENCE_BILAGA_FILENAME, bilaga), title=REFERENCE_BILAGA_TITLE
+    )
+    save_draft(memo, author, reference_content(), uploads=[upload])
+    return memo
+
+
+def reference_content() -> DraftContent:
+    r = REFERENCE_MEMO
+    return DraftContent(
+        rubrik=r["rubrik"],
+        underrubrik=r["underrubrik"],
+        meeting_date=r["meeting_date"],
+        forslag_till_beslut=r["forslag_till_beslut"],
+        sammanfattning=r["sammanfattning"],
+        bakgrund=r["bakgrund"],
+        arendet=r["arendet"],
+        arendets_beredning=r["arendets_beredning"],
+        synpunkter=r["synpunkter"],
+        subsections=list(r["synpunkter_subsections"]),
+    )

@@ -1,4 +1,5 @@
 """The reference tjänsteutlåtande and its bilaga (shared/reference/), as data for the demo."""
+
 from __future__ import annotations
 
 import datetime

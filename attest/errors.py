@@ -1,4 +1,5 @@
 """Domain errors carry a Swedish message for the user and an HTTP status for the views."""
+
 from __future__ import annotations
 
 

@@ -1,4 +1,5 @@
 """Alembic driven from the app: the migrations folder and the app's database."""
+
 from __future__ import annotations
 
 from alembic import command

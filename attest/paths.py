@@ -1,4 +1,5 @@
 """Where the top-level folders (templates, migrations) are, in a checkout and in a wheel."""
+
 from __future__ import annotations
 
 from pathlib import Path

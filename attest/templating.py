@@ -1,4 +1,5 @@
 """Template filters and globals; the one place dates and role titles are formatted."""
+
 from __future__ import annotations
 
 from flask import Flask

@@ -1,7 +1,8 @@
 """Cross-cutting web concerns: error pages, security headers, the session cookie."""
+
 from __future__ import annotations
 
-from flask import Flask, Request, render_template, request
+from flask import Flask, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException

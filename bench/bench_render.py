@@ -5,6 +5,7 @@ The baseline is SimpleDocTemplate laying out the same paragraphs with reportlab'
 styles and fonts, no letterhead, no page numbering and no bilaga merge: it shows what the
 memo's own layout and the merge add on this machine.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -51,8 +52,12 @@ def bilaga_of_pages(pages: int) -> bytes:
     sections = list(REFERENCE_BILAGA_SECTIONS)
     for _ in range(200):
         pdf = render_report(
-            organisation=ORGANISATION, unit="HR och utveckling", dnr=DNR, date=DATE,
-            title=REFERENCE_BILAGA_TITLE, sections=sections,
+            organisation=ORGANISATION,
+            unit="HR och utveckling",
+            dnr=DNR,
+            date=DATE,
+            title=REFERENCE_BILAGA_TITLE,
+            sections=sections,
         )
         count = len(PdfReader(BytesIO(pdf)).pages)
         if count == pages:
@@ -67,11 +72,20 @@ def bilaga_of_pages(pages: int) -> bytes:
 def reference_memo(bilaga: bytes) -> MemoDocument:
     r = REFERENCE_MEMO
     return MemoDocument(
-        organisation=ORGANISATION, unit="Avdelning HR och utveckling", dnr=DNR, date=DATE,
-        handlaggare="Evelyn Garate Ormazabal", telefon="08-50814997",
-        meeting_date=r["meeting_date"], rubrik=r["rubrik"], underrubrik=r["underrubrik"],
-        forslag_till_beslut=r["forslag_till_beslut"], sammanfattning=r["sammanfattning"],
-        bakgrund=r["bakgrund"], arendet=r["arendet"], arendets_beredning=r["arendets_beredning"],
+        organisation=ORGANISATION,
+        unit="Avdelning HR och utveckling",
+        dnr=DNR,
+        date=DATE,
+        handlaggare="Evelyn Garate Ormazabal",
+        telefon="08-50814997",
+        meeting_date=r["meeting_date"],
+        rubrik=r["rubrik"],
+        underrubrik=r["underrubrik"],
+        forslag_till_beslut=r["forslag_till_beslut"],
+        sammanfattning=r["sammanfattning"],
+        bakgrund=r["bakgrund"],
+        arendet=r["arendet"],
+        arendets_beredning=r["arendets_beredning"],
         synpunkter=r["synpunkter"],
         synpunkter_subsections=tuple(Subsection(t, x) for t, x in r["synpunkter_subsections"]),
         signatories=(
@@ -87,8 +101,14 @@ def bare_reportlab(doc: MemoDocument) -> bytes:
     """The baseline: the memo's paragraphs through a plain SimpleDocTemplate."""
     styles = getSampleStyleSheet()
     story = [Paragraph(escape(doc.rubrik), styles["Title"])]
-    texts = [doc.forslag_till_beslut, doc.sammanfattning, doc.bakgrund, doc.arendet,
-             doc.arendets_beredning, *(s.text for s in doc.synpunkter_subsections)]
+    texts = [
+        doc.forslag_till_beslut,
+        doc.sammanfattning,
+        doc.bakgrund,
+        doc.arendet,
+        doc.arendets_beredning,
+        *(s.text for s in doc.synpunkter_subsections),
+    ]
     for text in texts:
         story.append(Paragraph("Rubrik", styles["Heading2"]))
         story.extend(Paragraph(escape(p), styles["Normal"]) for p in paragraphs(text))
@@ -116,8 +136,10 @@ def main(runs: int = 21) -> None:
     baseline = median_ms(lambda: bare_reportlab(doc), runs)
     memo = median_ms(lambda: render_memo(memo_only), runs)
     full = median_ms(lambda: render_memo(doc), runs)
-    print(f"pages: memo {rendered.memo_page_count} + bilaga 10 = {total_pages}; "
-          f"median of {runs} runs")
+    print(
+        f"pages: memo {rendered.memo_page_count} + bilaga 10 = {total_pages}; "
+        f"median of {runs} runs"
+    )
     print(f"baseline (bare SimpleDocTemplate, same paragraphs): {baseline:7.1f} ms")
     print(f"render_memo without bilaga:                        {memo:7.1f} ms")
     print(f"render_memo with the 10-page bilaga:               {full:7.1f} ms")

@@ -1,4 +1,5 @@
 """Alembic environment: runs against the engine attest.migrate hands over."""
+
 from __future__ import annotations
 
 from alembic import context

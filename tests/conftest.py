@@ -4,6 +4,7 @@
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``: the suite then creates its own
 database ``attest_test`` there, migrates it once and truncates it before each test.
 """
+
 from __future__ import annotations
 
 import datetime as dt

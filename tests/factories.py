@@ -1,4 +1,5 @@
 """Test data made through the domain operations, the way the CLI and views make it."""
+
 from __future__ import annotations
 
 import itertools
@@ -48,17 +49,68 @@ def user(org, role: str, *, username: str | None = None, **fields: Any):
 
 class People:
     def __init__(self, org) -> None:
-        self.handlaggare = user(org, roles.HANDLAGGARE, username=f"hl-{org.code}",
-                                full_name="Evelyn Garate Ormazabal", title="Utvecklingssekreterare")
-        self.avdelningschef = user(org, roles.AVDELNINGSCHEF, username=f"ac-{org.code}",
-                                   full_name="Jenny Johansson")
-        self.stadsdelsdirektor = user(org, roles.STADSDELSDIREKTOR, username=f"sd-{org.code}",
-                                      full_name="Anders Carstorp")
-        self.registrator = user(org, roles.REGISTRATOR, username=f"reg-{org.code}",
-                                full_name="Karin Lindqvist")
-        self.administrator = user(org, roles.ADMINISTRATOR, username=f"adm-{org.code}",
-                                  full_name="Mats Berglund")
+        self.handlaggare = user(
+            org,
+            roles.HANDLAGGARE,
+            username=f"hl-{org.code}",
+            full_name="Evelyn Garate Ormazabal",
+            title="Utvecklingssekreterare",
+        )
+        self.avdelningschef = user(
+            org, roles.AVDELNINGSCHEF, username=f"ac-{org.code}", full_name="Jenny Johansson"
+        )
+        self.stadsdelsdirektor = user(
+            org, roles.STADSDELSDIREKTOR, username=f"sd-{org.code}", full_name="Anders Carstorp"
+        )
+        self.registrator = user(
+            org, roles.REGISTRATOR, username=f"reg-{org.code}", full_name="Karin Lindqvist"
+        )
+        self.administrator = user(
+            org, roles.ADMINISTRATOR, username=f"adm-{org.code}", full_name="Mats Berglund"
+        )
 
 
 def people(org) -> People:
     return People(org)
+
+
+def memo(author, *, uploads=(), **fields: Any):
+    """A committed draft by ``author``; ``fields`` are DraftContent's."""
+    from attest.memos.operations import DraftContent, create_memo
+
+    created = create_memo(author, DraftContent(**{"rubrik": "Ett ärende", **fields}), uploads)
+    db.session().commit()
+    return created
+
+
+def pdf_bytes(pages: int = 1, text: str = "Bilagans text", title: str = "") -> bytes:
+    """A real PDF made with reportlab: ``text`` and the page number on every page."""
+    import io
+
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    if title:
+        pdf.setTitle(title)
+    for number in range(1, pages + 1):
+        pdf.drawString(72, 750, f"{text} sida {number}")
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def encrypted_pdf_bytes(password: str = "hemligt") -> bytes:
+    """A real PDF that needs a password to open."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(pdf_bytes())).pages:
+        writer.add_page(page)
+    writer.encrypt(password)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()

@@ -11,8 +11,9 @@ def test_own_organisation_page(auth, people):
 
 def test_another_organisations_page_is_not_found(app, auth, people):
     with app.app_context():
-        other = factories.organisation("SÖ", name="Södermalms stadsdelsförvaltning",
-                                       board="Södermalms stadsdelsnämnd")
+        other = factories.organisation(
+            "SÖ", name="Södermalms stadsdelsförvaltning", board="Södermalms stadsdelsnämnd"
+        )
         stranger = factories.user(other, "avdelningschef", full_name="Sara Söder")
     auth.login(stranger.username)
     response = auth.client.get("/organisation/EÅV")

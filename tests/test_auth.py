@@ -131,8 +131,11 @@ def test_session_cookie_is_secure_over_https(app, people):
     token = csrf_token(page.get_data(as_text=True))
     response = client.post(
         "/auth/login",
-        data={"username": people.handlaggare.username, "password": "correct horse battery",
-              "csrf_token": token},
+        data={
+            "username": people.handlaggare.username,
+            "password": "correct horse battery",
+            "csrf_token": token,
+        },
         base_url="https://attest.example.se",
         headers={"Referer": "https://attest.example.se/auth/login"},  # checked over https
     )
@@ -146,7 +149,10 @@ def test_next_only_goes_to_this_site(auth, people, client):
     token = csrf_token(page.get_data(as_text=True))
     response = client.post(
         "/auth/login?next=https://evil.example/",
-        data={"username": people.handlaggare.username, "password": "correct horse battery",
-              "csrf_token": token},
+        data={
+            "username": people.handlaggare.username,
+            "password": "correct horse battery",
+            "csrf_token": token,
+        },
     )
     assert response.headers["Location"] == "/"

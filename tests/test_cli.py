@@ -10,8 +10,18 @@ from attest.orgs.models import Organisation
 from attest.users.models import User
 from attest.users.operations import authenticate
 
-ORG_ARGS = ["org", "add", "--code", "EÅV", "--name", "Enskede-Årsta-Vantörs stadsdelsförvaltning",
-            "--board", "Enskede-Årsta-Vantörs stadsdelsnämnd", "--address", "Box 81\\n121 22 Johanneshov"]
+ORG_ARGS = [
+    "org",
+    "add",
+    "--code",
+    "EÅV",
+    "--name",
+    "Enskede-Årsta-Vantörs stadsdelsförvaltning",
+    "--board",
+    "Enskede-Årsta-Vantörs stadsdelsnämnd",
+    "--address",
+    "Box 81\\n121 22 Johanneshov",
+]
 
 
 def _count(app, model):
@@ -37,9 +47,24 @@ def test_org_add_twice_is_refused_with_status_2(app, runner):
 def test_user_add_reads_password_from_stdin(app, runner):
     runner.invoke(args=ORG_ARGS)
     result = runner.invoke(
-        args=["user", "add", "jenny", "--name", "Jenny Johansson", "--title", "Avdelningschef",
-              "--role", "avdelningschef", "--role", "Registrator", "--org", "EÅV",
-              "--email", "jenny@example.se", "--password-stdin"],
+        args=[
+            "user",
+            "add",
+            "jenny",
+            "--name",
+            "Jenny Johansson",
+            "--title",
+            "Avdelningschef",
+            "--role",
+            "avdelningschef",
+            "--role",
+            "Registrator",
+            "--org",
+            "EÅV",
+            "--email",
+            "jenny@example.se",
+            "--password-stdin",
+        ],
         input="ett långt lösenord\n",
     )
     assert result.exit_code == 0, result.output
@@ -52,8 +77,17 @@ def test_user_add_reads_password_from_stdin(app, runner):
 def test_user_add_prompts_for_password(app, runner):
     runner.invoke(args=ORG_ARGS)
     result = runner.invoke(
-        args=["user", "add", "anders", "--name", "Anders Carstorp", "--role", "stadsdelsdirektör",
-              "--org", "EÅV"],
+        args=[
+            "user",
+            "add",
+            "anders",
+            "--name",
+            "Anders Carstorp",
+            "--role",
+            "stadsdelsdirektör",
+            "--org",
+            "EÅV",
+        ],
         input="ett långt lösenord\nett långt lösenord\n",
     )
     assert result.exit_code == 0, result.output
@@ -78,8 +112,21 @@ def test_user_add_unknown_org_or_role_or_short_password_writes_nothing(app, runn
 
 def test_user_deactivate(app, runner):
     runner.invoke(args=ORG_ARGS)
-    runner.invoke(args=["user", "add", "x", "--name", "X", "--role", "registrator", "--org", "EÅV",
-                        "--password-stdin"], input="ett långt lösenord\n")
+    runner.invoke(
+        args=[
+            "user",
+            "add",
+            "x",
+            "--name",
+            "X",
+            "--role",
+            "registrator",
+            "--org",
+            "EÅV",
+            "--password-stdin",
+        ],
+        input="ett långt lösenord\n",
+    )
     assert runner.invoke(args=["user", "deactivate", "x"]).exit_code == 0
     with app.app_context():
         assert authenticate("x", "ett långt lösenord") is None
@@ -89,7 +136,12 @@ def test_user_deactivate(app, runner):
 def test_demo_is_idempotent(app, runner):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    for name in ("Evelyn Garate Ormazabal", "Jenny Johansson", "Anders Carstorp", "attest-demo-2024"):
+    for name in (
+        "Evelyn Garate Ormazabal",
+        "Jenny Johansson",
+        "Anders Carstorp",
+        "attest-demo-2024",
+    ):
         assert name in first.output
     users = _count(app, User)
     second = runner.invoke(args=["demo"])
@@ -113,8 +165,12 @@ def test_serve_answers_on_the_login_page(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     script = Path(sys.executable).parent / "attest"
-    server = subprocess.Popen([str(script), "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [str(script), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -133,8 +189,9 @@ def test_serve_answers_on_the_login_page(tmp_path):
 
 def _attest(*args, env, input=None):
     script = Path(sys.executable).parent / "attest"
-    return subprocess.run([str(script), *args], env=env, input=input, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [str(script), *args], env=env, input=input, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_console_script_from_nothing_to_demo(tmp_path):
@@ -154,6 +211,9 @@ def test_console_script_from_nothing_to_demo(tmp_path):
     assert again.returncode == 0 and "Skapade" not in again.stdout
     flask = subprocess.run(
         [str(Path(sys.executable).parent / "flask"), "--app", "attest", "user", "--help"],
-        env=env, capture_output=True, text=True, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert flask.returncode == 0 and "add" in flask.stdout

@@ -1,4 +1,5 @@
 """Migrations run up from an empty database and match the models."""
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -30,7 +31,11 @@ def test_upgrade_from_empty_then_down_and_up_again(tmp_path):
         assert migrate.current_heads(app) == (head,)
         roles = db.session().execute(sa.text("SELECT code FROM roles ORDER BY code")).scalars()
         assert list(roles) == [
-            "administrator", "avdelningschef", "handlaggare", "registrator", "stadsdelsdirektor"
+            "administrator",
+            "avdelningschef",
+            "handlaggare",
+            "registrator",
+            "stadsdelsdirektor",
         ]
         db.session().close()
         migrate.downgrade(app, "base")

@@ -1,4 +1,5 @@
 """The wheel carries what an installed attest needs: every package, templates, migrations."""
+
 import configparser
 import subprocess
 import sys
@@ -27,9 +28,21 @@ def test_every_package_is_declared():
 @pytest.mark.slow
 def test_wheel_contains_templates_migrations_and_static(tmp_path):
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheel = next(tmp_path.glob("attest-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())

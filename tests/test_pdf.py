@@ -1,4 +1,5 @@
 """The memo PDF: what it prints, where, in which font, reproducibly, and ready for signing."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -96,8 +97,12 @@ def reference_doc(**changes) -> MemoDocument:
 def long_bilaga() -> bytes:
     """A Rapport of several pages, numbered on its own."""
     return render_report(
-        organisation=ORGANISATION, unit="HR och utveckling", dnr="EÅV 2024/99", date=DATE,
-        title="Lång bilaga", sections=REFERENCE_BILAGA_SECTIONS * 3,
+        organisation=ORGANISATION,
+        unit="HR och utveckling",
+        dnr="EÅV 2024/99",
+        date=DATE,
+        title="Lång bilaga",
+        sections=REFERENCE_BILAGA_SECTIONS * 3,
     )
 
 
@@ -125,8 +130,13 @@ def _poppler(tool: str) -> str:
     return path
 
 
-def pdftotext(pdf: bytes, page: int | None = None, *, layout: bool = False,
-              crop: tuple[float, float, float, float] | None = None) -> str:
+def pdftotext(
+    pdf: bytes,
+    page: int | None = None,
+    *,
+    layout: bool = False,
+    crop: tuple[float, float, float, float] | None = None,
+) -> str:
     """Text of the PDF (or of one 1-based page); crop=(x1, y1, x2, y2) in PDF points."""
     args = [_poppler("pdftotext")]
     if layout:
@@ -138,15 +148,21 @@ def pdftotext(pdf: bytes, page: int | None = None, *, layout: bool = False,
         height = float(PdfReader(BytesIO(pdf)).pages[page - 1].mediabox.height)
         x1, y1, x2, y2 = crop
         # pdftotext crops in pixels from the top left; at its default 72 dpi a pixel is a point.
-        args += ["-x", str(round(x1)), "-y", str(round(height - y2)),
-                 "-W", str(round(x2 - x1)), "-H", str(round(y2 - y1))]
+        args += [
+            "-x",
+            str(round(x1)),
+            "-y",
+            str(round(height - y2)),
+            "-W",
+            str(round(x2 - x1)),
+            "-H",
+            str(round(y2 - y1)),
+        ]
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "in.pdf")
         with open(path, "wb") as f:
             f.write(pdf)
-        return subprocess.run(
-            [*args, path, "-"], check=True, capture_output=True, text=True
-        ).stdout
+        return subprocess.run([*args, path, "-"], check=True, capture_output=True, text=True).stdout
 
 
 def flat(text: str) -> str:
@@ -177,12 +193,12 @@ def is_embedded(font: Any) -> bool:
 
 def memo_text(rendered) -> str:
     """The memo pages' text in drawing order (pypdf), whitespace flattened."""
-    memo_pages = pages(rendered.pdf)[:rendered.memo_page_count]
+    memo_pages = pages(rendered.pdf)[: rendered.memo_page_count]
     return flat(" ".join(page.extract_text() for page in memo_pages))
 
 
 def memo_lines(rendered) -> set[str]:
-    memo_pages = pages(rendered.pdf)[:rendered.memo_page_count]
+    memo_pages = pages(rendered.pdf)[: rendered.memo_page_count]
     return {line.strip() for page in memo_pages for line in page.extract_text().splitlines()}
 
 
@@ -196,27 +212,48 @@ def test_reference_memo_prints_every_text_in_order():
     r = REFERENCE_MEMO
     first_page = pdftotext(rendered.pdf, 1, layout=True)
     assert first_page.splitlines()[0].split() == [
-        "Enskede-Årsta-Vantörs", "Tjänsteutlåtande", "Sida", "1", "(2)"]
+        "Enskede-Årsta-Vantörs",
+        "Tjänsteutlåtande",
+        "Sida",
+        "1",
+        "(2)",
+    ]
     assert_in_order(first_page, ["stadsdelsförvaltning", f"Dnr {DNR}"])
     assert_in_order(first_page, ["Avdelning HR och utveckling", "2024-08-14"])
     assert_in_order(text, ["Handläggare", "Evelyn Garate Ormazabal", "Telefon: 08-50814997"])
     assert_in_order(text, ["Till", "Enskede-Årsta-Vantörs stadsdelsnämnd 2024-08-22"])
-    assert_in_order(text, [
-        r["rubrik"], r["underrubrik"],
-        "Förvaltningens förslag till beslut", r["forslag_till_beslut"],
-        "Sammanfattning", *paragraphs(r["sammanfattning"]),
-        "Bakgrund", *paragraphs(r["bakgrund"]),
-        "Ärendet", *paragraphs(r["arendet"]),
-        "Ärendets beredning", r["arendets_beredning"],
-        "Förvaltningens synpunkter och förslag",
-        "Jämställdhetsanalys och barnrättsperspektiv",
-        *paragraphs(r["synpunkter_subsections"][0][1]),
-        "Anders Carstorp", "Stadsdelsdirektör", "Enskede-Årsta-Vantör", "stadsdelsförvaltning",
-        "Jenny Johansson", "Avdelningschef",
-        "Bilaga", REFERENCE_BILAGA_TITLE,
-        "Attesterat av", "Detta dokument har godkänts digitalt av följande personer:",
-        "Namn", "Datum",
-    ])
+    assert_in_order(
+        text,
+        [
+            r["rubrik"],
+            r["underrubrik"],
+            "Förvaltningens förslag till beslut",
+            r["forslag_till_beslut"],
+            "Sammanfattning",
+            *paragraphs(r["sammanfattning"]),
+            "Bakgrund",
+            *paragraphs(r["bakgrund"]),
+            "Ärendet",
+            *paragraphs(r["arendet"]),
+            "Ärendets beredning",
+            r["arendets_beredning"],
+            "Förvaltningens synpunkter och förslag",
+            "Jämställdhetsanalys och barnrättsperspektiv",
+            *paragraphs(r["synpunkter_subsections"][0][1]),
+            "Anders Carstorp",
+            "Stadsdelsdirektör",
+            "Enskede-Årsta-Vantör",
+            "stadsdelsförvaltning",
+            "Jenny Johansson",
+            "Avdelningschef",
+            "Bilaga",
+            REFERENCE_BILAGA_TITLE,
+            "Attesterat av",
+            "Detta dokument har godkänts digitalt av följande personer:",
+            "Namn",
+            "Datum",
+        ],
+    )
     assert "Bilagor" not in text
     for n in range(1, rendered.memo_page_count + 1):
         assert "Verifiering: https://attest.example/verifiera/3f2a" in pdftotext(rendered.pdf, n)
@@ -228,11 +265,12 @@ def test_bilaga_follows_the_memo_unchanged():
     all_pages = pages(rendered.pdf)
     bilaga_pages = pages(bilaga)
     assert len(all_pages) == rendered.memo_page_count + len(bilaga_pages)
-    for appended, original in zip(all_pages[rendered.memo_page_count:], bilaga_pages):
+    for appended, original in zip(all_pages[rendered.memo_page_count :], bilaga_pages):
         assert appended.get_contents().get_data() == original.get_contents().get_data()
         assert appended.mediabox == original.mediabox
-    appended_text = [pdftotext(rendered.pdf, n)
-                     for n in range(rendered.memo_page_count + 1, len(all_pages) + 1)]
+    appended_text = [
+        pdftotext(rendered.pdf, n) for n in range(rendered.memo_page_count + 1, len(all_pages) + 1)
+    ]
     assert appended_text == [pdftotext(bilaga, n) for n in range(1, len(bilaga_pages) + 1)]
     assert "Rapport" in appended_text[0]
     assert "Verifiering" not in " ".join(appended_text)
@@ -263,50 +301,88 @@ def test_several_bilagor_are_numbered_and_more_signatories_wrap():
         attachments=(Attachment("Första", b""), Attachment("Andra", b"")),
         signatories=SIGNATORIES + (Signatory("Tredje Person", "Enhetschef"),),
     )
-    doc = dataclasses.replace(doc, attachments=tuple(
-        Attachment(a.title, reference_bilaga()) for a in doc.attachments
-    ))
+    doc = dataclasses.replace(
+        doc, attachments=tuple(Attachment(a.title, reference_bilaga()) for a in doc.attachments)
+    )
     rendered = render_memo(doc)
     text = memo_text(rendered)
-    assert_in_order(text, ["Anders Carstorp", "Jenny Johansson", "Tredje Person", "Enhetschef",
-                           "Bilagor", "1. Första", "2. Andra", "Attesterat av"])
+    assert_in_order(
+        text,
+        [
+            "Anders Carstorp",
+            "Jenny Johansson",
+            "Tredje Person",
+            "Enhetschef",
+            "Bilagor",
+            "1. Första",
+            "2. Andra",
+            "Attesterat av",
+        ],
+    )
     assert len(pages(rendered.pdf)) == rendered.memo_page_count + 4
 
 
 def test_short_name_missing_prints_the_organisation_name():
     doc = reference_doc(organisation=dataclasses.replace(ORGANISATION, short_name=""))
     text = memo_text(render_memo(doc))
-    assert_in_order(text, ["Anders Carstorp", "Stadsdelsdirektör",
-                           "Enskede-Årsta-Vantörs stadsdelsförvaltning", "Attesterat av"])
+    assert_in_order(
+        text,
+        [
+            "Anders Carstorp",
+            "Stadsdelsdirektör",
+            "Enskede-Årsta-Vantörs stadsdelsförvaltning",
+            "Attesterat av",
+        ],
+    )
 
 
 def test_empty_sections_are_left_out():
     doc = reference_doc(
-        bakgrund="", arendet="  \n\n ", sammanfattning="", synpunkter="",
-        synpunkter_subsections=(Subsection("", "  "),), attachments=(), unit="",
-        meeting_date=None, verification_url="",
+        bakgrund="",
+        arendet="  \n\n ",
+        sammanfattning="",
+        synpunkter="",
+        synpunkter_subsections=(Subsection("", "  "),),
+        attachments=(),
+        unit="",
+        meeting_date=None,
+        verification_url="",
     )
     rendered = render_memo(doc)
     text = memo_text(rendered)
     lines = memo_lines(rendered)
-    for heading in ("Bakgrund", "Ärendet", "Sammanfattning",
-                    "Förvaltningens synpunkter och förslag", "Bilaga", "Bilagor"):
+    for heading in (
+        "Bakgrund",
+        "Ärendet",
+        "Sammanfattning",
+        "Förvaltningens synpunkter och förslag",
+        "Bilaga",
+        "Bilagor",
+    ):
         assert heading not in lines
     for absent in ("2024-08-22", "Verifiering"):
         assert absent not in text
     assert_in_order(text, ["Till", f"Enskede-Årsta-Vantörs stadsdelsnämnd {doc.rubrik}"])
     header = pdftotext(rendered.pdf, 1, layout=True).splitlines()[:4]
     assert "Avdelning" not in " ".join(header)  # no unit line under the organisation
-    assert_in_order(text, ["Förvaltningens förslag till beslut", "Ärendets beredning",
-                           "Attesterat av"])
+    assert_in_order(
+        text, ["Förvaltningens förslag till beslut", "Ärendets beredning", "Attesterat av"]
+    )
     assert len(pages(rendered.pdf)) == rendered.memo_page_count
 
 
 def test_synpunkter_intro_without_subsections_is_printed():
     doc = reference_doc(synpunkter="Inledning.\n\nAndra stycket.", synpunkter_subsections=())
     text = memo_text(render_memo(doc))
-    assert_in_order(text, ["Förvaltningens synpunkter och förslag", "Inledning.",
-                           "Andra stycket.", "Anders Carstorp"])
+    assert_in_order(
+        text,
+        [
+            "Förvaltningens synpunkter och förslag",
+            "Inledning.",
+            "Andra stycket.",
+            "Anders Carstorp",
+        ],
+    )
 
 
 def test_user_text_is_printed_literally():
@@ -328,7 +404,7 @@ def test_user_text_is_printed_literally():
     for injection in INJECTIONS:
         assert injection in layout_text
     assert "ny rad" in text
-    for page in pages(rendered.pdf)[:rendered.memo_page_count]:
+    for page in pages(rendered.pdf)[: rendered.memo_page_count]:
         assert "/Annots" not in page  # no link came out of the <a href=...>
         assert "/XObject" not in page["/Resources"]  # and no image out of <img>
 
@@ -338,14 +414,18 @@ def test_user_text_is_printed_literally():
 
 def test_memo_pages_use_only_embedded_fonts():
     rendered = render_memo(long_doc())
-    output = subprocess.run([_poppler("pdffonts"), "-l", str(rendered.memo_page_count), "-"],
-                            input=rendered.pdf, capture_output=True, check=True).stdout.decode()
+    output = subprocess.run(
+        [_poppler("pdffonts"), "-l", str(rendered.memo_page_count), "-"],
+        input=rendered.pdf,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
     rows = output.splitlines()[2:]
     assert rows
     for row in rows:
         assert "Helvetica" not in row and "Vera" in row
         assert re.search(r"\s(yes)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$", row), row
-    for page in pages(rendered.pdf)[:rendered.memo_page_count]:
+    for page in pages(rendered.pdf)[: rendered.memo_page_count]:
         for font in fonts_of(page):
             assert is_embedded(font), font
             assert "Helvetica" not in str(font["/BaseFont"])
@@ -359,7 +439,8 @@ def test_identical_input_gives_identical_bytes():
     bilaga = reference_bilaga()
     assert append_attachments(first.pdf, [bilaga]) == append_attachments(second.pdf, [bilaga])
     assert render_row_appearance(467, 22, "A, B", "2024-08-15", 320) == render_row_appearance(
-        467, 22, "A, B", "2024-08-15", 320)
+        467, 22, "A, B", "2024-08-15", 320
+    )
 
 
 def test_identical_input_gives_identical_bytes_in_a_fresh_process():
@@ -369,8 +450,13 @@ def test_identical_input_gives_identical_bytes_in_a_fresh_process():
         "from attest.pdf import render_memo\n"
         "sys.stdout.write(hashlib.sha256(render_memo(ns['reference_doc']()).pdf).hexdigest())\n"
     )
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=os.path.dirname(os.path.dirname(__file__)),
+    )
     assert result.stdout == hashlib.sha256(render_memo(reference_doc()).pdf).hexdigest()
 
 
@@ -419,8 +505,11 @@ def test_row_rects_lie_on_their_page_highest_rank_on_top():
     for lower, upper in zip(rows, rows[1:]):
         assert lower.y2 == pytest.approx(upper.y1)
     top = rows[-1]
-    header = pdftotext(rendered.pdf, top.page_index + 1,
-                       crop=_inset(dataclasses.replace(top, y1=top.y2, y2=top.y2 + ROW_HEIGHT)))
+    header = pdftotext(
+        rendered.pdf,
+        top.page_index + 1,
+        crop=_inset(dataclasses.replace(top, y1=top.y2, y2=top.y2 + ROW_HEIGHT)),
+    )
     assert flat(header) == "Namn Datum"
 
 
@@ -432,8 +521,15 @@ def test_attestation_block_is_never_split_across_pages():
         page_index = rendered.rows[0].page_index
         assert {r.page_index for r in rendered.rows} == {page_index}
         page_text = pages(rendered.pdf)[page_index].extract_text()
-        assert_in_order(flat(page_text), ["Attesterat av", "Detta dokument har godkänts digitalt "
-                                          "av följande personer:", "Namn", "Datum"])
+        assert_in_order(
+            flat(page_text),
+            [
+                "Attesterat av",
+                "Detta dokument har godkänts digitalt " "av följande personer:",
+                "Namn",
+                "Datum",
+            ],
+        )
         seen_pages.add(page_index)
     assert len(seen_pages) > 1  # the block did move on to the next page at some point
 
@@ -445,18 +541,22 @@ def _inset(rect, by: float = 1.5):
 def test_row_appearance_lines_up_with_its_row():
     rendered = render_memo(reference_doc())
     writer = PdfWriter(clone_from=PdfReader(BytesIO(rendered.pdf)))
-    names = {0: ("Jenny Johansson, Avdelningschef", "2024-08-15"),
-             1: ("Anders Carstorp, Stadsdelsdirektör", "2024-08-16")}
+    names = {
+        0: ("Jenny Johansson, Avdelningschef", "2024-08-15"),
+        1: ("Anders Carstorp, Stadsdelsdirektör", "2024-08-16"),
+    }
     for rect in rendered.rows:
         name, date = names[rect.step_index]
         width, height = rect.x2 - rect.x1, rect.y2 - rect.y1
         appearance = render_row_appearance(width, height, name, date, rect.name_col_width)
         page = PdfReader(BytesIO(appearance)).pages[0]
         assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(
-            (width, height))
+            (width, height)
+        )
         assert all(is_embedded(font) for font in fonts_of(page))
         writer.pages[rect.page_index].merge_transformed_page(
-            page, Transformation().translate(rect.x1, rect.y1))
+            page, Transformation().translate(rect.x1, rect.y1)
+        )
     out = BytesIO()
     writer.write(out)
     filled = out.getvalue()
@@ -468,8 +568,17 @@ def test_row_appearance_lines_up_with_its_row():
         assert flat(pdftotext(filled, rect.page_index + 1, crop=_inset(name_cell))) == name
         assert flat(pdftotext(filled, rect.page_index + 1, crop=_inset(date_cell))) == date
     text = pdftotext(filled, rendered.rows[0].page_index + 1)
-    assert_in_order(flat(text), ["Namn", "Datum", "Anders Carstorp, Stadsdelsdirektör",
-                                 "2024-08-16", "Jenny Johansson, Avdelningschef", "2024-08-15"])
+    assert_in_order(
+        flat(text),
+        [
+            "Namn",
+            "Datum",
+            "Anders Carstorp, Stadsdelsdirektör",
+            "2024-08-16",
+            "Jenny Johansson, Avdelningschef",
+            "2024-08-15",
+        ],
+    )
 
 
 def test_too_long_row_text_is_shrunk_into_its_cell():
@@ -496,18 +605,23 @@ def test_pyhanko_appends_a_signature_field_on_every_row():
         PdfFileReader(BytesIO(rendered.pdf))  # parses as a normal PDF with an xref
         writer = IncrementalPdfFileWriter(BytesIO(rendered.pdf))
         for rect in rendered.rows:
-            append_signature_field(writer, SigFieldSpec(
-                sig_field_name=f"attest-steg-{rect.step_index + 1}",
-                on_page=rect.page_index,
-                # pyHanko hints int but takes floats (it rounds to 4 decimals).
-                box=(rect.x1, rect.y1, rect.x2, rect.y2),  # type: ignore[arg-type]
-            ))
+            append_signature_field(
+                writer,
+                SigFieldSpec(
+                    sig_field_name=f"attest-steg-{rect.step_index + 1}",
+                    on_page=rect.page_index,
+                    # pyHanko hints int but takes floats (it rounds to 4 decimals).
+                    box=(rect.x1, rect.y1, rect.x2, rect.y2),  # type: ignore[arg-type]
+                ),
+            )
         out = BytesIO()
         writer.write(out)
         signed = out.getvalue()
         assert signed.startswith(rendered.pdf)  # incremental: the frozen bytes are untouched
-        fields = {name: (value, ref) for name, value, ref in
-                  enumerate_sig_fields(PdfFileReader(BytesIO(signed)))}
+        fields = {
+            name: (value, ref)
+            for name, value, ref in enumerate_sig_fields(PdfFileReader(BytesIO(signed)))
+        }
         assert sorted(fields) == [f"attest-steg-{i + 1}" for i in range(len(rendered.rows))]
         signed_pages = pages(signed)
         for rect in rendered.rows:

@@ -4,6 +4,7 @@ The cookie holds a random token (Flask-Login's user id); the database holds its 
 Logging in always makes a new token, logging out or deactivating the user ends it, so a
 copied cookie is worth nothing afterwards.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -32,7 +32,12 @@ def _safe_next(target: str | None) -> str:
     """Only a path on this site; never another host."""
     if target:
         parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and target.startswith("/") and not target.startswith("//"):
+        if (
+            not parts.scheme
+            and not parts.netloc
+            and target.startswith("/")
+            and not target.startswith("//")
+        ):
             return target
     return url_for("start.index")
 

@@ -3,6 +3,7 @@
 A small interface with one implementation for now: the database. Content is written once
 and never changed; the same bytes are stored once.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,11 +44,16 @@ class DatabaseBlobStore:
     """Blobs in the ``blobs`` table, in the caller's transaction."""
 
     def put(self, data: bytes) -> str:
+        from sqlalchemy.exc import IntegrityError
+
         sha = digest(data)
         session = db.session()
         if session.get(Blob, sha) is None:
-            session.add(Blob(sha256=sha, size=len(data), data=data, created_at=clock.now()))
-            session.flush()
+            try:
+                with session.begin_nested():  # the same bytes stored at once by another request
+                    session.add(Blob(sha256=sha, size=len(data), data=data, created_at=clock.now()))
+            except IntegrityError:
+                pass
         return sha
 
     def get(self, sha256: str) -> bytes:

@@ -3,6 +3,7 @@
 Commands call the same operations as the views and commit once at the end; a refused
 call writes nothing and exits with status 2.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -150,6 +151,103 @@ def user_deactivate(username: str) -> None:
     click.echo(f"Användaren {username} är inaktiverad.")
 
 
+@click.group("role")
+def role_group() -> None:
+    """Roles; a route step names one."""
+
+
+@role_group.command("add")
+@click.argument("code")
+@click.option("--title", required=True, help="Titeln som visas, t.ex. Ekonomichef.")
+@with_appcontext
+def role_add(code: str, title: str) -> None:
+    """Add a role (e.g. ekonomichef) that routes can name."""
+    from attest.users.operations import add_role
+
+    with refused_exits_2():
+        role = add_role(code, title)
+        db.session().commit()
+    click.echo(f"Rollen {role.code} ({role.title}) är tillagd.")
+
+
+@click.group("route")
+def route_group() -> None:
+    """Attestation routes per organisation and memo type."""
+
+
+@route_group.command("set")
+@click.option("--org", "org_code", required=True)
+@click.option("--type", "memo_type", default="tjansteutlatande", show_default=True)
+@click.argument("roles", nargs=-1, required=True)
+@with_appcontext
+def route_set(org_code: str, memo_type: str, roles: tuple[str, ...]) -> None:
+    """Set the route: the roles that attest, first attester first."""
+    from attest.orgs.operations import get_organisation
+    from attest.workflow.routes import route_roles, set_route
+
+    with refused_exits_2():
+        org = get_organisation(org_code)
+        set_route(org, memo_type, _split_roles(roles))
+        db.session().commit()
+        titles = [r.title for r in route_roles(org.id, memo_type)]
+    click.echo(f"Attestordning för {org.code}: " + " → ".join(titles))
+
+
+@route_group.command("show")
+@click.option("--org", "org_code", required=True)
+@click.option("--type", "memo_type", default="tjansteutlatande", show_default=True)
+@with_appcontext
+def route_show(org_code: str, memo_type: str) -> None:
+    """Print the route."""
+    from attest.orgs.operations import get_organisation
+    from attest.workflow.routes import route_roles
+
+    with refused_exits_2():
+        org = get_organisation(org_code)
+        titles = [r.title for r in route_roles(org.id, memo_type)]
+    click.echo(" → ".join(titles))
+
+
+@click.command("substitute")
+@click.argument("username")
+@click.option("--role", required=True, help="Rollen personen är t.f. för.")
+@click.option("--for", "for_username", default=None, help="Personen som ersätts (valfritt).")
+@click.option("--from", "starts_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--to", "ends_on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@with_appcontext
+def substitute_command(username, role, for_username, starts_on, ends_on) -> None:
+    """Register an acting substitute (t.f.) for a role and period."""
+    from attest.workflow.substitutes import add_substitution
+
+    with refused_exits_2():
+        add_substitution(
+            username, role, starts_on.date(), ends_on.date(), for_username=for_username
+        )
+        db.session().commit()
+    click.echo(f"{username} är t.f. {role} {starts_on:%Y-%m-%d}–{ends_on:%Y-%m-%d}.")
+
+
+@click.command("remind")
+@click.option(
+    "--hours",
+    type=int,
+    default=None,
+    help="Påminn om steg som väntat längre (standard: REMIND_AFTER_HOURS).",
+)
+@with_appcontext
+def remind_command(hours: int | None) -> None:
+    """Mail attesters whose step has waited too long."""
+    import datetime as dt
+
+    from attest.workflow import notifications
+
+    hours = hours if hours is not None else current_app.config["REMIND_AFTER_HOURS"]
+    count = notifications.remind(dt.timedelta(hours=hours))
+    db.session().commit()
+    notifications.send_pending()
+    click.echo(f"{count} påminnelser.")
+
+
 @click.command("demo")
 @with_appcontext
 def demo_command() -> None:
@@ -178,7 +276,17 @@ def serve_command(host: str, port: int) -> None:
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
-COMMANDS = (init_command, org_group, user_group, demo_command, serve_command)
+COMMANDS = (
+    init_command,
+    org_group,
+    user_group,
+    role_group,
+    route_group,
+    substitute_command,
+    remind_command,
+    demo_command,
+    serve_command,
+)
 
 
 def register_flask_commands(app: Flask) -> None:

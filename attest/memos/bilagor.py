@@ -1,4 +1,5 @@
 """Checking an uploaded bilaga by its content: a real, readable, unencrypted PDF in bounds."""
+
 from __future__ import annotations
 
 import io

@@ -17,7 +17,9 @@ class DnrCounter(Base):
 
     __tablename__ = "dnr_counters"
 
-    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("organisations.id"), primary_key=True
+    )
     year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_serial: Mapped[int] = mapped_column(default=0)
 

@@ -1,4 +1,5 @@
 """Domain verbs for memos: create, save a draft (a new version), find one for a user."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -79,6 +80,31 @@ def _check_content(content: DraftContent) -> DraftContent:
     return content
 
 
+STALE_MEMO = (
+    "Tjänsteutlåtandet har ändrats av någon annan sedan du öppnade sidan, "
+    "så din åtgärd genomfördes inte. Ladda om sidan och se hur det ser ut nu."
+)
+
+
+def lock_memo(memo: Memo) -> None:
+    """Take the memo for this transaction, or raise Conflict if someone changed it first.
+
+    Writing the row bumps ``lock_version`` (``UPDATE ... WHERE lock_version = n``), which
+    takes the row lock (the database lock on SQLite) before any other work: a concurrent
+    writer waits, then finds the version changed. Exactly one of them wins.
+    """
+    from sqlalchemy.orm.attributes import flag_modified
+    from sqlalchemy.orm.exc import StaleDataError
+
+    memo.updated_at = clock.now()
+    flag_modified(memo, "updated_at")  # an UPDATE even when the time has not moved
+    try:
+        db.session().flush()
+    except StaleDataError:
+        db.session().rollback()
+        raise Conflict(STALE_MEMO) from None
+
+
 def next_dnr_serial(organisation_id: int, year: int) -> int:
     """The next serial for the organisation and year; safe when memos are created at once.
 
@@ -104,9 +130,7 @@ def next_dnr_serial(organisation_id: int, year: int) -> int:
     raise RuntimeError("could not assign a diarienummer")
 
 
-def create_memo(
-    author: User, content: DraftContent, uploads: Sequence[CheckedPdf] = ()
-) -> Memo:
+def create_memo(author: User, content: DraftContent, uploads: Sequence[CheckedPdf] = ()) -> Memo:
     """A new draft with its diarienummer and its first version."""
     if not author.has_role(roles.HANDLAGGARE):
         raise Forbidden("Bara handläggare kan skapa tjänsteutlåtanden.")
@@ -150,11 +174,12 @@ def save_draft(
     if expected_lock_version is not None and expected_lock_version != memo.lock_version:
         raise Conflict(
             "Tjänsteutlåtandet har ändrats sedan du öppnade det (det kan ha skickats eller "
-            "sparats i en annan flik). Dina ändringar är inte sparade; ladda om sidan."
+            "sparats i en annan flik). Dina ändringar är inte sparade än: kopiera det du "
+            "skrivit och ladda om sidan."
         )
+    lock_memo(memo)  # the state checked above cannot change under us from here on
     previous = memo.latest_version
     version = _new_version(memo, author, content, previous=previous, edits=edits, uploads=uploads)
-    memo.updated_at = clock.now()
     db.session().flush()
     audit.record(
         "memo:version:added",

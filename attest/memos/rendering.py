@@ -1,4 +1,5 @@
 """From a memo version to the renderer's MemoDocument, and to PDF bytes."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -96,7 +97,9 @@ def render_draft(memo: Memo, version: MemoVersion | None = None) -> RenderedMemo
     """The PDF of a draft version as it would be sent today (a preview; not stored)."""
     version = version or memo.latest_version
     return render_memo(
-        document_for(memo, version, steps=draft_steps(memo), date=clock.local(version.created_at).date())
+        document_for(
+            memo, version, steps=draft_steps(memo), date=clock.local(version.created_at).date()
+        )
     )
 
 

@@ -1,4 +1,5 @@
 """The memo's text sections, in order: field name and heading (the PDF's own headings)."""
+
 from __future__ import annotations
 
 from attest.pdf import memo as pdf_memo

@@ -1,5 +1,204 @@
+"""The memo pages: write a draft, read it and its versions, preview its PDF, fetch a bilaga."""
+
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+
+from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from attest import blobs, db
+from attest.errors import Conflict, Forbidden, Invalid, NotFound
+from attest.memos.forms import HINTS, EditMemoForm, MemoForm, data_for
+from attest.memos.models import Attachment, Memo, MemoVersion
+from attest.memos.operations import (
+    can_edit,
+    check_can_edit,
+    create_memo,
+    get_memo,
+    memos_by_author,
+    save_draft,
+)
+from attest.memos.rendering import pdf_filename, preview_pdf, render_draft
+from attest.memos.sections import SECTIONS
+from attest.pdf import paragraphs
+from attest.users import roles
 
 bp = Blueprint("memos", __name__, url_prefix="/memos")
+
+CREATE_REFUSED = "Bara handläggare kan skapa tjänsteutlåtanden."
+
+
+def may_create_memo() -> bool:
+    return current_user.is_authenticated and current_user.has_role(roles.HANDLAGGARE)
+
+
+def check_can_create() -> None:
+    if not may_create_memo():
+        raise Forbidden(CREATE_REFUSED)
+
+
+def check_can_edit_here(memo: Memo) -> None:
+    """Only the author changes a draft; once sent it is nobody's to change: both are 403."""
+    try:
+        check_can_edit(current_user, memo)
+    except Invalid as exc:
+        raise Forbidden(exc.message) from None
+
+
+def get_version(memo: Memo, number: int) -> MemoVersion:
+    version = memo.version(number)
+    if version is None:
+        raise NotFound("Versionen finns inte.")
+    return version
+
+
+def get_attachment(memo: Memo, attachment_id: int) -> Attachment:
+    """A bilaga of any version of this memo; NotFound for any other id."""
+    for version in memo.versions:
+        for attachment in version.attachments:
+            if attachment.id == attachment_id:
+                return attachment
+    raise NotFound("Bilagan finns inte.")
+
+
+@bp.app_template_global()
+def my_memos() -> list[Memo]:
+    """The current user's own memos, newest change first (the start page's list)."""
+    return memos_by_author(current_user) if may_create_memo() else []
+
+
+bp.add_app_template_global(may_create_memo)
+bp.add_app_template_filter(paragraphs)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new():
+    check_can_create()
+    form = MemoForm()
+    if not form.is_submitted():
+        return form_page(form, None)
+    valid = form.validate()
+    uploads = form.checked_uploads()
+    if valid and not form.bilagor.errors:
+        try:
+            memo = create_memo(current_user, form.content(), uploads)
+            db.session().commit()
+        except Invalid as exc:
+            db.session().rollback()
+            form.add_error(None, exc.message)
+        else:
+            flash(f"Tjänsteutlåtandet {memo.dnr} är skapat (version 1).", "success")
+            return redirect(url_for(".show", memo_id=memo.id))
+    return form_page(form, None, status=400)
+
+
+@bp.route("/<int:memo_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(memo_id: int):
+    memo = get_memo(memo_id, current_user)
+    check_can_edit_here(memo)
+    if request.method == "GET":
+        return form_page(EditMemoForm(data=data_for(memo.latest_version, memo.lock_version)), memo)
+    form = EditMemoForm()
+    valid = form.validate()
+    uploads = form.checked_uploads()
+    if not (valid and not form.bilagor.errors):
+        return form_page(form, memo, status=400)
+    try:
+        version = save_draft(
+            memo,
+            current_user,
+            form.content(),
+            edits=form.attachment_edits(),
+            uploads=uploads,
+            expected_lock_version=form.lock_version.data,
+        )
+        db.session().commit()
+    except (Invalid, Conflict) as exc:
+        # Nothing is saved; the page comes back with everything typed, and why.
+        db.session().rollback()
+        form.add_error(None, exc.message)
+        return form_page(form, memo, status=exc.status)
+    flash(f"Utkastet är sparat (version {version.number}).", "success")
+    return redirect(url_for(".show", memo_id=memo.id))
+
+
+def form_page(form: MemoForm, memo: Memo | None, status: int = 200):
+    if status != 200:
+        form.say_files_not_kept()
+    # Every version's bilagor: a form sent back after a conflict may name older ones.
+    known = {a.id: a for v in memo.versions for a in v.attachments} if memo else {}
+    return (
+        render_template(
+            "memos/edit.html",
+            form=form,
+            memo=memo,
+            sections=SECTIONS,
+            hints=HINTS,
+            known_attachments=known,
+            errors=[(None, m) for m in form.general_errors] + form.errors_in_order(),
+        ),
+        status,
+    )
+
+
+@bp.route("/<int:memo_id>")
+@login_required
+def show(memo_id: int):
+    memo = get_memo(memo_id, current_user)
+    return render_template(
+        "memos/show.html",
+        memo=memo,
+        version=memo.latest_version,
+        sections=SECTIONS,
+        can_edit=can_edit(current_user, memo),
+    )
+
+
+@bp.route("/<int:memo_id>/versions/<int:number>")
+@login_required
+def version(memo_id: int, number: int):
+    memo = get_memo(memo_id, current_user)
+    return render_template(
+        "memos/version.html", memo=memo, version=get_version(memo, number), sections=SECTIONS
+    )
+
+
+@bp.route("/<int:memo_id>/pdf")
+@login_required
+def preview(memo_id: int):
+    memo = get_memo(memo_id, current_user)
+    return pdf_response(preview_pdf(memo), pdf_filename(memo))
+
+
+@bp.route("/<int:memo_id>/versions/<int:number>/pdf")
+@login_required
+def version_pdf(memo_id: int, number: int):
+    memo = get_memo(memo_id, current_user)
+    version = get_version(memo, number)
+    return pdf_response(render_draft(memo, version).pdf, pdf_filename(memo, f"-version-{number}"))
+
+
+@bp.route("/<int:memo_id>/bilagor/<int:attachment_id>")
+@login_required
+def bilaga(memo_id: int, attachment_id: int):
+    memo = get_memo(memo_id, current_user)
+    attachment = get_attachment(memo, attachment_id)
+    data = blobs.store().get(attachment.blob_sha256)
+    return pdf_response(data, attachment.filename or "bilaga.pdf", as_attachment=True)
+
+
+def pdf_response(data: bytes, filename: str, *, as_attachment: bool = False):
+    response = send_file(
+        io.BytesIO(data),
+        mimetype="application/pdf",
+        as_attachment=as_attachment,
+        download_name=filename,
+        etag=False,
+        max_age=0,
+    )
+    # A draft's PDF changes with every save and is not for shared caches.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -1,10 +1,11 @@
 """Domain verbs for organisations; the CLI and the admin views call these."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from attest import audit, clock, db
-from attest.errors import NotFound, Invalid
+from attest.errors import Invalid, NotFound
 from attest.orgs.models import Organisation
 
 

@@ -1,4 +1,5 @@
 """PDF layout for attest: the memo with its attestation table, reports, and bilagor."""
+
 from attest.pdf.document import (
     Attachment,
     AttestationStep,

@@ -1,4 +1,5 @@
 """What the PDF layer takes in and gives back: plain frozen dataclasses, no database."""
+
 from __future__ import annotations
 
 import datetime

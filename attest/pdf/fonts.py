@@ -1,4 +1,5 @@
 """The embedded font family of every PDF attest draws: Bitstream Vera, shipped with reportlab."""
+
 from __future__ import annotations
 
 import os

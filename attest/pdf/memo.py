@@ -3,6 +3,7 @@
 The page letterhead, footer and "Sida N (M)" numbering defined here are shared with
 report.py, so a memo and the bilagor it renders look like one family of documents.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -100,19 +101,37 @@ STYLE_LABEL = ParagraphStyle(
     "attest-label", parent=STYLE_SMALL, fontName=FONT_BOLD, fontSize=9, leading=12
 )
 STYLE_TITLE = ParagraphStyle(
-    "attest-title", parent=STYLE_BODY, fontName=FONT_BOLD, fontSize=16, leading=20,
-    spaceBefore=0, spaceAfter=6, keepWithNext=1,
+    "attest-title",
+    parent=STYLE_BODY,
+    fontName=FONT_BOLD,
+    fontSize=16,
+    leading=20,
+    spaceBefore=0,
+    spaceAfter=6,
+    keepWithNext=1,
 )
 STYLE_SUBTITLE = ParagraphStyle(
     "attest-subtitle", parent=STYLE_BODY, fontSize=12, leading=16, spaceAfter=4, keepWithNext=1
 )
 STYLE_H1 = ParagraphStyle(
-    "attest-h1", parent=STYLE_BODY, fontName=FONT_BOLD, fontSize=12, leading=15,
-    spaceBefore=12, spaceAfter=5, keepWithNext=1,
+    "attest-h1",
+    parent=STYLE_BODY,
+    fontName=FONT_BOLD,
+    fontSize=12,
+    leading=15,
+    spaceBefore=12,
+    spaceAfter=5,
+    keepWithNext=1,
 )
 STYLE_H2 = ParagraphStyle(
-    "attest-h2", parent=STYLE_BODY, fontName=FONT_BOLD, fontSize=10.5, leading=14,
-    spaceBefore=6, spaceAfter=3, keepWithNext=1,
+    "attest-h2",
+    parent=STYLE_BODY,
+    fontName=FONT_BOLD,
+    fontSize=10.5,
+    leading=14,
+    spaceBefore=6,
+    spaceAfter=3,
+    keepWithNext=1,
 )
 STYLE_SIGNATURE = ParagraphStyle("attest-signature", parent=STYLE_BODY, spaceAfter=0)
 _STYLE_HEADER_ORG = ParagraphStyle(
@@ -138,14 +157,18 @@ def _layout_table(data: list, col_widths: Sequence[float], bottom_padding: float
     """A borderless layout table whose cell text uses the embedded font (never Helvetica)."""
     # splitInRow: an absurdly long name must flow over the page, not fail the whole render.
     table = Table(data, colWidths=list(col_widths), hAlign="LEFT", splitInRow=1)
-    table.setStyle(TableStyle([
-        ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 0),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-        ("TOPPADDING", (0, 0), (-1, -1), 0),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), bottom_padding),
-    ]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), FONT_NAME),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 0),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), bottom_padding),
+            ]
+        )
+    )
     return table
 
 
@@ -266,23 +289,32 @@ def build_pdf(
 
     def frame(top: float, frame_id: str) -> Frame:
         return Frame(
-            MARGIN_LEFT, FRAME_BOTTOM, CONTENT_WIDTH, top - FRAME_BOTTOM, id=frame_id,
-            leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0,
+            MARGIN_LEFT,
+            FRAME_BOTTOM,
+            CONTENT_WIDTH,
+            top - FRAME_BOTTOM,
+            id=frame_id,
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
         )
 
-    doc.addPageTemplates([
-        PageTemplate(
-            id="first",
-            frames=[frame(FIRST_FRAME_TOP, "first")],
-            onPage=functools.partial(_draw_page_decoration, letterhead, True),
-            autoNextPageTemplate="later",
-        ),
-        PageTemplate(
-            id="later",
-            frames=[frame(LATER_FRAME_TOP, "later")],
-            onPage=functools.partial(_draw_page_decoration, letterhead, False),
-        ),
-    ])
+    doc.addPageTemplates(
+        [
+            PageTemplate(
+                id="first",
+                frames=[frame(FIRST_FRAME_TOP, "first")],
+                onPage=functools.partial(_draw_page_decoration, letterhead, True),
+                autoNextPageTemplate="later",
+            ),
+            PageTemplate(
+                id="later",
+                frames=[frame(LATER_FRAME_TOP, "later")],
+                onPage=functools.partial(_draw_page_decoration, letterhead, False),
+            ),
+        ]
+    )
     doc.build(story, canvasmaker=_NumberedCanvas)
     return buffer.getvalue(), doc.page
 
@@ -303,8 +335,13 @@ def _fit_text(text: str, font_name: str, available: float) -> tuple[str, float]:
 
 
 def _draw_row_text(
-    canv: Canvas, height: float, name_col_width: float, date_col_width: float,
-    name_text: str, date_text: str, font_name: str,
+    canv: Canvas,
+    height: float,
+    name_col_width: float,
+    date_col_width: float,
+    name_text: str,
+    date_text: str,
+    font_name: str,
 ) -> None:
     """Draw one row's two texts; the table and render_row_appearance share this placement."""
     for x, col_width, text in (
@@ -324,8 +361,13 @@ class AttestationRow(Flowable):
     """One row of the "Attesterat av" table; an empty row records where it was drawn."""
 
     def __init__(
-        self, *, name_text: str = "", date_text: str = "", header: bool = False,
-        step_index: int | None = None, recorder: dict[int, RowRect] | None = None,
+        self,
+        *,
+        name_text: str = "",
+        date_text: str = "",
+        header: bool = False,
+        step_index: int | None = None,
+        recorder: dict[int, RowRect] | None = None,
     ):
         super().__init__()
         self.width = CONTENT_WIDTH
@@ -352,8 +394,13 @@ class AttestationRow(Flowable):
         canv.line(self.name_col_width, 0, self.name_col_width, self.height)
         canv.setFillColor(colors.black)
         _draw_row_text(
-            canv, self.height, self.name_col_width, self.width - self.name_col_width,
-            self.name_text, self.date_text, FONT_BOLD if self.header else FONT_NAME,
+            canv,
+            self.height,
+            self.name_col_width,
+            self.width - self.name_col_width,
+            self.name_text,
+            self.date_text,
+            FONT_BOLD if self.header else FONT_NAME,
         )
         canv.restoreState()
         if self.recorder is not None and self.step_index is not None:
@@ -362,7 +409,10 @@ class AttestationRow(Flowable):
             self.recorder[self.step_index] = RowRect(
                 step_index=self.step_index,
                 page_index=canv.getPageNumber() - 1,
-                x1=x1, y1=y1, x2=x2, y2=y2,
+                x1=x1,
+                y1=y1,
+                x2=x2,
+                y2=y2,
                 name_col_width=self.name_col_width,
             )
 
@@ -374,8 +424,12 @@ def render_row_appearance(
     register_fonts()
     buffer = BytesIO()
     canv = Canvas(
-        buffer, pagesize=(width, height), invariant=1, pageCompression=1,
-        initialFontName=FONT_NAME, initialFontSize=ROW_FONT_SIZE,
+        buffer,
+        pagesize=(width, height),
+        invariant=1,
+        pageCompression=1,
+        initialFontName=FONT_NAME,
+        initialFontSize=ROW_FONT_SIZE,
     )
     canv.setCreator("attest")
     canv.setProducer("attest (ReportLab)")
@@ -444,7 +498,7 @@ def _signature_block(doc: MemoDocument) -> list[Flowable]:
         Paragraph("<br/>".join(map(markup, _signature_lines(s, doc.organisation))), STYLE_SIGNATURE)
         for s in doc.signatories
     ]
-    rows = [cells[i:i + 2] for i in range(0, len(cells), 2)]
+    rows = [cells[i : i + 2] for i in range(0, len(cells), 2)]
     if len(rows[-1]) == 1:
         rows[-1].append("")
     left_width = RIGHT_COLUMN_X - MARGIN_LEFT  # second column lines up with "Till" above
@@ -478,11 +532,13 @@ def _attestation_block(doc: MemoDocument, recorder: dict[int, RowRect]) -> list[
     )
     return [
         Spacer(1, 8),
-        KeepTogether([
-            Paragraph(markup(HEADING_ATTESTERAT), STYLE_H1),
-            Paragraph(markup(TEXT_ATTESTERAT), STYLE_BODY),
-            *rows,
-        ]),
+        KeepTogether(
+            [
+                Paragraph(markup(HEADING_ATTESTERAT), STYLE_H1),
+                Paragraph(markup(TEXT_ATTESTERAT), STYLE_BODY),
+                *rows,
+            ]
+        ),
     ]
 
 
@@ -521,8 +577,10 @@ def render_memo(doc: MemoDocument) -> RenderedMemo:
         verification_url=doc.verification_url,
     )
     memo_pdf, page_count = build_pdf(
-        letterhead, _memo_story(doc, recorder),
-        title=f"{MEMO_DOCUMENT_TYPE} {doc.dnr}", subject=doc.rubrik,
+        letterhead,
+        _memo_story(doc, recorder),
+        title=f"{MEMO_DOCUMENT_TYPE} {doc.dnr}",
+        subject=doc.rubrik,
     )
     if sorted(recorder) != list(range(len(doc.steps))):
         raise RuntimeError("attestation rows were not all laid out exactly once")

@@ -1,4 +1,5 @@
 """Append bilagor to a memo PDF: pages unchanged, output byte-for-byte reproducible."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,4 +1,5 @@
 """A plain "Rapport" in the same letterhead as the memo; the demo bilaga is one."""
+
 from __future__ import annotations
 
 import datetime

@@ -38,7 +38,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(200))
     title: Mapped[str] = mapped_column(sa.String(200), default="")  # "Avdelningschef"
-    department: Mapped[str] = mapped_column(sa.String(200), default="")  # "Avdelning HR och utveckling"
+    department: Mapped[str] = mapped_column(
+        sa.String(200), default=""
+    )  # "Avdelning HR och utveckling"
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
@@ -47,9 +49,7 @@ class User(Base):
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
-    user_roles: Mapped[list[UserRole]] = relationship(
-        lazy="selectin", cascade="all, delete-orphan"
-    )
+    user_roles: Mapped[list[UserRole]] = relationship(lazy="selectin", cascade="all, delete-orphan")
 
     # Flask-Login: the id in the session cookie is the server-side session's token, set by
     # attest.auth.sessions when the user logs in or is loaded; never the database id.
@@ -88,9 +88,7 @@ class LoginSession(Base):
     __tablename__ = "login_sessions"
 
     token_hash: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,5 @@
 """Domain verbs for people: add, authenticate, change password, deactivate."""
+
 from __future__ import annotations
 
 from typing import Iterable
@@ -20,6 +21,19 @@ def ensure_builtin_roles() -> None:
         if code not in existing:
             session.add(Role(code=code, title=title))
     session.flush()
+
+
+def add_role(code: str, title: str) -> Role:
+    code = normalise_role_code(code)
+    if not code.isidentifier() or not title.strip():
+        raise Invalid("En roll behöver en kod (bokstäver, siffror, _) och en titel.")
+    if db.session().get(Role, code) is not None:
+        raise Invalid(f"Rollen {code} finns redan.")
+    role = Role(code=code, title=title.strip())
+    db.session().add(role)
+    db.session().flush()
+    audit.record("role:added", data={"code": code, "title": role.title})
+    return role
 
 
 def get_role(text: str) -> Role:
@@ -72,7 +86,9 @@ def add_user(
         active=True,
         created_at=clock.now(),
     )
-    user.user_roles = [UserRole(role_code=r.code) for r in {r.code: r for r in role_objects}.values()]
+    user.user_roles = [
+        UserRole(role_code=r.code) for r in {r.code: r for r in role_objects}.values()
+    ]
     session.add(user)
     session.flush()
     audit.record(
@@ -107,4 +123,6 @@ def deactivate_user(user: User) -> None:
     user.active = False
     user.deactivated_at = clock.now()
     end_all_sessions(user)
-    audit.record("user:deactivated", organisation=user.organisation, data={"username": user.username})
+    audit.record(
+        "user:deactivated", organisation=user.organisation, data={"username": user.username}
+    )

@@ -1,5 +1,6 @@
 """The built-in roles. Roles are data (table ``roles``): an organisation's route may name
 a role added later, such as ekonomichef; these are the ones the code itself relies on."""
+
 from __future__ import annotations
 
 HANDLAGGARE = "handlaggare"

@@ -6,6 +6,7 @@ changes a memo's state. A route (which roles attest, in which order) is configur
 not code: while a memo is under attestation its state is ``attest`` and the current route
 step says whose turn it is ("Hos avdelningschef").
 """
+
 from __future__ import annotations
 
 import enum

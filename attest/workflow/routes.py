@@ -3,6 +3,7 @@
 An organisation without a configured route uses DEFAULT_ROUTE. Adding a step (an
 ekonomichef) or skipping one is a row change (``attest route set``), never code.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -117,6 +118,8 @@ class PlannedStep:
 def plan(memo: Memo) -> list[PlannedStep]:
     """The configured route for this memo, with who could take each step (never the author)."""
     return [
-        PlannedStep(n, role, tuple(candidates(memo.organisation_id, role.code, exclude=memo.author)))
+        PlannedStep(
+            n, role, tuple(candidates(memo.organisation_id, role.code, exclude=memo.author))
+        )
         for n, role in enumerate(route_roles(memo.organisation_id, memo.memo_type), start=1)
     ]

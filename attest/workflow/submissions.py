@@ -1,4 +1,5 @@
 """The submission (frozen copy) a memo is attested on."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -1,0 +1,245 @@
+"""The draft form: what the handläggare types, and how it becomes the domain's arguments."""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from werkzeug.datastructures import FileStorage
+from wtforms import (
+    BooleanField,
+    DateField,
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput
+
+from attest.errors import Invalid
+from attest.memos.bilagor import CheckedPdf, check_pdf
+from attest.memos.models import MemoVersion
+from attest.memos.operations import AttachmentEdit, DraftContent
+from attest.memos.sections import (
+    LABEL_BILAGOR,
+    LABEL_RUBRIK,
+    LABEL_SAMMANTRADESDATUM,
+    LABEL_UNDERRUBRIK,
+    MAX_SECTION_LENGTH,
+    MAX_TITLE_LENGTH,
+    SECTION_FIELDS,
+    SECTION_TITLES,
+)
+
+# The form's help texts, by what they explain.
+HINTS = {
+    "paragraphs": "Skriv en tom rad mellan styckena.",
+    "subsections": (
+        "Ett delavsnitt har en egen rubrik, t.ex. Jämställdhetsanalys och "
+        "barnrättsperspektiv. Lämna rutorna tomma om du inte behöver dem."
+    ),
+    "bilagor": "PDF-filer. Du kan välja flera på en gång; de läggs sist bland bilagorna.",
+}
+CHOOSE_AGAIN_ONE = "Välj filen igen: den är inte sparad."
+CHOOSE_AGAIN_MANY = "Välj filerna igen: de är inte sparade."
+EMPTY_SUBSECTIONS = 2  # empty slots offered below the existing subsections
+
+_TITLE_TOO_LONG = f"Högst {MAX_TITLE_LENGTH} tecken."
+_SECTION_TOO_LONG = f"Högst {MAX_SECTION_LENGTH} tecken."
+
+
+def _section(name: str) -> TextAreaField:
+    return TextAreaField(
+        SECTION_TITLES[name],
+        validators=[Length(max=MAX_SECTION_LENGTH, message=_SECTION_TOO_LONG)],
+        render_kw={"rows": 6},
+    )
+
+
+def _stop_if_unreadable(form: Form, field: Field) -> None:
+    """A value that could not be read has said so; the next check would only repeat it."""
+    if field.process_errors:
+        raise StopValidation()
+
+
+class SubsectionForm(Form):
+    """A titled subsection of "Förvaltningens synpunkter och förslag"."""
+
+    title = StringField(
+        "Delavsnittets rubrik",
+        validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG)],
+    )
+    text = TextAreaField(
+        "Delavsnittets text",
+        validators=[Length(max=MAX_SECTION_LENGTH, message=_SECTION_TOO_LONG)],
+        render_kw={"rows": 6},
+    )
+
+    def validate_title(self, field: StringField) -> None:
+        if (self.text.data or "").strip() and not (field.data or "").strip():
+            raise ValidationError("Ett delavsnitt med text måste ha en rubrik.")
+
+
+class AttachmentForm(Form):
+    """One bilaga of the draft as it stands: its title, its place, or its removal."""
+
+    attachment_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    title = StringField("Titel", validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG)])
+    position = IntegerField(
+        "Ordning",
+        validators=[
+            _stop_if_unreadable,
+            NumberRange(min=1, max=999, message="Ange en siffra från 1 till 999."),
+        ],
+        invalid_value_message="Ange bilagans plats med en siffra.",
+        render_kw={"min": 1, "max": 999, "inputmode": "numeric"},
+    )
+    remove = BooleanField("Ta bort")
+
+    def validate_title(self, field: StringField) -> None:
+        if not self.remove.data and not (field.data or "").strip():
+            raise ValidationError("Ange bilagans titel.")
+
+
+class MemoForm(FlaskForm):
+    """A new draft."""
+
+    rubrik = StringField(
+        LABEL_RUBRIK,
+        validators=[
+            DataRequired("Ange en rubrik."),
+            Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG),
+        ],
+    )
+    underrubrik = StringField(
+        LABEL_UNDERRUBRIK, validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG)]
+    )
+    meeting_date = DateField(
+        LABEL_SAMMANTRADESDATUM,
+        validators=[Optional()],
+        invalid_value_message="Ange datumet som ÅÅÅÅ-MM-DD.",
+    )
+    forslag_till_beslut = _section("forslag_till_beslut")
+    sammanfattning = _section("sammanfattning")
+    bakgrund = _section("bakgrund")
+    arendet = _section("arendet")
+    arendets_beredning = _section("arendets_beredning")
+    synpunkter = _section("synpunkter")
+    subsections = FieldList(
+        FormField(SubsectionForm), min_entries=EMPTY_SUBSECTIONS, max_entries=50
+    )
+    bilagor = MultipleFileField(LABEL_BILAGOR, render_kw={"accept": "application/pdf"})
+    submit = SubmitField("Spara utkast")
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.general_errors: list[str] = []  # refusals that belong to no single field
+
+    def content(self) -> DraftContent:
+        return DraftContent(
+            rubrik=self.rubrik.data or "",
+            underrubrik=self.underrubrik.data or "",
+            meeting_date=self.meeting_date.data,
+            subsections=[
+                (entry.form.title.data or "", entry.form.text.data or "")
+                for entry in self.subsections
+            ],
+            **{name: self[name].data or "" for name in SECTION_FIELDS},
+        )
+
+    def uploaded_files(self) -> list[FileStorage]:
+        return [f for f in self.bilagor.data or () if isinstance(f, FileStorage) and f]
+
+    def checked_uploads(self) -> list[CheckedPdf]:
+        """Each chosen file checked as a bilaga; a refusal is put on the Bilagor field."""
+        max_bytes = current_app.config["BILAGA_MAX_BYTES"]
+        checked = []
+        for upload in self.uploaded_files():
+            # One byte more than allowed is enough to say it is too large.
+            data = upload.stream.read(max_bytes + 1)
+            try:
+                checked.append(check_pdf(upload.filename or "", data))
+            except Invalid as exc:
+                self.add_error("bilagor", exc.message)
+        return checked
+
+    def add_error(self, field_name: str | None, message: str) -> None:
+        """A refusal from the domain, next to its field, or for the whole form."""
+        if field_name is None:
+            self.general_errors.append(message)
+            return
+        field = self[field_name]
+        field.errors = [*field.errors, message]
+
+    def say_files_not_kept(self) -> None:
+        """The browser cannot send chosen files again: ask for them when the form comes back."""
+        count = len(self.uploaded_files())
+        if count:
+            self.add_error("bilagor", CHOOSE_AGAIN_ONE if count == 1 else CHOOSE_AGAIN_MANY)
+
+    def errors_in_order(self) -> list[tuple[str, str]]:
+        """(field id, message) for the error summary, in the order of the page."""
+        # The file input comes last on the page, after the bilagor already attached.
+        return list(_field_errors([f for f in self if f is not self.bilagor] + [self.bilagor]))
+
+
+class EditMemoForm(MemoForm):
+    """A draft being changed: its lock version and its existing bilagor too."""
+
+    lock_version = IntegerField(
+        widget=HiddenInput(),
+        validators=[InputRequired("Formuläret är ofullständigt; ladda om sidan.")],
+    )
+    attachments = FieldList(FormField(AttachmentForm), max_entries=200)
+
+    def attachment_edits(self) -> list[AttachmentEdit]:
+        return [
+            AttachmentEdit(
+                attachment_id=entry.form.attachment_id.data,
+                title=entry.form.title.data or "",
+                position=entry.form.position.data,
+                remove=bool(entry.form.remove.data),
+            )
+            for entry in self.attachments
+        ]
+
+
+def data_for(version: MemoVersion, lock_version: int) -> dict[str, object]:
+    """The edit form's initial values: the latest version, with room for new subsections."""
+    return {
+        "rubrik": version.rubrik,
+        "underrubrik": version.underrubrik,
+        "meeting_date": version.meeting_date,
+        **{name: getattr(version, name) for name in SECTION_FIELDS},
+        "subsections": [{"title": t, "text": x} for t, x in version.subsections]
+        + [{}] * EMPTY_SUBSECTIONS,
+        "attachments": [
+            {"attachment_id": a.id, "title": a.title, "position": a.position}
+            for a in version.attachments
+        ],
+        "lock_version": lock_version,
+    }
+
+
+def _field_errors(fields: Iterable) -> Iterator[tuple[str, str]]:
+    for field in fields:
+        if isinstance(field, (FieldList, FormField)):
+            yield from _field_errors(field)
+        else:
+            for message in field.errors:
+                yield field.id, message

@@ -1,0 +1,291 @@
+"""The one engine that applies a declared transition to a memo.
+
+``apply_transition`` checks that the transition is declared for the memo's state, checks its
+guard and comment rule, performs it (freezing, attesting through the signing hooks, voiding),
+writes the history entry, and emits ``transition_applied`` for notifications. No other code
+sets a memo's state. Concurrent requests are serialised by the memo's lock_version column
+and the unique attestation per step: the loser gets a Conflict (409), nothing written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable, Mapping
+
+import sqlalchemy as sa
+from blinker import Namespace
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from attest import audit, blobs, clock, db
+from attest.errors import Conflict, Forbidden, Invalid
+from attest.memos.models import Memo
+from attest.memos.operations import STALE_MEMO, lock_memo
+from attest.memos.rendering import StepLine, document_for
+from attest.pdf import render_memo
+from attest.users.models import User
+from attest.workflow import guards
+from attest.workflow.definition import TRANSITIONS, WAITING_AT, Action, State, Target, Transition
+from attest.workflow.hooks import field_name, hooks
+from attest.workflow.models import Attestation, HistoryEntry, Submission, SubmissionStep
+from attest.workflow.routes import plan
+from attest.workflow.submissions import active_submission
+
+signals = Namespace()
+# sender: the app; kwargs: memo, entry (HistoryEntry), submission (Submission | None)
+transition_applied = signals.signal("transition-applied")
+
+MAX_COMMENT_LENGTH = 5000
+
+
+def state_title(memo: Memo, submission: Submission | None = None) -> str:
+    """ "Utkast", "Hos avdelningschef", "Attesterad"."""
+    state = State(memo.state)
+    if state is State.ATTEST:
+        submission = submission or active_submission(memo)
+        step = submission.current_step if submission else None
+        if step is not None:
+            return WAITING_AT.format(role=step.role_title.lower())
+    return state.title
+
+
+@dataclass
+class _Outcome:
+    target: State
+    submission: Submission | None
+    step_position: int | None = None
+    version_number: int = 0
+
+
+def available(memo: Memo, actor: User) -> list[Transition]:
+    """The transitions this person may take now, in declaration order."""
+    state = State(memo.state)
+    submission = active_submission(memo) if state is State.ATTEST else None
+    today = clock.today()
+    return [
+        t
+        for t in TRANSITIONS.values()
+        if state in t.sources and guards.check(t.guard, memo, actor, submission, today).allowed
+    ]
+
+
+def apply_transition(
+    memo: Memo,
+    action: Action | str,
+    actor: User,
+    *,
+    comment: str = "",
+    assignees: Mapping[int, int] | None = None,
+    password: str | None = None,
+    expected_lock_version: int | None = None,
+) -> HistoryEntry:
+    try:
+        transition = TRANSITIONS[Action(action)]
+    except ValueError:
+        raise Invalid(f"Okänd åtgärd: {action}") from None
+    if expected_lock_version is not None and expected_lock_version != memo.lock_version:
+        raise Conflict(STALE_MEMO)
+    state = State(memo.state)
+    if state not in transition.sources:
+        raise Conflict(
+            f"”{transition.title}” går inte nu: tjänsteutlåtandet är "
+            f"{state_title(memo).lower()}."
+        )
+    submission = active_submission(memo) if state is State.ATTEST else None
+    verdict = guards.check(transition.guard, memo, actor, submission, clock.today())
+    if not verdict.allowed:
+        raise Forbidden(verdict.reason)
+    comment = (comment or "").replace("\r\n", "\n").strip()
+    if transition.comment_required and not comment:
+        raise Invalid("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras.")
+    if len(comment) > MAX_COMMENT_LENGTH:
+        raise Invalid(f"Kommentaren får ha högst {MAX_COMMENT_LENGTH} tecken.")
+
+    moment = clock.now()
+    session = db.session()
+    try:
+        lock_memo(memo)  # before any work: of two concurrent transitions one wins, one 409s
+        outcome = _PERFORM[transition.action](
+            memo=memo,
+            actor=actor,
+            submission=submission,
+            acting_for=verdict.acting_for,
+            assignees=assignees or {},
+            password=password,
+            moment=moment,
+        )
+        entry = HistoryEntry(
+            memo_id=memo.id,
+            action=transition.action.value,
+            from_state=state.value,
+            to_state=outcome.target.value,
+            actor_id=actor.id,
+            acting_for_id=verdict.acting_for.id if verdict.acting_for else None,
+            created_at=moment,
+            comment=comment,
+            version_number=outcome.version_number,
+            submission_id=outcome.submission.id if outcome.submission else None,
+            step_position=outcome.step_position,
+        )
+        memo.state = outcome.target.value
+        session.add(entry)
+        session.flush()
+    except IntegrityError:  # the unique attestation per step, should the lock be bypassed
+        session.rollback()
+        raise Conflict(STALE_MEMO) from None
+    audit.record(
+        f"memo:{transition.action.value}",
+        actor=actor,
+        organisation=memo.organisation,
+        data={
+            "memo": memo.id,
+            "dnr": memo.dnr,
+            "version": outcome.version_number,
+            "step": outcome.step_position,
+            "acting_for": entry.acting_for_id,
+            "to": outcome.target.value,
+        },
+    )
+    transition_applied.send(
+        current_app._get_current_object(), memo=memo, entry=entry, submission=outcome.submission
+    )
+    return entry
+
+
+def _send(
+    *, memo: Memo, actor: User, assignees: Mapping[int, int], moment: dt.datetime, **_
+) -> _Outcome:
+    """Fix the route with the chosen people, freeze the version into the PDF to attest."""
+    version = memo.latest_version
+    steps: list[SubmissionStep] = []
+    chosen: set[int] = set()
+    for planned in plan(memo):
+        role = planned.role.title.lower()
+        wanted = assignees.get(planned.position)
+        person = (
+            planned.preselected
+            if wanted is None
+            else next((c for c in planned.candidates if c.id == wanted), None)
+        )
+        if person is None and wanted is None:
+            if not planned.candidates:
+                raise Invalid(f"Det finns ingen {role} i organisationen att skicka till.")
+            raise Invalid(f"Välj vem som ska attestera som {role}.")
+        if person is None:
+            raise Invalid(f"Den valda personen kan inte attestera som {role}.")
+        if person.id in chosen:
+            raise Invalid("En person kan bara attestera ett steg av ett tjänsteutlåtande.")
+        chosen.add(person.id)
+        steps.append(
+            SubmissionStep(
+                position=planned.position,
+                role_code=planned.role.code,
+                role_title=planned.role.title,
+                assignee=person,
+            )
+        )
+    if not steps:
+        raise Invalid("Organisationen har ingen attestordning för tjänsteutlåtanden.")
+    lines = [StepLine(s.role_title, s.assignee.full_name, s.assignee.title) for s in steps]
+    rendered = render_memo(
+        document_for(memo, version, steps=lines, date=clock.local(moment).date())
+    )
+    frozen = hooks().freeze(
+        rendered,
+        organisation_id=memo.organisation_id,
+        field_names=[field_name(s.position) for s in steps],
+    )
+    sha = blobs.store().put(frozen)
+    previous = db.session().scalar(
+        sa.select(sa.func.max(Submission.number)).where(Submission.memo_id == memo.id)
+    )
+    submission = Submission(
+        memo_id=memo.id,
+        version=version,
+        number=(previous or 0) + 1,
+        status="active",
+        current_position=steps[0].position,
+        created_at=moment,
+        created_by_id=actor.id,
+        frozen_pdf_sha256=sha,
+        current_pdf_sha256=sha,
+        step_waiting_since=moment,
+        steps=steps,
+    )
+    db.session().add(submission)
+    db.session().flush()
+    return _Outcome(State.ATTEST, submission, version_number=version.number)
+
+
+def _attest(
+    *,
+    memo: Memo,
+    actor: User,
+    submission: Submission,
+    acting_for: User | None,
+    password: str | None,
+    moment: dt.datetime,
+    **_,
+) -> _Outcome:
+    """Sign the current step through the hooks; move on, or finish after the last step."""
+    step = submission.current_step
+    assert step is not None
+    title = f"t.f. {step.role_title.lower()}" if acting_for else step.role_title
+    store = blobs.store()
+    signature = hooks().attest(
+        store.get(submission.current_pdf_sha256),
+        field_name=field_name(step.position),
+        signer=actor,
+        name_title=f"{actor.full_name}, {title}",
+        moment=moment,
+        password=password,
+    )
+    db.session().add(
+        Attestation(
+            submission_id=submission.id,
+            position=step.position,
+            version_id=submission.version_id,
+            signer_id=actor.id,
+            acting_for_id=acting_for.id if acting_for else None,
+            signer_name=actor.full_name,
+            signer_title=title,
+            attested_at=moment,
+        )
+    )
+    later = [s.position for s in submission.steps if s.position > step.position]
+    if later:
+        submission.current_position = later[0]
+        submission.step_waiting_since = moment
+        submission.reminded_at = None
+        submission.current_pdf_sha256 = store.put(signature.pdf)
+        target = State.ATTEST
+    else:
+        final = hooks().finish(signature.pdf, organisation_id=memo.organisation_id)
+        submission.current_pdf_sha256 = store.put(final)
+        submission.current_position = None
+        submission.status = "attested"
+        submission.ended_at = moment
+        target = State.ATTESTERAD
+    return _Outcome(target, submission, step.position, submission.version.number)
+
+
+def _void(*, submission: Submission, moment: dt.datetime, **_) -> _Outcome:
+    """Return or withdraw: the frozen copy is void; the next sending starts afresh."""
+    position = submission.current_position
+    submission.status = "voided"
+    submission.current_position = None
+    submission.ended_at = moment
+    return _Outcome(State.UTKAST, submission, position, submission.version.number)
+
+
+_PERFORM: dict[Action, Callable[..., _Outcome]] = {
+    Action.SKICKA: _send,
+    Action.ATTESTERA: _attest,
+    Action.RETURNERA: _void,
+    Action.ATERKALLA: _void,
+}
+assert set(_PERFORM) == set(TRANSITIONS), "every declared transition needs its performer"
+assert all(
+    isinstance(t.target, (State, Target)) for t in TRANSITIONS.values()
+), "a transition leads to a state or a route-dependent target"

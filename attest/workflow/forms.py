@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, SelectField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length
+
+from attest.workflow.definition import TRANSITIONS, Action
+from attest.workflow.engine import MAX_COMMENT_LENGTH
+from attest.workflow.routes import PlannedStep
+
+
+class _ActionForm(FlaskForm):
+    lock_version = HiddenField()
+
+    def expected_lock_version(self) -> int | None:
+        try:
+            return int(self.lock_version.data)
+        except (TypeError, ValueError):
+            return None
+
+
+class SendForm(_ActionForm):
+    submit = SubmitField(TRANSITIONS[Action.SKICKA].title)
+
+    @classmethod
+    def for_plan(cls, steps: list[PlannedStep], formdata=None, **kwargs) -> "SendForm":
+        """A select per route step, labelled with the role ("Avdelningschef")."""
+
+        class _Form(cls):  # type: ignore[valid-type,misc]
+            pass
+
+        for step in steps:
+            choices = [
+                SelectChoice(str(p.id), f"{p.full_name}, {p.title}" if p.title else p.full_name)
+                for p in step.candidates
+            ]
+            if step.preselected is None:
+                choices.insert(0, SelectChoice("", "Välj person"))
+            setattr(
+                _Form,
+                f"step_{step.position}",
+                SelectField(
+                    step.role.title,
+                    choices=choices,
+                    default=str(step.preselected.id) if step.preselected else "",
+                ),
+            )
+        return _Form(formdata=formdata, **kwargs)
+
+    def assignees(self, steps: list[PlannedStep]) -> dict[int, int]:
+        chosen = {}
+        for step in steps:
+            value = getattr(self, f"step_{step.position}").data
+            if value and str(value).isdigit():
+                chosen[step.position] = int(value)
+        return chosen
+
+
+class AttestForm(_ActionForm):
+    password = PasswordField(
+        "Lösenord",
+        validators=[Length(max=1024)],
+        render_kw={"autocomplete": "current-password"},
+        description="Ditt eget lösenord. Det låser upp din personliga nyckel för signaturen.",
+    )
+    submit = SubmitField(TRANSITIONS[Action.ATTESTERA].title)
+
+
+class ReturnForm(_ActionForm):
+    comment = TextAreaField(
+        "Kommentar",
+        validators=[
+            DataRequired("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras."),
+            Length(max=MAX_COMMENT_LENGTH),
+        ],
+    )
+    submit = SubmitField(TRANSITIONS[Action.RETURNERA].title)
+
+
+class WithdrawForm(_ActionForm):
+    submit = SubmitField(TRANSITIONS[Action.ATERKALLA].title)

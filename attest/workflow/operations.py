@@ -1,0 +1,59 @@
+"""The workflow's domain verbs; views, the CLI and tests call these, never the engine's parts."""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+from attest.memos.models import Memo
+from attest.users.models import User
+from attest.workflow.definition import Action
+from attest.workflow.engine import apply_transition
+from attest.workflow.models import HistoryEntry
+
+
+def submit_memo(
+    memo: Memo,
+    actor: User,
+    assignees: Mapping[int, int] | None = None,
+    *,
+    expected_lock_version: int | None = None,
+) -> HistoryEntry:
+    """Skicka för attest: fix the route with the chosen people and freeze the version."""
+    return apply_transition(
+        memo, Action.SKICKA, actor, assignees=assignees, expected_lock_version=expected_lock_version
+    )
+
+
+def attest_memo(
+    memo: Memo,
+    actor: User,
+    *,
+    password: str | None = None,
+    expected_lock_version: int | None = None,
+) -> HistoryEntry:
+    """Attestera the current step."""
+    return apply_transition(
+        memo,
+        Action.ATTESTERA,
+        actor,
+        password=password,
+        expected_lock_version=expected_lock_version,
+    )
+
+
+def return_memo(
+    memo: Memo, actor: User, comment: str, *, expected_lock_version: int | None = None
+) -> HistoryEntry:
+    """Returnera to the handläggare, with a comment."""
+    return apply_transition(
+        memo, Action.RETURNERA, actor, comment=comment, expected_lock_version=expected_lock_version
+    )
+
+
+def withdraw_memo(
+    memo: Memo, actor: User, *, expected_lock_version: int | None = None
+) -> HistoryEntry:
+    """Återkalla: the author takes a pending memo back."""
+    return apply_transition(
+        memo, Action.ATERKALLA, actor, expected_lock_version=expected_lock_version
+    )

@@ -1,0 +1,145 @@
+"""What the memo page shows of the workflow: state, route, history, changes, actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+
+from attest import db
+from attest.memos.diff import SectionChange, changes
+from attest.memos.models import Memo, MemoVersion
+from attest.users.models import User
+from attest.workflow.definition import TRANSITIONS, Action, State
+from attest.workflow.engine import available, state_title
+from attest.workflow.forms import AttestForm, ReturnForm, SendForm, WithdrawForm
+from attest.workflow.hooks import hooks
+from attest.workflow.models import HistoryEntry, Submission
+from attest.workflow.routes import plan
+from attest.workflow.submissions import active_submission
+
+
+@dataclass
+class RouteLine:
+    position: int
+    role_title: str
+    person: str
+    outcome: str  # "Attesterad 2024-08-15 av ...", "Väntar", ""
+    current: bool = False
+
+
+@dataclass
+class Panel:
+    memo: Memo
+    state_title: str
+    submission: Submission | None
+    route: list[RouteLine]
+    history: list[HistoryEntry]
+    actions: set[str]
+    forms: dict[str, object] = field(default_factory=dict)
+    return_notice: HistoryEntry | None = None
+    changes_since: MemoVersion | None = None
+    changes: list[SectionChange] = field(default_factory=list)
+    requires_password: bool = False
+
+
+def history(memo: Memo) -> list[HistoryEntry]:
+    return list(
+        db.session().scalars(
+            sa.select(HistoryEntry).where(HistoryEntry.memo_id == memo.id).order_by(HistoryEntry.id)
+        )
+    )
+
+
+def _route_lines(memo: Memo, submission: Submission | None) -> list[RouteLine]:
+    from attest.clock import format_date
+
+    if submission is None:
+        return [
+            RouteLine(
+                s.position,
+                s.role.title,
+                s.preselected.full_name if s.preselected else "Väljs när det skickas",
+                "",
+            )
+            for s in plan(memo)
+        ]
+    lines = []
+    for step in submission.steps:
+        attestation = submission.attestation_for(step.position)
+        if attestation is not None:
+            who = attestation.signer_name
+            if attestation.acting_for_id:
+                who += f" (t.f. för {attestation.acting_for.full_name})"  # type: ignore[union-attr]
+            outcome = f"Attesterad {format_date(attestation.attested_at)} av {who}"
+        elif step.position == submission.current_position:
+            outcome = "Väntar på attest"
+        else:
+            outcome = ""
+        lines.append(
+            RouteLine(
+                step.position,
+                step.role_title,
+                step.assignee.full_name,
+                outcome,
+                current=step.position == submission.current_position,
+            )
+        )
+    return lines
+
+
+def last_seen_version(memo: Memo, user: User, current: Submission) -> MemoVersion | None:
+    """The version this attester was last sent, in an earlier (voided) submission."""
+    from attest.workflow.models import SubmissionStep
+
+    earlier = db.session().scalar(
+        sa.select(Submission)
+        .join(SubmissionStep, SubmissionStep.submission_id == Submission.id)
+        .where(
+            Submission.memo_id == memo.id,
+            Submission.id != current.id,
+            Submission.number < current.number,
+            SubmissionStep.assignee_id == user.id,
+        )
+        .order_by(Submission.number.desc())
+        .limit(1)
+    )
+    return earlier.version if earlier is not None else None
+
+
+def build(memo: Memo, user: User) -> Panel:
+    state = State(memo.state)
+    submission = active_submission(memo)
+    entries = history(memo)
+    actions = {t.action.value for t in available(memo, user)}
+    panel = Panel(
+        memo=memo,
+        state_title=state_title(memo, submission),
+        submission=submission,
+        route=_route_lines(memo, submission if state is not State.UTKAST else None),
+        history=entries,
+        actions=actions,
+        requires_password=getattr(hooks(), "requires_password", False),
+    )
+    if state is State.UTKAST and entries and entries[-1].action == Action.RETURNERA.value:
+        panel.return_notice = entries[-1]
+    if state is State.ATTEST and submission is not None and Action.ATTESTERA.value in actions:
+        seen = last_seen_version(memo, user, submission)
+        if seen is not None and seen.id != submission.version_id:
+            panel.changes_since = seen
+            panel.changes = changes(seen, submission.version)
+    lock = {"lock_version": memo.lock_version}
+    if Action.SKICKA.value in actions:
+        steps = plan(memo)
+        panel.forms["skicka"] = (SendForm.for_plan(steps, formdata=None, data=lock), steps)
+    if Action.ATTESTERA.value in actions:
+        panel.forms["attestera"] = AttestForm(formdata=None, data=lock)
+    if Action.RETURNERA.value in actions:
+        panel.forms["returnera"] = ReturnForm(formdata=None, data=lock)
+    if Action.ATERKALLA.value in actions:
+        panel.forms["aterkalla"] = WithdrawForm(formdata=None, data=lock)
+    return panel
+
+
+TITLES = {action.value: t.title for action, t in TRANSITIONS.items()}
+PAST_TENSE = {action.value: t.past_tense for action, t in TRANSITIONS.items()}
