@@ -4,15 +4,21 @@ and verifiable by anyone years later."""
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from flask import Flask
+if TYPE_CHECKING:
+    from flask import Flask
 
-from attest import paths
+# Nothing here imports Flask at module level: the offline verifier (attest.verify) imports
+# this package and must start fast without the web app.
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The application factory."""
+    from flask import Flask
+
+    from attest import paths
+
     app = Flask(
         __name__,
         instance_path=os.environ.get("ATTEST_INSTANCE_PATH") or None,

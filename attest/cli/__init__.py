@@ -276,8 +276,18 @@ def serve_command(host: str, port: int) -> None:
     run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
+@click.command("verify", context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def verify_command(args: tuple[str, ...]) -> None:
+    """Verify attested PDFs offline (attest verify --help)."""
+    from attest.verify.cli import main as verify_main
+
+    sys.exit(verify_main(list(args)))
+
+
 COMMANDS = (
     init_command,
+    verify_command,
     org_group,
     user_group,
     role_group,
@@ -304,10 +314,16 @@ def _create_app() -> Flask:
 
 
 class AttestGroup(FlaskGroup):
+    """Commands resolve without loading the app, so `attest --help` and `attest init` work
+    before a configuration exists; each command loads the app when it runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(command.name for command in COMMANDS)  # type: ignore[misc]
+
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        # `init` must run before a configuration exists, so it never loads the app first.
-        if name == init_command.name:
-            return init_command
+        for command in COMMANDS:
+            if command.name == name:
+                return command
         return super().get_command(ctx, name)
 
 
