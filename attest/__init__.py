@@ -47,6 +47,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     CSRFProtect(app)
 
+    from attest.attestation import views as pki_views
+
+    pki_views.init_app(app)
+
     from attest.auth.views import bp as auth_bp
     from attest.auth.views import login_manager
     from attest.memos.views import bp as memos_bp
@@ -64,6 +68,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     templating.init_app(app)
     notifications.init_app(app)
+
+    from attest.workflow.hooks import warn_if_not_signing
+
+    warn_if_not_signing(app)
 
     from attest.cli import register_flask_commands
 

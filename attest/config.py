@@ -22,6 +22,15 @@ CONFIG_FILENAME = "attest.cfg"
 DEFAULTS: dict[str, Any] = {
     # SECRET_KEY has no default: see REQUIRED.
     "KEY_PASSPHRASE": None,  # encrypts the organisations' CA, seal and TSA keys
+    # "pades": every attestation is a personal PAdES signature (the product). "record-only"
+    # records attestations without signing: for tests of the workflow alone; warns loudly.
+    "SIGNING": "pades",
+    "KEYS_DIR": None,  # None -> keys/ beside the package in a checkout, else <instance>/keys
+    "KEY_KDF_ROUNDS": 600_000,  # PBKDF2-SHA256 rounds protecting personal keys
+    "CERT_VALIDITY_DAYS": 1095,
+    "TSA_URL": None,  # an external RFC 3161 service; None -> the organisation's own TSA
+    "TSA_USERNAME": None,
+    "TSA_PASSWORD": None,
     "DATABASE_URL": None,  # None -> SQLite in the instance folder
     "DATABASE_POOL_SIZE": 5,  # connections kept per process (PostgreSQL)
     "DATABASE_MAX_OVERFLOW": 10,  # extra connections under load
@@ -100,6 +109,8 @@ def check(config: Mapping[str, Any]) -> None:
             f"Konfiguration saknas: {names}. Sätt miljövariabeln eller kör "
             "'attest init' för en utvecklingsinstans."
         )
+    if config["SIGNING"] not in ("pades", "record-only"):
+        raise ConfigError("SIGNING måste vara 'pades' eller 'record-only'.")
     if config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("PASSWORD_MIN_LENGTH måste vara minst 8.")
 

@@ -6,8 +6,10 @@ import dataclasses
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import current_app
 
 from attest import clock, db, pdf
+from attest.attestation import keystore
 from attest.demo_content import REFERENCE_BILAGA_TITLE, REFERENCE_MEMO, reference_bilaga_pdf
 from attest.memos.bilagor import check_pdf
 from attest.memos.models import Memo, MemoVersion
@@ -81,8 +83,11 @@ def create_demo() -> DemoReport:
     session = db.session()
     ensure_builtin_roles()
     code = DEMO_ORGANISATION["code"]
-    if session.scalar(sa.select(Organisation.id).where(Organisation.code == code)) is None:
-        add_organisation(**DEMO_ORGANISATION)
+    org = session.scalar(sa.select(Organisation).where(Organisation.code == code))
+    if org is None:
+        org = add_organisation(**DEMO_ORGANISATION)
+    if current_app.config["SIGNING"] == "pades" and not keystore.has_pki(org):
+        keystore.init_org_keys(org)  # before the users: each gets a key at creation
     report = DemoReport(organisation_code=code)
     for username, name, title, department, phone, role_codes in DEMO_USERS:
         if session.scalar(sa.select(User.id).where(User.username == username)) is None:

@@ -49,6 +49,11 @@ def _base_config(instance: Path, url: str) -> dict[str, Any]:
         "SECRET_KEY": "test-secret-key",
         "KEY_PASSPHRASE": "test-key-passphrase",
         "DATABASE_URL": url,
+        # The workflow's mechanics are tested without signatures; tests of the signatures
+        # set SIGNING = "pades" (the default in production) with the `signing` fixture.
+        "SIGNING": "record-only",
+        "KEYS_DIR": str(instance / "keys"),
+        "KEY_KDF_ROUNDS": 1000,
         **FAST_HASHING,
     }
 

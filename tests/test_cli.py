@@ -160,6 +160,7 @@ def test_serve_answers_on_the_login_page(tmp_path):
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     env["ATTEST_INSTANCE_PATH"] = str(tmp_path / "instance")
+    env["ATTEST_KEYS_DIR"] = str(tmp_path / "keys")
     assert _attest("init", env=env).returncode == 0
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -198,6 +199,8 @@ def test_console_script_from_nothing_to_demo(tmp_path):
     """What `make run` does: a fresh instance folder, init, demo; then init again."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     env["ATTEST_INSTANCE_PATH"] = str(tmp_path / "instance")
+    env["ATTEST_KEYS_DIR"] = str(tmp_path / "keys")
+    env["ATTEST_KEY_KDF_ROUNDS"] = "1000"
     env["ATTEST_ARGON2_TIME_COST"] = "1"
     env["ATTEST_ARGON2_MEMORY_COST"] = "1024"
     init = _attest("init", env=env)

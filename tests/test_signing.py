@@ -325,18 +325,28 @@ def test_twin_certificate_from_another_ca_with_the_same_names(flow: Flow) -> Non
     assert sigs[CERTIFICATION_FIELD].trusted
 
 
-def test_twin_revoked_certificate(flow: Flow) -> None:
+def test_twin_certificate_revoked_before_the_attestation(flow: Flow) -> None:
     jenny = flow.attesters[0]
-    revoked_at = dt.datetime(2024, 8, 20, 8, 0, tzinfo=UTC)
+    revoked_at = dt.datetime(2024, 8, 1, 8, 0, tzinfo=UTC)  # before she attested
     crl = build_crl(flow.pki, [(jenny.cert.serial_number, revoked_at)], now=validation_time())
     report = check(flow.final, flow, crls=[crl])
     assert_fails(
         report,
-        "Certifikatet för Jenny Johansson (Avdelningschef) har återkallats " "den 2024-08-20 10:00",
+        "Certifikatet för Jenny Johansson (Avdelningschef) har återkallats " "den 2024-08-01 10:00",
     )
     sigs = by_field(report)
     assert sigs[STEP_1].revoked and not sigs[STEP_1].trusted
     assert sigs[STEP_2].trusted and not sigs[STEP_2].revoked
+
+
+def test_certificate_revoked_after_the_attestation_leaves_it_valid(flow: Flow) -> None:
+    """Point-in-time validation: the timestamp proves she signed before the revocation (a
+    password reset revokes the old key; what she attested before stays attested)."""
+    jenny = flow.attesters[0]
+    revoked_at = dt.datetime(2024, 8, 20, 8, 0, tzinfo=UTC)
+    crl = build_crl(flow.pki, [(jenny.cert.serial_number, revoked_at)], now=validation_time())
+    report = check(flow.final, flow, crls=[crl])
+    assert report.ok, report.problems
 
 
 def test_twin_stale_crl_cannot_vouch_for_anyone(flow: Flow) -> None:

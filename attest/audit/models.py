@@ -33,3 +33,20 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
     entry_hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class AuditTimestamp(Base):
+    """An RFC 3161 token over the chain's head (seq and hash) at some moment.
+
+    A truncated or rewritten chain no longer contains the anchored head; the token proves
+    when the head existed, signed by a TSA the organisation's CA vouches for.
+    """
+
+    __tablename__ = "audit_timestamps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int]
+    entry_hash: Mapped[str] = mapped_column(sa.String(64))
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"))
+    token: Mapped[bytes] = mapped_column(sa.LargeBinary)  # DER ContentInfo (TimeStampToken)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

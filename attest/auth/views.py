@@ -54,6 +54,9 @@ def login():
             db.session().commit()
             return render_template("auth/login.html", form=form, error=LOGIN_FAILED)
         next_url = _safe_next(request.args.get("next"))
+        from attest.attestation.personal import ensure_key
+
+        ensure_key(user, form.password.data or "")  # created before the organisation had keys
         session.clear()  # nothing from before the login survives it
         sessions.start_session(user)
         login_user(user)

@@ -151,6 +151,84 @@ def user_deactivate(username: str) -> None:
     click.echo(f"Användaren {username} är inaktiverad.")
 
 
+@user_group.command("passwd")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Läs det nya lösenordet från standard input.")
+@with_appcontext
+def user_passwd(username: str, password_stdin: bool) -> None:
+    """Reset a password (administrator): the old key is revoked and a new one issued."""
+    from attest.users.operations import get_user, reset_password
+
+    with refused_exits_2():
+        user = get_user(username)
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = click.prompt("Nytt lösenord", hide_input=True, confirmation_prompt=True)
+        reset_password(user, password)
+        db.session().commit()
+    click.echo(
+        f"Lösenordet för {username} är bytt; en ny nyckel och ett nytt certifikat är utfärdade."
+    )
+
+
+@click.group("keys")
+def keys_group() -> None:
+    """The organisations' PKI: CA, seal and timestamp authority."""
+
+
+@keys_group.command("init")
+@click.option("--org", "org_code", required=True)
+@with_appcontext
+def keys_init(org_code: str) -> None:
+    """Create the organisation's CA, seal and TSA certificates and keys."""
+    from attest.attestation import keystore
+    from attest.orgs.operations import get_organisation
+
+    with refused_exits_2():
+        org = get_organisation(org_code)
+        keystore.init_org_keys(org)
+        from attest import audit
+
+        audit.record("organisation:keys:created", organisation=org, data={"code": org.code})
+        db.session().commit()
+    click.echo(f"Nycklar för {org_code} finns i {keystore.org_dir(org_code)} (krypterade).")
+    click.echo(f"CA-certifikatet att dela ut: {keystore.ca_path(org_code)}")
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The tamper-evident audit log."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def audit_verify() -> None:
+    """Check the hash chain and its timestamped heads; exit 1 at the first broken entry."""
+    from attest.attestation.audit_anchor import verify_audit
+
+    report = verify_audit()
+    if report.ok:
+        click.echo(f"Granskningsloggen är hel: {report.entries} poster.")
+        return
+    click.echo(
+        f"Granskningsloggen är bruten vid post {report.first_broken_seq}: {report.reason}.",
+        err=True,
+    )
+    sys.exit(1)
+
+
+@audit_group.command("timestamp")
+@with_appcontext
+def audit_timestamp() -> None:
+    """Timestamp the chain's head (run at least daily, e.g. from cron)."""
+    from attest.attestation.audit_anchor import timestamp_all
+
+    count = timestamp_all()
+    db.session().commit()
+    click.echo(f"Huvudet tidsstämplat av {count} tidsstämpeltjänster.")
+
+
 @click.group("role")
 def role_group() -> None:
     """Roles; a route step names one."""
@@ -288,6 +366,8 @@ def verify_command(args: tuple[str, ...]) -> None:
 COMMANDS = (
     init_command,
     verify_command,
+    keys_group,
+    audit_group,
     org_group,
     user_group,
     role_group,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from io import BytesIO
 from typing import Sequence
 from zoneinfo import ZoneInfo
@@ -254,6 +254,28 @@ def _report(
     )
 
 
+def _token_time(signed_data: cms.SignedData) -> dt.datetime | None:
+    try:
+        info = signed_data["encap_content_info"]["content"].parsed
+        return info["gen_time"].native
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def _claimed_time(tokens: Sequence[cms.SignedData], reference: dt.datetime) -> dt.datetime | None:
+    """The time a signature's timestamp token claims, if in the past; pyHanko checks the token
+    itself (intact, valid, trusted) before anything is judged at this time."""
+    times = [t for t in (_token_time(token) for token in tokens) if t is not None]
+    if not times or min(times) > reference:
+        return None
+    return min(times)
+
+
+def _claimed_time_in_future(tokens: Sequence[cms.SignedData], reference: dt.datetime) -> bool:
+    times = [t for t in (_token_time(token) for token in tokens) if t is not None]
+    return bool(times) and min(times) > reference + dt.timedelta(minutes=5)
+
+
 def _failed(problem: str) -> ValidationReport:
     return ValidationReport(signatures=(), unsigned_fields=(), problems=(problem,), ok=False)
 
@@ -279,17 +301,22 @@ async def async_validate_pdf(
     revocation_lists = [_asn1_crl(c) for c in crls]
     moment = require_utc(now) if now is not None else None
 
-    def context(rule: RevocationCheckingRule) -> ValidationContext:
+    def context(rule: RevocationCheckingRule, at: dt.datetime | None = None) -> ValidationContext:
         return ValidationContext(
             trust_roots=roots,
             crls=revocation_lists,
-            moment=moment,
+            moment=at or moment,
+            # Point-in-time validation: a certificate is judged at the moment its trusted
+            # timestamp proves, with revocation information issued later allowed to say
+            # whether it was revoked then. A certificate revoked after an attestation (a
+            # password reset) leaves that attestation valid; one revoked before does not.
             allow_fetching=False,
             revinfo_policy=CertRevTrustPolicy(
                 RevocationCheckingPolicy(
                     ee_certificate_rule=rule,
                     intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED_SOFT,
-                )
+                ),
+                retroactive_revinfo=at is not None,
             ),
         )
 
@@ -297,36 +324,53 @@ async def async_validate_pdf(
     # never consult the CRLs: with CRLs given, a certificate from a trusted CA must be
     # on a current CRL of theirs. An external TSA's certificate is held to its own
     # declared sources, which are not fetched (soft).
-    strict = context(
-        RevocationCheckingRule.CRL_REQUIRED if revocation_lists else RevocationCheckingRule.NO_CHECK
-    )
-    lenient = context(RevocationCheckingRule.CHECK_IF_DECLARED_SOFT)
     root_names = {root.subject.dump() for root in roots}
 
-    def timestamp_context(signed_data_list: list[cms.SignedData]) -> ValidationContext:
+    def timestamp_context(
+        signed_data_list: list[cms.SignedData], at: dt.datetime | None = None
+    ) -> ValidationContext:
         for signed_data in signed_data_list:
             tsa_cert = extract_certificate_info(signed_data).signer_cert
             if tsa_cert.issuer.dump() not in root_names:
-                return lenient
-        return strict
+                return context(RevocationCheckingRule.CHECK_IF_DECLARED_SOFT, at)
+        return context(strict_rule, at)
+
+    strict_rule = (
+        RevocationCheckingRule.CRL_REQUIRED if revocation_lists else RevocationCheckingRule.NO_CHECK
+    )
+    reference = moment or dt.datetime.now(dt.timezone.utc)
 
     reports: list[SignatureReport] = []
     for embedded in embedded_signatures:
         status: PdfSignatureStatus | DocumentTimestampStatus
         try:
             if embedded.sig_object_type == "/DocTimeStamp":
+                at = _claimed_time([embedded.signed_data], reference)
                 status = await async_validate_pdf_timestamp(
-                    embedded, timestamp_context([embedded.signed_data])
+                    embedded, timestamp_context([embedded.signed_data], at)
                 )
             else:
                 tokens = list(extract_tst_data_iter(embedded.signer_info, signed=False))
+                at = _claimed_time(tokens, reference)
                 status = await async_validate_pdf_signature(
-                    embedded, strict, ts_validation_context=timestamp_context(tokens)
+                    embedded,
+                    context(strict_rule, at),
+                    ts_validation_context=timestamp_context(tokens, at),
                 )
         except Exception as exc:  # a malformed signature is a finding, not a crash
             reports.append(_unreadable(embedded, exc))
             continue
-        reports.append(_report(embedded, status))
+        report = _report(embedded, status)
+        if _claimed_time_in_future(
+            tokens if embedded.sig_object_type != "/DocTimeStamp" else [embedded.signed_data],
+            reference,
+        ):
+            report = replace(
+                report,
+                problems=report.problems
+                + (f"Tidsstämpeln i fältet {embedded.field_name} ligger i framtiden.",),
+            )
+        reports.append(report)
 
     problems = tuple(p for r in reports for p in r.problems)
     return ValidationReport(

@@ -96,6 +96,9 @@ def add_user(
         organisation=org,
         data={"username": username, "roles": sorted(user.role_codes)},
     )
+    from attest.attestation.personal import ensure_key
+
+    ensure_key(user, password)  # anyone may become an attester or a t.f.: everyone has a key
     return user
 
 
@@ -112,9 +115,30 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, new_password: str) -> None:
+def change_password(user: User, old_password: str, new_password: str) -> None:
+    """The user's own change: the personal key is re-encrypted under the new password."""
+    from attest.attestation.personal import reencrypt
+
+    if not passwords.verify_password(user.password_hash, old_password):
+        raise Invalid("Det nuvarande lösenordet stämmer inte.")
     user.password_hash = passwords.hash_password(new_password)
+    reencrypt(user, old_password, new_password)
     audit.record("user:password_changed", actor=user, organisation=user.organisation)
+
+
+def reset_password(user: User, new_password: str) -> None:
+    """An administrator's reset: the old key cannot be unlocked, so it is revoked and a new
+    key and certificate are issued under the new password."""
+    from attest.attestation.personal import ensure_key, revoke_keys
+    from attest.auth.sessions import end_all_sessions
+
+    user.password_hash = passwords.hash_password(new_password)
+    revoke_keys(user, "password reset")
+    ensure_key(user, new_password)
+    end_all_sessions(user)
+    audit.record(
+        "user:password_reset", organisation=user.organisation, data={"username": user.username}
+    )
 
 
 def deactivate_user(user: User) -> None:

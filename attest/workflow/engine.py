@@ -251,6 +251,11 @@ def _attest(
             signer_name=actor.full_name,
             signer_title=title,
             attested_at=moment,
+            certificate_sha256=signature.certificate_sha256,
+            pdf_sha256_before=submission.current_pdf_sha256,
+            pdf_sha256_after=blobs.digest(signature.pdf),
+            timestamp_at=signature.timestamp_at,
+            tsa=signature.tsa,
         )
     )
     later = [s.position for s in submission.steps if s.position > step.position]

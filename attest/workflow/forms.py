@@ -24,19 +24,28 @@ class SendForm(_ActionForm):
     submit = SubmitField(TRANSITIONS[Action.SKICKA].title)
 
     @classmethod
-    def for_plan(cls, steps: list[PlannedStep], formdata=None, **kwargs) -> "SendForm":
-        """A select per route step, labelled with the role ("Avdelningschef")."""
+    def for_plan(cls, steps: list[PlannedStep], **kwargs) -> "SendForm":
+        """A select per route step, labelled with the role ("Avdelningschef").
+
+        Like any FlaskForm it reads the request's form unless given ``formdata=None``.
+        """
 
         class _Form(cls):  # type: ignore[valid-type,misc]
             pass
 
         for step in steps:
+            role = step.role.title.lower()
             choices = [
                 SelectChoice(str(p.id), f"{p.full_name}, {p.title}" if p.title else p.full_name)
                 for p in step.candidates
             ]
             if step.preselected is None:
                 choices.insert(0, SelectChoice("", "Välj person"))
+            missing = (
+                f"Välj vem som ska attestera som {role}."
+                if step.candidates
+                else f"Det finns ingen {role} i organisationen att skicka till."
+            )
             setattr(
                 _Form,
                 f"step_{step.position}",
@@ -44,9 +53,12 @@ class SendForm(_ActionForm):
                     step.role.title,
                     choices=choices,
                     default=str(step.preselected.id) if step.preselected else "",
+                    validators=[DataRequired(missing)],
+                    # e.g. someone who lost the role after the page was loaded
+                    invalid_choice_message=f"Den valda personen kan inte attestera som {role}.",
                 ),
             )
-        return _Form(formdata=formdata, **kwargs)
+        return _Form(**kwargs)
 
     def assignees(self, steps: list[PlannedStep]) -> dict[int, int]:
         chosen = {}

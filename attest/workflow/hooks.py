@@ -14,9 +14,19 @@ from typing import Protocol
 
 from flask import current_app
 
+from attest.errors import AttestError
 from attest.pdf import RenderedMemo
 
 log = logging.getLogger(__name__)
+
+
+class PasswordRejected(AttestError):
+    """The attester's password did not unlock their key: nothing was signed."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__("Fel lösenord. Inget har signerats; försök igen.")
 
 
 @dataclass(frozen=True)
@@ -24,7 +34,9 @@ class StepSignature:
     """What an attested step adds to the record."""
 
     pdf: bytes  # the document after this attestation
-    details: dict[str, object]  # e.g. certificate fingerprint, timestamp; stored as given
+    certificate_sha256: str | None = None  # None only when nothing was signed
+    timestamp_at: dt.datetime | None = None  # from the RFC 3161 token
+    tsa: str | None = None  # which timestamp authority answered
 
 
 class SigningHooks(Protocol):
@@ -58,17 +70,33 @@ class RecordOnlyHooks:
         return rendered.pdf
 
     def attest(self, pdf, *, field_name, signer, name_title, moment, password) -> StepSignature:
-        return StepSignature(pdf=pdf, details={})
+        return StepSignature(pdf=pdf)
 
     def finish(self, pdf: bytes, *, organisation_id: int) -> bytes:
         return pdf
 
 
 def hooks() -> SigningHooks:
+    """The app's hooks: PAdES signatures, or (SIGNING = "record-only") none."""
     found = current_app.extensions.get("attest.hooks")
     if found is None:
-        found = current_app.extensions["attest.hooks"] = RecordOnlyHooks()
+        if current_app.config["SIGNING"] == "pades":
+            from attest.attestation.hooks import PadesHooks
+
+            found = PadesHooks()
+        else:
+            found = RecordOnlyHooks()
+        current_app.extensions["attest.hooks"] = found
     return found
+
+
+def warn_if_not_signing(app) -> None:
+    if app.config["SIGNING"] != "pades":
+        log.warning(
+            "SIGNING=%s: attestations are RECORDED WITHOUT SIGNATURES. "
+            "Never run a real organisation like this.",
+            app.config["SIGNING"],
+        )
 
 
 def field_name(position: int) -> str:

@@ -112,6 +112,12 @@ class Attestation(Base):
     signer_name: Mapped[str] = mapped_column(sa.String(200))
     signer_title: Mapped[str] = mapped_column(sa.String(200))  # "t.f. Avdelningschef" when acting
     attested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The record of the signature (None only under SIGNING = "record-only").
+    certificate_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    pdf_sha256_before: Mapped[str] = mapped_column(sa.String(64))
+    pdf_sha256_after: Mapped[str] = mapped_column(sa.String(64))
+    timestamp_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    tsa: Mapped[str | None] = mapped_column(sa.String(300))
 
     signer: Mapped[User] = relationship(foreign_keys=[signer_id], lazy="joined")
     acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Mapping
 
+import sqlalchemy as sa
+
+from attest import audit, clock, db
+from attest.audit.models import AuditEvent
 from attest.memos.models import Memo
 from attest.users.models import User
 from attest.workflow.definition import Action
@@ -56,4 +61,28 @@ def withdraw_memo(
     """Återkalla: the author takes a pending memo back."""
     return apply_transition(
         memo, Action.ATERKALLA, actor, expected_lock_version=expected_lock_version
+    )
+
+
+PASSWORD_FAILED = "memo:attestation:password_failed"
+
+
+def record_failed_attestation(memo: Memo, actor: User) -> int:
+    """Count a wrong attest password (in its own transaction); the count of the last hour."""
+    audit.record(
+        PASSWORD_FAILED, actor=actor, organisation=memo.organisation, data={"memo": memo.id}
+    )
+    db.session().flush()
+    since = clock.now() - dt.timedelta(hours=1)
+    return (
+        db.session().scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.event == PASSWORD_FAILED,
+                AuditEvent.actor_id == actor.id,
+                AuditEvent.created_at >= since,
+            )
+        )
+        or 0
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from attest import db
 from attest.memos.diff import SectionChange, changes
@@ -14,7 +15,7 @@ from attest.workflow.definition import TRANSITIONS, Action, State
 from attest.workflow.engine import available, state_title
 from attest.workflow.forms import AttestForm, ReturnForm, SendForm, WithdrawForm
 from attest.workflow.hooks import hooks
-from attest.workflow.models import HistoryEntry, Submission
+from attest.workflow.models import HistoryEntry, Submission, SubmissionStep
 from attest.workflow.routes import plan
 from attest.workflow.submissions import active_submission
 
@@ -89,17 +90,35 @@ def _route_lines(memo: Memo, submission: Submission | None) -> list[RouteLine]:
 
 
 def last_seen_version(memo: Memo, user: User, current: Submission) -> MemoVersion | None:
-    """The version this attester was last sent, in an earlier (voided) submission."""
-    from attest.workflow.models import SubmissionStep
+    """The version this person last had before them, in an earlier (voided) submission.
 
+    They had it when they acted on it (attested or returned it, perhaps as t.f.) or when
+    their step had been reached before it was returned or withdrawn; an earlier sending
+    that never got as far as them does not count.
+    """
+    voided = aliased(HistoryEntry)
+    reached_me = (
+        sa.select(SubmissionStep.position)
+        .join(voided, voided.submission_id == SubmissionStep.submission_id)
+        .where(
+            SubmissionStep.submission_id == Submission.id,
+            SubmissionStep.assignee_id == user.id,
+            voided.action.in_([Action.RETURNERA.value, Action.ATERKALLA.value]),
+            SubmissionStep.position <= voided.step_position,
+        )
+        .exists()
+    )
+    acted = (
+        sa.select(HistoryEntry.id)
+        .where(HistoryEntry.submission_id == Submission.id, HistoryEntry.actor_id == user.id)
+        .exists()
+    )
     earlier = db.session().scalar(
         sa.select(Submission)
-        .join(SubmissionStep, SubmissionStep.submission_id == Submission.id)
         .where(
             Submission.memo_id == memo.id,
-            Submission.id != current.id,
             Submission.number < current.number,
-            SubmissionStep.assignee_id == user.id,
+            sa.or_(reached_me, acted),
         )
         .order_by(Submission.number.desc())
         .limit(1)

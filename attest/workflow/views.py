@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import io
+from functools import partial
+from typing import Callable
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from attest import db
+from attest import blobs, db
+from attest.errors import Conflict, Invalid
 from attest.memos.operations import get_memo
+from attest.memos.rendering import pdf_filename
 from attest.users import roles
+from attest.web import ERROR_TITLES
 from attest.workflow import notifications, operations, panel, worklists
 from attest.workflow.definition import TRANSITIONS, Action
 from attest.workflow.engine import state_title
 from attest.workflow.forms import AttestForm, ReturnForm, SendForm, WithdrawForm
+from attest.workflow.hooks import PasswordRejected
 from attest.workflow.models import OutboxMail
 from attest.workflow.routes import plan
+from attest.workflow.submissions import active_submission
 
 bp = Blueprint("workflow", __name__)
 
@@ -26,6 +45,26 @@ DONE = {
 }
 
 
+def _perform(memo, action: Action, form, operation: Callable[[], object]):
+    """Apply the operation and show the memo; a refusal comes back as a page to act on.
+
+    A reason the person can fix (a person to choose, a password) returns the form with it
+    (400); someone else's change first (409) says so and links to the memo as it is now.
+    """
+    try:
+        operation()
+    except Invalid as exc:
+        db.session().rollback()
+        return _refused(memo, action, form, exc.message)
+    except Conflict as exc:
+        db.session().rollback()
+        page = render_template(
+            "workflow/conflict.html", memo=memo, title=ERROR_TITLES[409], message=exc.message
+        )
+        return page, 409
+    return _done(memo, action)
+
+
 def _done(memo, action: Action):
     db.session().commit()
     notifications.send_pending()
@@ -33,7 +72,7 @@ def _done(memo, action: Action):
     return redirect(url_for("memos.show", memo_id=memo.id))
 
 
-def _refused(memo, action: Action, form):
+def _refused(memo, action: Action, form, message: str | None = None):
     """The action's own page with the form, the input and its errors (400)."""
     return (
         render_template(
@@ -43,6 +82,7 @@ def _refused(memo, action: Action, form):
             title=TRANSITIONS[action].title,
             form=form,
             steps=getattr(form, "_steps", None),
+            message=message,
         ),
         400,
     )
@@ -57,13 +97,18 @@ def send(memo_id: int):
     form._steps = steps
     if not form.validate_on_submit():
         return _refused(memo, Action.SKICKA, form)
-    operations.submit_memo(
+    return _perform(
         memo,
-        current_user,
-        form.assignees(steps),
-        expected_lock_version=form.expected_lock_version(),
+        Action.SKICKA,
+        form,
+        partial(
+            operations.submit_memo,
+            memo,
+            current_user,
+            form.assignees(steps),
+            expected_lock_version=form.expected_lock_version(),
+        ),
     )
-    return _done(memo, Action.SKICKA)
 
 
 @bp.route("/memos/<int:memo_id>/attestera", methods=["POST"])
@@ -73,13 +118,37 @@ def attest(memo_id: int):
     form = AttestForm()
     if not form.validate_on_submit():
         return _refused(memo, Action.ATTESTERA, form)
-    operations.attest_memo(
-        memo,
-        current_user,
-        password=form.password.data or None,
-        expected_lock_version=form.expected_lock_version(),
-    )
+    try:
+        operations.attest_memo(
+            memo,
+            current_user,
+            password=form.password.data or None,
+            expected_lock_version=form.expected_lock_version(),
+        )
+    except PasswordRejected as exc:
+        db.session().rollback()  # nothing signed; the failed attempt is counted on its own
+        count = operations.record_failed_attestation(memo, current_user)
+        db.session().commit()
+        form.password.errors.append(f"{exc.message} (misslyckade försök senaste timmen: {count})")
+        return _refused(memo, Action.ATTESTERA, form)
     return _done(memo, Action.ATTESTERA)
+
+
+@bp.route("/memos/<int:memo_id>/attesterad.pdf")
+@login_required
+def attested_pdf(memo_id: int):
+    """ "Ladda ner attesterad PDF": the bytes every attester signed, sealed for the archive."""
+    memo = get_memo(memo_id, current_user)
+    submission = active_submission(memo)
+    if submission is None or submission.status != "attested":
+        abort(404)
+    return send_file(
+        io.BytesIO(blobs.store().get(submission.current_pdf_sha256)),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=pdf_filename(memo, "-attesterad"),
+        max_age=0,
+    )
 
 
 @bp.route("/memos/<int:memo_id>/returnera", methods=["POST"])
@@ -89,13 +158,18 @@ def return_(memo_id: int):
     form = ReturnForm()
     if not form.validate_on_submit():
         return _refused(memo, Action.RETURNERA, form)
-    operations.return_memo(
+    return _perform(
         memo,
-        current_user,
-        form.comment.data or "",
-        expected_lock_version=form.expected_lock_version(),
+        Action.RETURNERA,
+        form,
+        partial(
+            operations.return_memo,
+            memo,
+            current_user,
+            form.comment.data or "",
+            expected_lock_version=form.expected_lock_version(),
+        ),
     )
-    return _done(memo, Action.RETURNERA)
 
 
 @bp.route("/memos/<int:memo_id>/aterkalla", methods=["POST"])
@@ -105,8 +179,17 @@ def withdraw(memo_id: int):
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _refused(memo, Action.ATERKALLA, form)
-    operations.withdraw_memo(memo, current_user, expected_lock_version=form.expected_lock_version())
-    return _done(memo, Action.ATERKALLA)
+    return _perform(
+        memo,
+        Action.ATERKALLA,
+        form,
+        partial(
+            operations.withdraw_memo,
+            memo,
+            current_user,
+            expected_lock_version=form.expected_lock_version(),
+        ),
+    )
 
 
 @bp.route("/attesterade")
@@ -116,8 +199,6 @@ def register():
         abort(403)
     query = request.args.get("q", "")
     page = request.args.get("sida", 1, type=int) or 1
-    from flask import current_app
-
     result = worklists.attested_register(
         current_user, query, page, current_app.config["REGISTER_PAGE_SIZE"]
     )

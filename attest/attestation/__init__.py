@@ -1,0 +1,1 @@
+"""Digital attestation: organisation PKI on disk, personal keys, PAdES signing hooks."""

@@ -1,0 +1,108 @@
+"""Anchoring the audit chain: the head timestamped by a TSA, and the full chain check."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from asn1crypto import cms
+
+from attest import audit, clock, db
+from attest.attestation import keystore
+from attest.attestation.hooks import timestamper
+from attest.audit.models import AuditEvent, AuditHead, AuditTimestamp
+from attest.audit.operations import ChainReport
+from attest.orgs.models import Organisation
+from attest.signing import run_sync
+
+
+def _imprint(seq: int, entry_hash: str) -> bytes:
+    return hashlib.sha256(f"attest-audit:{seq}:{entry_hash}".encode()).digest()
+
+
+def timestamp_head(organisation: Organisation) -> AuditTimestamp | None:
+    """Timestamp the current head with the organisation's TSA (in the caller's transaction)."""
+    session = db.session()
+    session.flush()
+    head = session.get(AuditHead, 1)
+    if head is None or not keystore.has_pki(organisation):
+        return None
+    pki = keystore.org_pki(organisation)
+    token = run_sync(
+        timestamper(organisation, pki).async_timestamp(
+            _imprint(head.seq, head.entry_hash), "sha256"
+        )
+    )
+    anchor = AuditTimestamp(
+        seq=head.seq,
+        entry_hash=head.entry_hash,
+        organisation_id=organisation.id,
+        token=token.dump(),
+        created_at=clock.now(),
+    )
+    session.add(anchor)
+    return anchor
+
+
+def timestamp_all() -> int:
+    """The daily anchoring: one token per organisation that has a TSA."""
+    count = 0
+    for org in db.session().scalars(sa.select(Organisation).order_by(Organisation.id)):
+        if timestamp_head(org) is not None:
+            count += 1
+    return count
+
+
+@dataclass(frozen=True)
+class AnchorProblem:
+    seq: int
+    reason: str
+
+
+def _check_anchor(anchor: AuditTimestamp) -> str | None:
+    from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+    from pyhanko.sign.validation.status import TimestampSignatureStatus
+    from pyhanko_certvalidator import ValidationContext
+
+    from attest.pki.ca import asn1_certificate
+
+    org = db.session().get(Organisation, anchor.organisation_id)
+    pki = keystore.org_pki(org)
+    try:
+        signed_data = cms.ContentInfo.load(anchor.token)["content"]
+        context = ValidationContext(
+            trust_roots=[asn1_certificate(pki.ca_cert)], allow_fetching=False
+        )
+        expected = _imprint(anchor.seq, anchor.entry_hash)
+        kwargs = run_sync(validate_tst_signed_data(signed_data, context, lambda _alg: expected))
+        status = TimestampSignatureStatus(**kwargs)
+    except Exception:  # noqa: BLE001 - any failure to read the token is a broken anchor
+        return "tidsstämpeln kan inte läsas"
+    if not (status.intact and status.valid and status.trusted):
+        return "tidsstämpeln är ogiltig"
+    return None
+
+
+def verify_audit() -> ChainReport:
+    """The chain walked (attest.audit.verify_chain), then every anchor checked against it."""
+    report = audit.verify_chain()
+    session = db.session()
+    anchors = list(session.scalars(sa.select(AuditTimestamp).order_by(AuditTimestamp.seq)))
+    for anchor in anchors:
+        entry = session.get(AuditEvent, anchor.seq)
+        if entry is None or report.entries < anchor.seq:
+            return ChainReport(
+                False,
+                report.entries,
+                anchor.seq,
+                "kedjan är kortare än ett tidsstämplat huvud: poster har tagits bort",
+            )
+        if entry.entry_hash != anchor.entry_hash:
+            return ChainReport(
+                False, report.entries, anchor.seq, "posten skiljer sig från den tidsstämplade"
+            )
+        problem = _check_anchor(anchor)
+        if problem:
+            return ChainReport(False, report.entries, anchor.seq, problem)
+    return report

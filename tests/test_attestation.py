@@ -1,0 +1,452 @@
+"""Attestation with real PAdES signatures through the workflow; each with its tamper twin."""
+
+import datetime as dt
+import hashlib
+import itertools
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from werkzeug.serving import make_server
+
+from attest import blobs, db
+from attest.attestation import keystore, personal
+from attest.attestation.audit_anchor import verify_audit
+from attest.attestation.models import UserKey
+from attest.audit.models import AuditEvent, AuditTimestamp
+from attest.errors import Invalid
+from attest.memos.models import Memo
+from attest.memos.operations import DraftContent, create_memo
+from attest.pki import WrongPassword, create_org_pki, decrypt_private_key, generate_personal_key
+from attest.pki.ca import load_certificate
+from attest.signing import validate_pdf
+from attest.users.operations import change_password, get_user, reset_password
+from attest.workflow.models import Attestation, Submission
+from attest.workflow.operations import attest_memo, submit_memo
+from tests import factories
+from tests.conftest import csrf_token
+
+PASSWORD = factories.PASSWORD
+
+
+@pytest.fixture(scope="session")
+def cached_pki():
+    from attest.clock import STOCKHOLM
+
+    return create_org_pki(
+        "Enskede-Årsta-Vantörs stadsdelsförvaltning",
+        "EÅV",
+        dt.datetime(2024, 1, 1, tzinfo=STOCKHOLM),
+    )
+
+
+@pytest.fixture(scope="session")
+def key_pool():
+    return [generate_personal_key() for _ in range(6)]
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, "SIGNING": "pades"}
+
+
+@pytest.fixture
+def signing(app, monkeypatch, cached_pki, key_pool):
+    """Real PAdES signing with an organisation PKI; keys come from session caches (RSA-3072
+    generation is slow) but everything else is the production path."""
+    keys = itertools.cycle(key_pool)
+    monkeypatch.setattr(keystore, "create_org_pki", lambda *a, **k: cached_pki)
+    monkeypatch.setattr(personal, "generate_personal_key", lambda: next(keys))
+    return app
+
+
+@pytest.fixture
+def signed_people(app, signing, runner):
+    with app.app_context():
+        org = factories.organisation()
+    assert runner.invoke(args=["keys", "init", "--org", "EÅV"]).exit_code == 0
+    with app.app_context():
+        return factories.people(org)
+
+
+def _u(username):
+    return get_user(username)
+
+
+def _attested(app, people, clock):
+    """A memo through the whole route; returns (memo id, attested PDF bytes)."""
+    with app.app_context():
+        author = _u(people.handlaggare.username)
+        memo = create_memo(
+            author,
+            DraftContent(
+                rubrik="Idéburet offentligt partnerskap", sammanfattning="Slutrapporten summerar."
+            ),
+        )
+        submit_memo(memo, author)
+        db.session().commit()
+        clock.advance(days=1)
+        attest_memo(memo, _u(people.avdelningschef.username), password=PASSWORD)
+        db.session().commit()
+        clock.advance(days=1)
+        attest_memo(memo, _u(people.stadsdelsdirektor.username), password=PASSWORD)
+        db.session().commit()
+        submission = db.session().scalar(sa.select(Submission))
+        return memo.id, blobs.store().get(submission.current_pdf_sha256)
+
+
+def _trust(app):
+    with app.app_context():
+        return load_certificate(keystore.ca_path("EÅV").read_bytes())
+
+
+def _crl(app):
+    with app.app_context():
+        org = _u("hl-EÅV").organisation
+        return personal.current_crl(org)
+
+
+def _pdftotext(data: bytes) -> str:
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=data, capture_output=True, check=True
+    ).stdout.decode()
+
+
+def test_keys_init_writes_encrypted_private_files_and_publishes_the_ca(app, signed_people):
+    with app.app_context():
+        directory = keystore.org_dir("EÅV")
+        assert (
+            (keystore.keys_dir() / "EÅV-ca.pem").read_bytes().startswith(b"-----BEGIN CERTIFICATE")
+        )
+    for name in ("ca-key.pem", "seal-key.pem", "tsa-key.pem"):
+        path = directory / name
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+        assert path.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY")
+
+
+def test_keys_init_twice_or_for_an_unknown_organisation_is_refused(signed_people, runner):
+    assert runner.invoke(args=["keys", "init", "--org", "EÅV"]).exit_code == 2
+    assert runner.invoke(args=["keys", "init", "--org", "NOPE"]).exit_code == 2
+
+
+def test_every_user_gets_an_encrypted_personal_key_and_certificate(app, signed_people):
+    with app.app_context():
+        jenny = _u(signed_people.avdelningschef.username)
+        row = personal.active_key(jenny)
+        assert row.encrypted_key_pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY")
+        cert = load_certificate(row.certificate_pem.encode())
+        from attest.pki import certificate_name
+
+        assert certificate_name(cert) == (
+            "Jenny Johansson",
+            "Avdelningschef",
+            "Enskede-Årsta-Vantörs stadsdelsförvaltning",
+        )
+        assert decrypt_private_key(row.encrypted_key_pem.encode(), PASSWORD)
+        with pytest.raises(WrongPassword):
+            decrypt_private_key(row.encrypted_key_pem.encode(), "not the password")
+
+
+def test_the_attested_pdf_validates_with_the_published_ca(app, signed_people, clock):
+    memo_id, pdf = _attested(app, signed_people, clock)
+    report = validate_pdf(pdf, trust_roots=[_trust(app)], crls=[_crl(app)], now=clock.now())
+    assert report.ok, report.problems
+    approvals = [
+        s for s in report.signatures if not s.is_certification and not s.is_document_timestamp
+    ]
+    assert [(s.field_name, s.signer_name, s.signer_title) for s in approvals] == [
+        ("attest-steg-1", "Jenny Johansson", "Avdelningschef"),
+        ("attest-steg-2", "Anders Carstorp", "Stadsdelsdirektör"),
+    ]
+    for signature in report.signatures:
+        assert signature.intact and signature.valid and signature.trusted
+    assert report.signatures[0].is_certification and report.signatures[-1].is_document_timestamp
+    text = _pdftotext(pdf)
+    anders, jenny = text.index("Anders Carstorp, Stadsdelsdirektör"), text.index(
+        "Jenny Johansson, Avdelningschef"
+    )
+    assert anders < jenny  # the highest rank on top
+    assert "2024-08-16" in text[anders:jenny] and "2024-08-15" in text[jenny:]
+
+
+def test_tamper_twin_a_flipped_byte_fails(app, signed_people, clock):
+    _, pdf = _attested(app, signed_people, clock)
+    offset = pdf.index(b"stream", 1000) + 20  # inside the memo's first revision: signed by all
+    tampered = bytearray(pdf)
+    tampered[offset] ^= 0x01
+    report = validate_pdf(
+        bytes(tampered), trust_roots=[_trust(app)], crls=[_crl(app)], now=clock.now()
+    )
+    assert not report.ok
+
+
+def test_tamper_twin_another_ca_is_not_trusted(app, signed_people, clock, key_pool):
+    from attest.clock import STOCKHOLM
+
+    _, pdf = _attested(app, signed_people, clock)
+    other = create_org_pki(
+        "Enskede-Årsta-Vantörs stadsdelsförvaltning",
+        "EÅV",
+        dt.datetime(2024, 1, 1, tzinfo=STOCKHOLM),
+    )
+    assert not validate_pdf(pdf, trust_roots=[other.ca_cert], now=clock.now()).ok
+
+
+def test_pyhanko_cli_calls_every_signature_intact_and_trusted(app, signed_people, clock, tmp_path):
+    _, pdf = _attested(app, signed_people, clock)
+    path = tmp_path / "attesterad.pdf"
+    path.write_bytes(pdf)
+    with app.app_context():
+        ca = keystore.ca_path("EÅV")
+    pyhanko = shutil.which("pyhanko", path=str(Path(sys.executable).parent))
+    assert pyhanko, "pyHanko's CLI is installed with the package"
+    result = subprocess.run(
+        [pyhanko, "sign", "validate", "--trust", str(ca), "--pretty-print", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_records_chain_the_hashes_and_fingerprints(app, signed_people, clock):
+    _attested(app, signed_people, clock)
+    with app.app_context():
+        submission = db.session().scalar(sa.select(Submission))
+        first, second = submission.attestations
+        assert first.pdf_sha256_before == submission.frozen_pdf_sha256
+        assert second.pdf_sha256_before == first.pdf_sha256_after
+        keys = {k.user_id: k.certificate_sha256 for k in db.session().scalars(sa.select(UserKey))}
+        assert first.certificate_sha256 == keys[first.signer_id]
+        assert second.certificate_sha256 == keys[second.signer_id]
+        assert first.timestamp_at is not None and "egen" in first.tsa
+        assert (
+            hashlib.sha256(blobs.store().get(submission.frozen_pdf_sha256)).hexdigest()
+            == submission.frozen_pdf_sha256
+        )
+
+
+def test_wrong_password_signs_nothing_and_is_counted(app, signed_people, auth, client):
+    with app.app_context():
+        author = _u(signed_people.handlaggare.username)
+        memo = create_memo(author, DraftContent(rubrik="Rubrik"))
+        submit_memo(memo, author)
+        db.session().commit()
+        memo_id = memo.id
+        before = db.session().scalar(sa.select(Submission)).current_pdf_sha256
+    auth.login(signed_people.avdelningschef.username)
+    page = client.get(f"/memos/{memo_id}").get_data(as_text=True)
+    assert '<label for="password">Lösenord</label>' in page
+    response = client.post(
+        f"/memos/{memo_id}/attestera",
+        data={"password": "fel lösenord", "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 400
+    assert "Fel lösenord. Inget har signerats" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(Attestation)) == 0
+        assert db.session().scalar(sa.select(Submission)).current_pdf_sha256 == before
+        assert db.session().get(Memo, memo_id).state == "attest"
+        failed = db.session().scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.event == "memo:attestation:password_failed")
+        )
+        assert failed == 1
+    response = client.post(
+        f"/memos/{memo_id}/attestera", data={"password": PASSWORD, "csrf_token": csrf_token(page)}
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session().scalar(sa.select(sa.func.count()).select_from(Attestation)) == 1
+
+
+def test_attesting_without_a_password_is_refused(app, signed_people):
+    with app.app_context():
+        author = _u(signed_people.handlaggare.username)
+        memo = create_memo(author, DraftContent(rubrik="Rubrik"))
+        submit_memo(memo, author)
+        with pytest.raises(Invalid, match="lösenord"):
+            attest_memo(memo, _u(signed_people.avdelningschef.username))
+
+
+def test_password_change_re_encrypts_the_same_key(app, signed_people):
+    with app.app_context():
+        jenny = _u(signed_people.avdelningschef.username)
+        before = personal.active_key(jenny).certificate_sha256
+        change_password(jenny, PASSWORD, "ett helt nytt lösenord")
+        db.session().commit()
+        row = personal.active_key(jenny)
+        assert row.certificate_sha256 == before
+        decrypt_private_key(row.encrypted_key_pem.encode(), "ett helt nytt lösenord")
+        with pytest.raises(WrongPassword):
+            decrypt_private_key(row.encrypted_key_pem.encode(), PASSWORD)
+        with pytest.raises(Invalid):
+            change_password(jenny, "fel", "ett annat nytt lösenord")
+
+
+def test_reset_revokes_the_old_certificate_and_signing_with_it_afterwards_fails(
+    app, signed_people, clock
+):
+    from attest.attestation.hooks import timestamper
+    from attest.signing import sign_field
+
+    _, earlier = _attested(app, signed_people, clock)
+    with app.app_context():
+        jenny = _u(signed_people.avdelningschef.username)
+        old_row = personal.active_key(jenny)
+        old_key = decrypt_private_key(old_row.encrypted_key_pem.encode(), PASSWORD)
+        old_cert = load_certificate(old_row.certificate_pem.encode())
+        clock.advance(days=1)
+        reset_password(jenny, "återställt lösenord 2024")
+        db.session().commit()
+        new = personal.active_key(jenny)
+        assert new.certificate_sha256 != old_row.certificate_sha256
+        revoked = db.session().scalar(sa.select(UserKey).where(UserKey.id == old_row.id))
+        assert revoked.revoked_at is not None
+        crl = personal.current_crl(jenny.organisation)
+        assert crl.get_revoked_certificate_by_serial_number(int(revoked.serial)) is not None
+        # The new key works...
+        author = _u(signed_people.handlaggare.username)
+        memo = create_memo(author, DraftContent(rubrik="Efter återställningen"))
+        submit_memo(memo, author)
+        db.session().commit()
+        frozen = blobs.store().get(
+            db.session()
+            .scalar(sa.select(Submission).where(Submission.memo_id == memo.id))
+            .frozen_pdf_sha256
+        )
+        clock.advance(hours=1)
+        pki = keystore.org_pki(jenny.organisation)
+        # ...and the tamper twin: the revoked key signs after its revocation.
+        forged = sign_field(
+            frozen,
+            field_name="attest-steg-1",
+            signer_key=old_key,
+            signer_cert=old_cert,
+            chain=pki.chain,
+            appearance_pdf=None,
+            timestamper=timestamper(jenny.organisation, pki),
+            reason="efter spärr",
+            now=clock.now(),
+        )
+    report = validate_pdf(forged, trust_roots=[_trust(app)], crls=[crl], now=clock.now())
+    assert not report.ok
+    # What was attested before the reset stays valid: its timestamp predates the revocation.
+    assert validate_pdf(earlier, trust_roots=[_trust(app)], crls=[crl], now=clock.now()).ok
+
+
+def test_preview_of_a_sent_memo_is_the_frozen_pdf(app, signed_people, auth, client, clock):
+    with app.app_context():
+        author = _u(signed_people.handlaggare.username)
+        memo = create_memo(author, DraftContent(rubrik="Rubrik"))
+        submit_memo(memo, author)
+        db.session().commit()
+        frozen = db.session().scalar(sa.select(Submission)).frozen_pdf_sha256
+        memo_id = memo.id
+    auth.login(signed_people.avdelningschef.username)
+    response = client.get(f"/memos/{memo_id}/pdf")
+    assert hashlib.sha256(response.data).hexdigest() == frozen
+    report = validate_pdf(response.data, trust_roots=[_trust(app)], now=clock.now())
+    assert report.ok and report.signatures[0].is_certification and report.unsigned_fields
+
+
+def test_download_of_the_attested_pdf(app, signed_people, clock, auth, client):
+    memo_id, pdf = _attested(app, signed_people, clock)
+    auth.login(signed_people.registrator.username)
+    page = client.get(f"/memos/{memo_id}").get_data(as_text=True)
+    assert "Ladda ner attesterad PDF" in page
+    response = client.get(f"/memos/{memo_id}/attesterad.pdf")
+    assert response.status_code == 200 and response.data == pdf
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_each_attestation_timestamps_the_audit_head_and_the_chain_verifies(
+    app, signed_people, clock, runner
+):
+    _attested(app, signed_people, clock)
+    with app.app_context():
+        anchors = db.session().scalars(sa.select(AuditTimestamp)).all()
+        assert len(anchors) == 2
+        assert verify_audit().ok
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 0 and "hel" in result.output
+    assert runner.invoke(args=["audit", "timestamp"]).exit_code == 0
+
+
+def test_audit_truncation_against_the_timestamped_head_is_detected(
+    app, signed_people, clock, runner
+):
+    _attested(app, signed_people, clock)
+    with app.app_context():
+        last = (
+            db.session()
+            .scalars(sa.select(AuditTimestamp).order_by(AuditTimestamp.seq.desc()))
+            .first()
+        )
+        session = db.session()
+        session.execute(sa.delete(AuditEvent).where(AuditEvent.seq >= last.seq))
+        # cover the tracks in the head row too: only the timestamp still knows
+        from attest.audit.models import AuditHead
+
+        previous = session.get(AuditEvent, last.seq - 1)
+        session.execute(
+            sa.update(AuditHead).values(seq=last.seq - 1, entry_hash=previous.entry_hash)
+        )
+        session.commit()
+        report = verify_audit()
+        assert not report.ok and report.first_broken_seq == last.seq
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "bruten" in result.output
+
+
+def test_a_rewritten_anchored_entry_is_detected(app, signed_people, clock):
+    _attested(app, signed_people, clock)
+    with app.app_context():
+        from attest.audit.operations import entry_hash
+
+        anchor = db.session().scalars(sa.select(AuditTimestamp)).first()
+        entry = db.session().get(AuditEvent, anchor.seq)
+        entry.data = '{"forged":true}'
+        entry.entry_hash = entry_hash(entry)  # even with its own hash recomputed
+        db.session().commit()
+        assert not verify_audit().ok
+
+
+def test_public_ca_and_crl_downloads(app, signed_people, client):
+    response = client.get("/pki/EÅV/ca.pem")
+    assert response.status_code == 200 and response.data == _trust(app).public_bytes(
+        serialization.Encoding.PEM
+    )
+    crl = client.get("/pki/EÅV/crl.pem")
+    assert crl.status_code == 200 and b"BEGIN X509 CRL" in crl.data
+    assert client.get("/pki/NOPE/ca.pem").status_code == 404
+
+
+def test_signing_through_the_apps_own_tsa_over_http(app, signed_people, clock):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/tsa/%C3%85V".replace("%C3%85V", "E%C3%85V")
+        app.config["TSA_URL"] = url
+        _, pdf = _attested(app, signed_people, clock)
+    finally:
+        server.shutdown()
+    report = validate_pdf(pdf, trust_roots=[_trust(app)], crls=[_crl(app)], now=clock.now())
+    assert report.ok, report.problems
+    with app.app_context():
+        assert {a.tsa for a in db.session().scalars(sa.select(Attestation))} == {url}
+
+
+def test_the_tsa_endpoint_refuses_what_is_not_a_timestamp_query(signed_people, client):
+    assert client.post("/tsa/EÅV", data=b"x", content_type="text/plain").status_code == 415
+    response = client.post("/tsa/EÅV", data=b"not der", content_type="application/timestamp-query")
+    assert response.status_code == 200 and response.mimetype == "application/timestamp-reply"
