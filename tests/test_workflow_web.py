@@ -442,6 +442,8 @@ def test_the_whole_route_send_return_revise_send_attest_attest(app, browser, peo
         ], query
         if query:
             assert f"1 tjänsteutlåtande matchar ”{query}”." in register.text
+        else:
+            assert "1 attesterat tjänsteutlåtande." in register.text
     register = browser.open("/attesterade?q=Farsta")
     assert "0 tjänsteutlåtanden matchar ”Farsta”." in register.text
     assert not register.main.find_all("table")
@@ -716,6 +718,8 @@ def test_the_register_is_for_the_registrator_and_the_outbox_for_the_administrato
         browser.login(person)
         assert browser.open("/utkorg", status=403).main.find("h1").text == "Åtkomst nekad"
         assert "Utkorg" not in browser.open("/").root.find("nav").text
+    browser.login(people.registrator)
+    assert "Inga tjänsteutlåtanden är attesterade ännu." in browser.open("/attesterade").text
     browser.logout()
     for url in ("/attesterade", "/utkorg"):
         response = browser.client.get(url)

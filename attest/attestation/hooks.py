@@ -82,17 +82,26 @@ def _field_rect(pdf: bytes, field_name: str) -> tuple[float, float, float, float
     raise Invalid(f"Fältet {field_name} finns inte i dokumentet.")
 
 
-def _timestamp_time(pdf: bytes, field_name: str) -> dt.datetime | None:
-    from pyhanko.pdf_utils.reader import PdfFileReader
+def _timestamp_time(signed: bytes, previous_length: int) -> dt.datetime | None:
+    """The RFC 3161 time in the signature just added (the revision after previous_length).
 
-    for embedded in PdfFileReader(BytesIO(pdf)).embedded_signatures:
-        if embedded.field_name != field_name:
-            continue
-        for attribute in embedded.signer_info["unsigned_attrs"] or ():
+    Reads only the new revision's /Contents, not the whole document: the CMS is a few KB.
+    """
+    import re
+
+    from asn1crypto import cms
+
+    match = re.search(rb"/Contents\s*<([0-9A-Fa-f]+)>", signed[previous_length:])
+    if match is None:
+        return None
+    try:
+        signed_data = cms.ContentInfo.load(bytes.fromhex(match.group(1).decode()))["content"]
+        for attribute in signed_data["signer_infos"][0]["unsigned_attrs"] or ():
             if attribute["type"].native == "signature_time_stamp_token":
                 token = attribute["values"][0]
-                info = token["content"]["encap_content_info"]["content"].parsed
-                return info["gen_time"].native
+                return token["content"]["encap_content_info"]["content"].parsed["gen_time"].native
+    except (ValueError, KeyError, TypeError):
+        return None
     return None
 
 
@@ -147,7 +156,7 @@ class PadesHooks:
         return StepSignature(
             pdf=signed,
             certificate_sha256=row.certificate_sha256,
-            timestamp_at=_timestamp_time(signed, field_name),
+            timestamp_at=_timestamp_time(signed, len(pdf)),
             tsa=tsa_description(),
         )
 

@@ -15,6 +15,7 @@ from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyhanko.pdf_utils import content, layout
@@ -77,6 +78,7 @@ class _KeySigner(signers.Signer):
             cert_registry=SimpleCertificateStore.from_certs([asn1_certificate(c) for c in chain]),
         )
         self._key = key
+        self._public_key = cert.public_key()
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False
@@ -86,9 +88,15 @@ class _KeySigner(signers.Signer):
         mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
         if mechanism.signature_algo != "rsassa_pkcs1v15":
             raise SigningRefused(f"unsupported signature mechanism {mechanism.signature_algo}")
-        return self._key.sign(
-            data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm)
-        )
+        hash_algorithm = get_pyca_cryptography_hash(digest_algorithm)
+        signature = self._key.sign(data, padding.PKCS1v15(), hash_algorithm)
+        # Never release a signature the certificate's key does not verify: a damaged key
+        # (keys are loaded without RSA validation) must not leak itself through a fault.
+        try:
+            self._public_key.verify(signature, data, padding.PKCS1v15(), hash_algorithm)
+        except InvalidSignature:
+            raise SigningRefused("the key produced an invalid signature; it is damaged") from None
+        return signature
 
 
 class _TimedPdfSigner(signers.PdfSigner):

@@ -92,20 +92,22 @@ def apply_transition(
             f"”{transition.title}” går inte nu: tjänsteutlåtandet är "
             f"{state_title(memo).lower()}."
         )
-    submission = active_submission(memo) if state is State.ATTEST else None
-    verdict = guards.check(transition.guard, memo, actor, submission, clock.today())
-    if not verdict.allowed:
-        raise Forbidden(verdict.reason)
     comment = (comment or "").replace("\r\n", "\n").strip()
     if transition.comment_required and not comment:
         raise Invalid("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras.")
     if len(comment) > MAX_COMMENT_LENGTH:
         raise Invalid(f"Kommentaren får ha högst {MAX_COMMENT_LENGTH} tecken.")
+    # Lock first, before the guard and any work: of concurrent transitions on this memo one
+    # wins and every other one gets a 409, and what the guard reads cannot change under it.
+    lock_memo(memo)
+    submission = active_submission(memo) if state is State.ATTEST else None
+    verdict = guards.check(transition.guard, memo, actor, submission, clock.today())
+    if not verdict.allowed:
+        raise Forbidden(verdict.reason)
 
     moment = clock.now()
     session = db.session()
     try:
-        lock_memo(memo)  # before any work: of two concurrent transitions one wins, one 409s
         outcome = _PERFORM[transition.action](
             memo=memo,
             actor=actor,
