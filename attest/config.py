@@ -25,7 +25,7 @@ DEFAULTS: dict[str, Any] = {
     # "pades": every attestation is a personal PAdES signature (the product). "record-only"
     # records attestations without signing: for tests of the workflow alone; warns loudly.
     "SIGNING": "pades",
-    "KEYS_DIR": None,  # None -> keys/ beside the package in a checkout, else <instance>/keys
+    "KEYS_DIR": None,  # None -> <instance>/keys (a checkout also gets keys/<CODE>-ca.pem)
     "KEY_KDF_ROUNDS": 600_000,  # PBKDF2-SHA256 rounds protecting personal keys
     "CERT_VALIDITY_DAYS": 1095,
     "TSA_URL": None,  # an external RFC 3161 service; None -> the organisation's own TSA

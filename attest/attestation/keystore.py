@@ -1,8 +1,10 @@
 """Each organisation's PKI (CA, seal, TSA) as files, the private keys encrypted.
 
 ``<KEYS_DIR>/<CODE>/`` holds the dump_org_pki files (keys encrypted under KEY_PASSPHRASE,
-mode 0600) and ``<KEYS_DIR>/<CODE>-ca.pem`` the published CA certificate. Loaded PKIs are
-cached per process (loading decrypts three keys); the files are the truth.
+mode 0600) and ``<KEYS_DIR>/<CODE>-ca.pem`` the published CA certificate. KEYS_DIR defaults
+to the instance folder, beside the configuration whose passphrase opens them; in a source
+checkout the CA certificate is also exported to the top-level ``keys/`` for clerks. Loaded
+PKIs are cached per process (loading decrypts three keys); the files are the truth.
 """
 
 from __future__ import annotations
@@ -28,10 +30,17 @@ def keys_dir() -> Path:
     configured = current_app.config.get("KEYS_DIR")
     if configured:
         return Path(configured)
+    return Path(current_app.instance_path) / "keys"
+
+
+def _checkout_keys_dir() -> Path | None:
+    """The repository's keys/ (public material only), when running from a checkout."""
+    if current_app.config.get("KEYS_DIR"):
+        return None
     checkout = PACKAGE_DIR.parent / "keys"
     if checkout.is_dir() and (PACKAGE_DIR.parent / "setup.cfg").exists():
         return checkout
-    return Path(current_app.instance_path) / "keys"
+    return None
 
 
 def org_dir(code: str) -> Path:
@@ -65,6 +74,9 @@ def init_org_keys(organisation: Organisation) -> OrgPki:
     for name, data in files.items():
         _write_private(directory / name, data)
     ca_path(organisation.code).write_bytes(certificate_pem(pki.ca_cert))
+    public = _checkout_keys_dir()
+    if public is not None:
+        (public / f"{organisation.code}-ca.pem").write_bytes(certificate_pem(pki.ca_cert))
     return pki
 
 

@@ -119,11 +119,17 @@ def attest(memo_id: int):
     if not form.validate_on_submit():
         return _refused(memo, Action.ATTESTERA, form)
     try:
-        operations.attest_memo(
+        return _perform(
             memo,
-            current_user,
-            password=form.password.data or None,
-            expected_lock_version=form.expected_lock_version(),
+            Action.ATTESTERA,
+            form,
+            partial(
+                operations.attest_memo,
+                memo,
+                current_user,
+                password=form.password.data or None,
+                expected_lock_version=form.expected_lock_version(),
+            ),
         )
     except PasswordRejected as exc:
         db.session().rollback()  # nothing signed; the failed attempt is counted on its own
@@ -131,7 +137,6 @@ def attest(memo_id: int):
         db.session().commit()
         form.password.errors.append(f"{exc.message} (misslyckade försök senaste timmen: {count})")
         return _refused(memo, Action.ATTESTERA, form)
-    return _done(memo, Action.ATTESTERA)
 
 
 @bp.route("/memos/<int:memo_id>/attesterad.pdf")
