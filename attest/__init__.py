@@ -54,6 +54,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from attest.auth.views import bp as auth_bp
     from attest.auth.views import login_manager
     from attest.memos.views import bp as memos_bp
+    from attest.serving import logs
+    from attest.serving.health import bp as health_bp
     from attest.start.views import bp as start_bp
     from attest.workflow.views import bp as workflow_bp
 
@@ -61,6 +63,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(start_bp)
     app.register_blueprint(memos_bp)
+    app.register_blueprint(health_bp)
+    logs.init_app(app)
     app.register_blueprint(workflow_bp)
 
     from attest import templating

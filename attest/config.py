@@ -58,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FROM": "attest@localhost",
     "REMIND_AFTER_HOURS": 48,
     "REGISTER_PAGE_SIZE": 25,
+    "BLOB_DIR": None,  # None -> PDFs and bilagor in the database; else files in this folder
+    "LOG_LEVEL": "INFO",
 }
 
 REQUIRED = ("SECRET_KEY",)

@@ -344,14 +344,57 @@ def demo_command() -> None:
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True)
+@click.option("--prod", is_flag=True, help="gunicorn med flera processer (produktion).")
+@click.option(
+    "--workers", default=None, type=int, help="Antal processer (standard: 2 × kärnor + 1)."
+)
+@click.option("--threads", default=4, show_default=True, help="Trådar per process.")
 @with_appcontext
-def serve_command(host: str, port: int) -> None:
-    """Run the development server."""
+def serve_command(host: str, port: int, prod: bool, workers: int | None, threads: int) -> None:
+    """Run the development server, or gunicorn with --prod."""
+    if prod:
+        _serve_production(host, port, workers, threads)
+        return
     # app.run() refuses to start inside a Flask CLI command; werkzeug serves it directly.
     from werkzeug.serving import run_simple
 
     click.echo(f"attest svarar på http://{host}:{port}/ (avsluta med Ctrl+C)")
     run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def _serve_production(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Replace this process with gunicorn serving attest.serving.wsgi:app.
+
+    The configuration was loaded and checked already (with_appcontext): a bad one fails
+    here, once and clearly, not in every worker.
+    """
+    import os
+    import shutil
+
+    if current_app.config["DATABASE_URL"].startswith("sqlite"):
+        click.echo(
+            "Varning: produktion med SQLite. Sätt ATTEST_DATABASE_URL till PostgreSQL.", err=True
+        )
+    here = os.path.dirname(sys.executable)
+    gunicorn = shutil.which("gunicorn", path=here) or shutil.which("gunicorn")
+    if gunicorn is None:
+        click.echo("Fel: gunicorn saknas; installera attest[prod].", err=True)
+        sys.exit(2)
+    count = workers or (2 * (os.cpu_count() or 1) + 1)
+    args = [
+        gunicorn,
+        "--bind", f"{host}:{port}",
+        "--workers", str(count),
+        "--threads", str(threads),
+        "--worker-class", "gthread",
+        "--timeout", "60",
+        "--graceful-timeout", "30",
+        "--access-logfile", "/dev/null",  # attest logs each request as JSON itself
+        "--error-logfile", "-",
+        "attest.serving.wsgi:app",
+    ]  # fmt: skip
+    click.echo(f"gunicorn: {count} processer × {threads} trådar på http://{host}:{port}/", err=True)
+    os.execv(gunicorn, args)
 
 
 @click.command("verify", context_settings={"ignore_unknown_options": True, "help_option_names": []})

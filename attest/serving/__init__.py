@@ -1,0 +1,1 @@
+"""Running attest in production: health, structured logs, gunicorn."""

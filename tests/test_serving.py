@@ -1,0 +1,139 @@
+"""Production serving: gunicorn, /healthz, JSON logs with request ids, blobs in a directory."""
+
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from attest import blobs, create_app, db
+from attest.blobs import Blob, DirectoryBlobStore
+from attest.serving.logs import JsonFormatter
+from tests import factories
+from tests.conftest import POSTGRES_URL
+
+
+def test_healthz_ok(client, org):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "checks": {"database": "ok", "keys": "ok"}}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_healthz_reports_an_unreachable_database_as_503(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATTEST_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"SECRET_KEY": "k", "DATABASE_URL": f"sqlite:///{tmp_path}/no/such/dir/x.db"})
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["checks"]["database"] == "fel"
+
+
+def test_healthz_reports_unloadable_keys_as_503(app, app_config, tmp_path, monkeypatch):
+    from attest.attestation import keystore
+
+    app.config["SIGNING"] = "pades"
+    with app.app_context():
+        org = factories.organisation()
+        keystore.init_org_keys(org)
+    app.config["KEY_PASSPHRASE"] = "not the passphrase"
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503 and response.json["checks"]["keys"] == "fel"
+
+
+def test_every_response_carries_a_request_id_and_logs_it_as_json(client, caplog):
+    with caplog.at_level(logging.INFO, logger="attest.access"):
+        given = client.get("/auth/login", headers={"X-Request-Id": "abc-123"})
+        made = client.get("/auth/login", headers={"X-Request-Id": "<script>"})
+    assert given.headers["X-Request-Id"] == "abc-123"
+    assert made.headers["X-Request-Id"] != "<script>" and len(made.headers["X-Request-Id"]) == 16
+    record = next(r for r in caplog.records if r.name == "attest.access")
+    line = json.loads(JsonFormatter().format(record))
+    assert line["path"] == "/auth/login" and line["status"] == 200 and line["method"] == "GET"
+    assert "duration_ms" in line
+
+
+def test_directory_blobs_are_written_atomically_and_checked(app, tmp_path):
+    store = DirectoryBlobStore(tmp_path / "blobs")
+    with app.app_context():
+        sha = store.put(b"%PDF-1.7 innehall")
+        assert store.put(b"%PDF-1.7 innehall") == sha
+        db.session().commit()
+        path = tmp_path / "blobs" / sha[:2] / sha
+        assert path.read_bytes() == b"%PDF-1.7 innehall"
+        assert db.session().get(Blob, sha).data == b""  # the row is the reference, not the bytes
+        assert store.get(sha) == b"%PDF-1.7 innehall"
+        assert not list((tmp_path / "blobs").rglob(".tmp-*"))
+        path.write_bytes(b"%PDF-1.7 ANDRAT")
+        with pytest.raises(OSError, match="damaged"):
+            store.get(sha)
+
+
+def test_memos_and_pdfs_work_with_blobs_in_a_directory(app, people, auth, client, tmp_path):
+    app.config["BLOB_DIR"] = str(tmp_path / "blobs")
+    app.extensions.pop("attest.blobs", None)
+    with app.app_context():
+        from attest.memos.bilagor import check_pdf
+        from attest.users.operations import get_user
+
+        author = get_user(people.handlaggare.username)
+        bilaga = check_pdf("bilaga.pdf", factories.pdf_bytes(pages=2, text="Bilagans text"))
+        memo = factories.memo(author, uploads=[bilaga])
+        memo_id = memo.id
+        assert isinstance(blobs.store(), DirectoryBlobStore)
+        assert all(b.data == b"" for b in db.session().scalars(sa.select(Blob)))
+    auth.login(people.handlaggare.username)
+    response = client.get(f"/memos/{memo_id}/pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_gunicorn_serves_with_several_workers(database_url, tmp_path):
+    """`attest serve --prod`: gunicorn workers answer /healthz and the login page (on
+    PostgreSQL in the PostgreSQL run)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    env.update(
+        ATTEST_INSTANCE_PATH=str(tmp_path),
+        ATTEST_SECRET_KEY="serving-test",
+        ATTEST_DATABASE_URL=database_url,
+        ATTEST_SIGNING="record-only",
+    )
+    port = _free_port()
+    script = Path(sys.executable).parent / "attest"
+    server = subprocess.Popen(
+        [str(script), "serve", "--prod", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    health = json.loads(r.read())
+                    request_id = r.headers["X-Request-Id"]
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read().decode()
+                assert time.monotonic() < deadline, "gunicorn did not answer"
+                time.sleep(0.3)
+        assert health["status"] == "ok" and request_id
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=5) as r:
+            assert "Logga in" in r.read().decode()
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=30)[0].decode()
+    assert "Booting worker" in output and output.count("Booting worker") >= 2
+    if POSTGRES_URL:
+        assert database_url.startswith("postgresql")
