@@ -487,3 +487,20 @@ def test_twenty_concurrent_attestations_of_one_step_give_one_success(app, ctx):
         sa.select(HistoryEntry.step_position).where(HistoryEntry.action == "attestera")
     )
     assert list(steps) == [1]
+
+
+def test_the_frozen_pdf_carries_its_verification_link(ctx):
+    import io
+
+    from pypdf import PdfReader
+
+    from attest import blobs
+
+    author = _u(ctx.handlaggare.username)
+    memo = _memo(author)
+    submit_memo(memo, author)
+    submission = db.session().scalar(sa.select(Submission))
+    code = submission.verification_code
+    assert len(code) == 10 and not set(code) & set("01OIL")
+    pdf = PdfReader(io.BytesIO(blobs.store().get(submission.frozen_pdf_sha256)))
+    assert f"http://127.0.0.1:5000/v/{code}" in pdf.pages[0].extract_text()

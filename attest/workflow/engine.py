@@ -155,6 +155,20 @@ def apply_transition(
     return entry
 
 
+# No 0/O, 1/I/L: a code read aloud or typed from paper must not be misread.
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_verification_code() -> str:
+    import secrets
+
+    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
+
+
+def verification_url(code: str) -> str:
+    return f"{current_app.config['BASE_URL'].rstrip('/')}/v/{code}"
+
+
 def _send(
     *, memo: Memo, actor: User, assignees: Mapping[int, int], moment: dt.datetime, **_
 ) -> _Outcome:
@@ -190,8 +204,15 @@ def _send(
     if not steps:
         raise Invalid("Organisationen har ingen attestordning för tjänsteutlåtanden.")
     lines = [StepLine(s.role_title, s.assignee.full_name, s.assignee.title) for s in steps]
+    code = new_verification_code()
     rendered = render_memo(
-        document_for(memo, version, steps=lines, date=clock.local(moment).date())
+        document_for(
+            memo,
+            version,
+            steps=lines,
+            date=clock.local(moment).date(),
+            verification_url=verification_url(code),
+        )
     )
     frozen = hooks().freeze(
         rendered,
@@ -210,6 +231,7 @@ def _send(
         current_position=steps[0].position,
         created_at=moment,
         created_by_id=actor.id,
+        verification_code=code,
         frozen_pdf_sha256=sha,
         current_pdf_sha256=sha,
         step_waiting_since=moment,

@@ -56,6 +56,8 @@ class Submission(Base):
     current_position: Mapped[int | None]  # the step whose turn it is; None when finished
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    # Printed in the frozen PDF's footer as <BASE_URL>/v/<code>: the way back to the record.
+    verification_code: Mapped[str | None] = mapped_column(sa.String(16), unique=True)
     frozen_pdf_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
     current_pdf_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
     step_waiting_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
