@@ -30,6 +30,8 @@ class Memo(Base):
         sa.UniqueConstraint("organisation_id", "dnr_year", "dnr_serial"),
         sa.CheckConstraint("dnr_serial > 0", name="dnr_serial_positive"),
         sa.CheckConstraint("state IN ('utkast', 'attest', 'attesterad')", name="state_known"),
+        # The register: an organisation's memos in a state, newest first.
+        sa.Index("ix_memos_register", "organisation_id", "state", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,8 +48,9 @@ class Memo(Base):
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
     author: Mapped[User] = relationship(lazy="joined", foreign_keys=[author_id])
+    # Loaded when used: lists show a memo without reading its whole history.
     versions: Mapped[list[MemoVersion]] = relationship(
-        back_populates="memo", order_by="MemoVersion.number", lazy="selectin"
+        back_populates="memo", order_by="MemoVersion.number", lazy="select"
     )
 
     __mapper_args__ = {"version_id_col": lock_version}
@@ -90,7 +93,7 @@ class MemoVersion(Base):
     memo: Mapped[Memo] = relationship(back_populates="versions")
     created_by: Mapped[User] = relationship(lazy="joined")
     attachments: Mapped[list[Attachment]] = relationship(
-        order_by="Attachment.position", lazy="selectin", cascade="all, delete-orphan"
+        order_by="Attachment.position", lazy="select", cascade="all, delete-orphan"
     )
 
     @property

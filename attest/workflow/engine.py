@@ -229,6 +229,7 @@ def _send(
         number=(previous or 0) + 1,
         status="active",
         current_position=steps[0].position,
+        current_assignee_id=steps[0].assignee.id,
         created_at=moment,
         created_by_id=actor.id,
         verification_code=code,
@@ -282,9 +283,10 @@ def _attest(
             tsa=signature.tsa,
         )
     )
-    later = [s.position for s in submission.steps if s.position > step.position]
+    later = [s for s in submission.steps if s.position > step.position]
     if later:
-        submission.current_position = later[0]
+        submission.current_position = later[0].position
+        submission.current_assignee_id = later[0].assignee_id
         submission.step_waiting_since = moment
         submission.reminded_at = None
         submission.current_pdf_sha256 = store.put(signature.pdf)
@@ -293,6 +295,7 @@ def _attest(
         final = hooks().finish(signature.pdf, organisation_id=memo.organisation_id)
         submission.current_pdf_sha256 = store.put(final)
         submission.current_position = None
+        submission.current_assignee_id = None
         submission.status = "attested"
         submission.ended_at = moment
         target = State.ATTESTERAD
@@ -304,6 +307,7 @@ def _void(*, submission: Submission, moment: dt.datetime, **_) -> _Outcome:
     position = submission.current_position
     submission.status = "voided"
     submission.current_position = None
+    submission.current_assignee_id = None
     submission.ended_at = moment
     return _Outcome(State.UTKAST, submission, position, submission.version.number)
 

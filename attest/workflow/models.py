@@ -46,6 +46,8 @@ class Submission(Base):
     __table_args__ = (
         sa.UniqueConstraint("memo_id", "number"),
         sa.CheckConstraint("status IN ('active', 'voided', 'attested')", name="status_known"),
+        # The worklists: whose turn it is, oldest wait first (an index range per person).
+        sa.Index("ix_submissions_waiting", "current_assignee_id", "step_waiting_since"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -54,6 +56,9 @@ class Submission(Base):
     number: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(10), default="active")
     current_position: Mapped[int | None]  # the step whose turn it is; None when finished
+    # That step's person, kept beside it so a worklist is one index range, however long
+    # the history (the steps hold the truth; the engine keeps both in step).
+    current_assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     # Printed in the frozen PDF's footer as <BASE_URL>/v/<code>: the way back to the record.
@@ -66,11 +71,12 @@ class Submission(Base):
 
     memo: Mapped[Memo] = relationship()
     version: Mapped[MemoVersion] = relationship(lazy="joined")
+    # Loaded on use: the worklists show thousands of submissions without their steps.
     steps: Mapped[list[SubmissionStep]] = relationship(
-        order_by="SubmissionStep.position", lazy="selectin", cascade="all, delete-orphan"
+        order_by="SubmissionStep.position", lazy="select", cascade="all, delete-orphan"
     )
     attestations: Mapped[list[Attestation]] = relationship(
-        order_by="Attestation.position", lazy="selectin"
+        order_by="Attestation.position", lazy="select"
     )
 
     @property

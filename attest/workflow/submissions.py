@@ -24,3 +24,10 @@ def current_pdf(memo: Memo) -> bytes | None:
     if submission is None:
         return None
     return blobs.store().get(submission.current_pdf_sha256)
+
+
+def by_verification_code(code: str) -> Submission | None:
+    """The submission whose frozen PDF carries this code (the /v/<code> link)."""
+    return db.session().scalar(
+        sa.select(Submission).where(Submission.verification_code == code.strip().upper())
+    )

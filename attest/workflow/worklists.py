@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import contains_eager, selectinload
 
 from attest import clock, db
 from attest.memos.models import Memo, MemoVersion
@@ -22,12 +23,15 @@ class WaitingItem:
     acting_for: User | None  # set when it waits for me as t.f.
 
 
-def waiting_for(user: User) -> list[WaitingItem]:
-    """Memos whose current step is mine, or my role's while I am t.f.; oldest first."""
+def waiting_for(user: User, limit: int = 25) -> list[WaitingItem]:
+    """Memos whose current step is mine, or my role's while I am t.f.; oldest first.
+
+    At most ``limit`` (the oldest); each item's memo comes in the same query.
+    """
     session = db.session()
     today = clock.today()
     substitute_roles = select_substitutions(user, today)
-    mine = sa.and_(SubmissionStep.assignee_id == user.id)
+    mine = Submission.current_assignee_id == user.id
     conditions = [mine]
     for substitution in substitute_roles:
         condition = SubmissionStep.role_code == substitution.role_code
@@ -50,7 +54,9 @@ def waiting_for(user: User) -> list[WaitingItem]:
             Memo.author_id != user.id,
             sa.or_(*conditions),
         )
+        .options(contains_eager(Submission.memo))
         .order_by(Submission.step_waiting_since, Submission.id)
+        .limit(limit)
     ).all()
     items = []
     for submission, step in rows:
@@ -81,41 +87,43 @@ class Page:
 
 
 def attested_register(user: User, query: str = "", page: int = 1, per_page: int = 25) -> Page:
-    """Attested memos of the user's organisation, newest first, searchable by Dnr and text."""
+    """Attested memos of the user's organisation, newest first, searchable by Dnr and text.
+
+    The page is read off the index on (organisation, state, updated_at); the text search
+    looks in the memo's versions with EXISTS, so neither grows with the whole history.
+    """
     session = db.session()
-    latest = (
-        sa.select(MemoVersion.memo_id, sa.func.max(MemoVersion.number).label("number"))
-        .group_by(MemoVersion.memo_id)
-        .subquery()
-    )
-    statement = (
-        sa.select(Memo)
-        .join(latest, latest.c.memo_id == Memo.id)
-        .join(
-            MemoVersion,
-            sa.and_(MemoVersion.memo_id == Memo.id, MemoVersion.number == latest.c.number),
-        )
-        .where(Memo.organisation_id == user.organisation_id, Memo.state == State.ATTESTERAD.value)
+    statement = sa.select(Memo).where(
+        Memo.organisation_id == user.organisation_id, Memo.state == State.ATTESTERAD.value
     )
     text = " ".join(query.split())[:200]
-    if text:
-        dnr = _parse_dnr(text)
+    dnr = _parse_dnr(text) if text else None
+    if dnr is not None:
+        # A diarienummer is looked up as one, on its unique index: no text scan.
+        year, serial = dnr
+        statement = statement.where(Memo.dnr_year == year, Memo.dnr_serial == serial)
+    elif text:
         like = f"%{_escape_like(text.lower())}%"
-        matches = [
-            sa.func.lower(MemoVersion.rubrik).like(like, escape="\\"),
-            sa.func.lower(MemoVersion.underrubrik).like(like, escape="\\"),
-            sa.func.lower(MemoVersion.sammanfattning).like(like, escape="\\"),
-        ]
-        if dnr is not None:
-            year, serial = dnr
-            matches.append(sa.and_(Memo.dnr_year == year, Memo.dnr_serial == serial))
-        statement = statement.where(sa.or_(*matches))
-    total = session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+        in_text = (
+            sa.select(MemoVersion.id)
+            .where(
+                MemoVersion.memo_id == Memo.id,
+                sa.or_(
+                    sa.func.lower(MemoVersion.rubrik).like(like, escape="\\"),
+                    sa.func.lower(MemoVersion.underrubrik).like(like, escape="\\"),
+                    sa.func.lower(MemoVersion.sammanfattning).like(like, escape="\\"),
+                ),
+            )
+            .exists()
+        )
+        statement = statement.where(in_text)
+    total = session.scalar(statement.with_only_columns(sa.func.count()).order_by(None)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     items = list(
         session.scalars(
-            statement.order_by(Memo.updated_at.desc(), Memo.id.desc())
+            statement.options(selectinload(Memo.versions))
+            .order_by(Memo.updated_at.desc(), Memo.id.desc())
             .limit(per_page)
             .offset((page - 1) * per_page)
         )
@@ -124,10 +132,10 @@ def attested_register(user: User, query: str = "", page: int = 1, per_page: int 
 
 
 def _parse_dnr(text: str) -> tuple[int, int] | None:
-    """'EÅV 2024/123' or '2024/123' -> (2024, 123)."""
+    """'EÅV 2024/123' or '2024/123' -> (2024, 123); None for anything else."""
     import re
 
-    match = re.search(r"(\d{4})\s*/\s*(\d+)", text)
+    match = re.fullmatch(r"(?:\w{1,16}\s+)?(\d{4})\s*/\s*(\d{1,9})", text.strip())
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
