@@ -189,7 +189,7 @@ class Auth:
         )
 
     def logout(self):
-        page = self.client.get("/")
+        page = self.client.get("/", follow_redirects=True)
         token = csrf_token(page.get_data(as_text=True))
         return self.client.post("/auth/logout", data={"csrf_token": token})
 

@@ -71,8 +71,11 @@ def count(app, model) -> int:
 
 
 def latest(app, memo_id: int) -> MemoVersion:
+    """The latest version with its bilagor loaded (they load on use, inside a session)."""
     with app.app_context():
-        return db.session().get(Memo, memo_id).latest_version
+        version = db.session().get(Memo, memo_id).latest_version
+        version.attachments
+        return version
 
 
 @pytest.fixture

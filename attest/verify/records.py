@@ -1,0 +1,573 @@
+"""The verification's comparison with attest's records: the memo, its attestations, the audit log.
+
+The offline core (attest.verify.core) judges the file alone and leaves its ``records`` check
+"not checked". With the database at hand, ``check_records`` finds the submission the file
+claims to be (by its SHA-256, else by the verification code in its footer, else by the
+attesters' certificates) and compares: the frozen version, the number of steps, each
+attestation against its row (position, signer, certificate, timestamp, the hashes before
+and after it), the audit log's event for each, and the audit chain itself. A file that is
+valid on its own but contradicts the records is invalid (``with_records``).
+
+The checks are the core's ``Check`` with the code ``records``; per-attestation ones name
+their signature field as subject, as the core's per-signature checks do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Sequence
+
+import sqlalchemy as sa
+
+from attest import db
+from attest.audit.models import AuditEvent
+from attest.audit.operations import ChainReport
+from attest.blobs import Blob
+from attest.memos.models import Memo
+from attest.orgs.models import Organisation
+from attest.verify.core import Attestation as SignedRow
+from attest.verify.core import Check, VerificationResult
+from attest.verify.report import Both, format_time
+from attest.workflow.models import Attestation, Submission
+
+__all__ = [
+    "RecordsContext",
+    "check_records",
+    "find_submission",
+    "verification_code_in",
+    "with_records",
+]
+
+OK, FAILED, NOT_CHECKED = "ok", "failed", "not_checked"
+CODE = "records"
+# The stored timestamp and the one read from the file are the same token's genTime; a
+# second allows for a database that keeps less precision than the token.
+TIME_TOLERANCE = dt.timedelta(seconds=1)
+ATTEST_EVENT = "memo:attestera"  # attest.workflow.engine records "memo:<action>"
+VERIFICATION_LINK = re.compile(r"/v/([0-9A-Z]{6,16})\b")
+_REVISION_END = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
+
+# Every message: key -> (Swedish, English); placeholders as in attest.verify.report.
+TEXTS: Mapping[str, tuple[str, str]] = {
+    "unusable": (
+        "Inte kontrollerat: filen kunde inte läsas som PDF, så den har inte jämförts med "
+        "attests register.",
+        "Not checked: the file could not be read as a PDF, so it was not compared with "
+        "attest's records.",
+    ),
+    "unknown": (
+        "Inte kontrollerat: dokumentet finns inte i attests register{org} – varken filens "
+        "SHA-256, verifieringskoden i sidfoten eller attesternas certifikat finns där. Det "
+        "kan komma från ett annat system; resultatet bygger på kontrollerna av själva filen.",
+        "Not checked: the document is not in attest's records{org} – neither the file's "
+        "SHA-256, the verification code in its footer nor the attesters' certificates are "
+        "there. It may come from another system; the verdict rests on the checks of the "
+        "file itself.",
+    ),
+    "found": (
+        "Dokumentet finns i attests register: {dnr} ”{rubrik}”, version {version}, skickat "
+        "för attest {sent} (hittat via {how}).",
+        "The document is in attest's records: {dnr} “{rubrik}”, version {version}, sent for "
+        "attestation {sent} (found by {how}).",
+    ),
+    "found.wrong_version": (
+        "Registret är motsägelsefullt: inskickningen av {dnr} pekar på en version av ett "
+        "annat tjänsteutlåtande.",
+        "The records contradict themselves: the submission of {dnr} points at a version of "
+        "another memo.",
+    ),
+    "frozen.ok": (
+        "Den fastställda versionen i filen är byte för byte den som skickades för attest "
+        "(SHA-256 {sha}…).",
+        "The frozen version in the file is byte for byte the one sent for attestation "
+        "(SHA-256 {sha}…).",
+    ),
+    "frozen.failed": (
+        "Den fastställda versionen i filen är inte den som registret har för {dnr} version "
+        "{version}: innehållet har ändrats eller hör till en annan version.",
+        "The frozen version in the file is not the one the records hold for {dnr} version "
+        "{version}: the content was changed or belongs to another version.",
+    ),
+    "steps.ok": (
+        "Filen har {found} attester, lika många som inskickningens {count} steg i registret.",
+        "The file has {found} attestations, as many as the submission's {count} steps in the "
+        "records.",
+    ),
+    "steps.pending": (
+        "Tjänsteutlåtandet attesteras fortfarande: registret har {done} av {count} steg "
+        "attesterade, och filen har lika många attester.",
+        "The memo is still being attested: the records have {done} of {count} steps "
+        "attested, and the file has as many attestations.",
+    ),
+    "steps.failed": (
+        "Filen har {found} attester, men registret har {done} attesterade av inskickningens "
+        "{count} steg.",
+        "The file has {found} attestations, but the records have {done} attested of the "
+        "submission's {count} steps.",
+    ),
+    "steps.voided": (
+        "Registret visar att inskickningen avbröts {when} (tjänsteutlåtandet returnerades "
+        "eller återkallades): den här versionen attesterades aldrig färdigt.",
+        "The records show that the submission was ended {when} (the memo was returned or "
+        "withdrawn): this version was never fully attested.",
+    ),
+    "attestation.ok": (
+        "Attesten i {field} stämmer med registret: {name}, {title}, samma certifikat "
+        "(SHA-256 {fingerprint}…) och tidsstämpel {time}, och granskningsloggen har "
+        "händelsen.",
+        "The attestation in {field} matches the records: {name}, {title}, the same "
+        "certificate (SHA-256 {fingerprint}…) and timestamp {time}, and the audit log has "
+        "the event.",
+    ),
+    "attestation.failed": (
+        "Attesten i {field} stämmer inte med registret: {problems}.",
+        "The attestation in {field} does not match the records: {problems}.",
+    ),
+    "attestation.missing_in_file": (
+        "Registret har en attest av {name} i steg {position} ({field}), men filen saknar den.",
+        "The records have an attestation by {name} in step {position} ({field}), but the "
+        "file lacks it.",
+    ),
+    "audit.ok": (
+        "Granskningsloggen är obruten: {entries} poster, och dess tidsstämplade huvuden "
+        "stämmer.",
+        "The audit log is unbroken: {entries} entries, and its timestamped heads match.",
+    ),
+    "audit.failed": (
+        "Granskningsloggen är bruten vid post {seq}: {reason}. Registret kan ha ändrats i "
+        "efterhand.",
+        "The audit log is broken at entry {seq} ({reason}). The records may have been "
+        "changed afterwards.",
+    ),
+}
+
+# The parts of an "attestation.failed" message.
+PROBLEMS: Mapping[str, tuple[str, str]] = {
+    "no_row": (
+        "registret har ingen attest för steg {position}",
+        "the records have no attestation for step {position}",
+    ),
+    "name": (
+        "namnet är {file} i filen men {record} i registret",
+        "the name is {file} in the file but {record} in the records",
+    ),
+    "title": (
+        "titeln är {file} i filen men {record} i registret",
+        "the title is {file} in the file but {record} in the records",
+    ),
+    "certificate": (
+        "certifikatets fingeravtryck (SHA-256) är {file}… i filen men {record}… i registret",
+        "the certificate's fingerprint (SHA-256) is {file}… in the file but {record}… in "
+        "the records",
+    ),
+    "time": (
+        "tidsstämpeln är {file} i filen men {record} i registret",
+        "the timestamp is {file} in the file but {record} in the records",
+    ),
+    "revisions": (
+        "filens innehåll före och efter attesten är inte det som registret har",
+        "the file's content before and after the attestation is not what the records hold",
+    ),
+    "audit_event": (
+        "granskningsloggen har ingen händelse om attesten",
+        "the audit log has no event for the attestation",
+    ),
+}
+
+HOW = {
+    "sha256": Both("filens SHA-256", "the file's SHA-256"),
+    "code": Both(
+        "verifieringskoden {code} i sidfoten", "the verification code {code} in its footer"
+    ),
+    "certificates": Both("attesternas certifikat", "the attesters' certificates"),
+    "given": Both("verifieringslänken {code}", "the verification link {code}"),
+}
+
+
+def _message(key: str, lang: int, params: Mapping[str, Any]) -> str:
+    values = {k: v[lang] if isinstance(v, Both) else v for k, v in params.items()}
+    return TEXTS[key][lang].format(**values)
+
+
+def _check(status: str, key: str, subject: str = "", **params: Any) -> Check:
+    return Check(
+        code=CODE,
+        status=status,
+        message=_message(key, 0, params),
+        message_en=_message(key, 1, params),
+        subject=subject,
+    )
+
+
+def _problem(key: str, **params: Any) -> Both:
+    sv, en = PROBLEMS[key]
+    return Both(sv.format(**params), en.format(**params))
+
+
+def _joined(problems: Sequence[Both]) -> Both:
+    return Both("; ".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
+
+
+# --- Finding the submission ------------------------------------------------------------------
+
+
+def verification_code_in(data: bytes) -> str | None:
+    """The code of the /v/<code> link printed in the first page's footer, if any."""
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        text = reader.pages[0].extract_text() if reader.pages else ""
+    except Exception:  # a file pypdf cannot read has no code to offer; the core says why
+        return None
+    match = VERIFICATION_LINK.search(text or "")
+    return match.group(1) if match else None
+
+
+def _in_organisation(statement: Any, organisation: Organisation | None) -> Any:
+    if organisation is None:
+        return statement
+    return statement.join(Memo, Memo.id == Submission.memo_id).where(
+        Memo.organisation_id == organisation.id
+    )
+
+
+def find_submission(
+    data: bytes, result: VerificationResult, organisation: Organisation | None = None
+) -> tuple[Submission | None, str, str]:
+    """(submission, how it was found, the footer's code) or (None, "", code).
+
+    By the file's SHA-256 (the stored attested, frozen or an intermediate copy), else by
+    the verification code in the footer, else by the attesters' certificates and timestamp
+    times. ``organisation`` limits the search to its memos: another organisation's file is
+    "not in the records".
+    """
+    session = db.session()
+    sha = result.file_sha256
+    submission = session.scalar(
+        _in_organisation(sa.select(Submission), organisation)
+        .where(sa.or_(Submission.current_pdf_sha256 == sha, Submission.frozen_pdf_sha256 == sha))
+        .order_by(Submission.id.desc())
+        .limit(1)
+    )
+    if submission is None:
+        submission = session.scalar(
+            _in_organisation(
+                sa.select(Submission).join(Attestation, Attestation.submission_id == Submission.id),
+                organisation,
+            )
+            .where(Attestation.pdf_sha256_after == sha)
+            .limit(1)
+        )
+    if submission is not None:
+        return submission, "sha256", ""
+
+    code = verification_code_in(data) or ""
+    if code:
+        submission = session.scalar(
+            _in_organisation(sa.select(Submission), organisation).where(
+                Submission.verification_code == code
+            )
+        )
+        if submission is not None:
+            return submission, "code", code
+
+    submission = _by_certificates(result.attestations, organisation)
+    if submission is not None:
+        return submission, "certificates", code
+    return None, "", code
+
+
+def _by_certificates(
+    signed: Sequence[SignedRow], organisation: Organisation | None
+) -> Submission | None:
+    """The submission with the most attestation rows of these certificates at these times."""
+    conditions = []
+    for row in signed:
+        at = row.timestamp_time or row.signing_time
+        if row.certificate_sha256 and at is not None:
+            conditions.append(
+                sa.and_(
+                    Attestation.certificate_sha256 == row.certificate_sha256,
+                    Attestation.timestamp_at.between(at - TIME_TOLERANCE, at + TIME_TOLERANCE),
+                )
+            )
+    if not conditions:
+        return None
+    statement = sa.select(Attestation.submission_id, sa.func.count()).where(sa.or_(*conditions))
+    if organisation is not None:
+        statement = (
+            statement.join(Submission, Submission.id == Attestation.submission_id)
+            .join(Memo, Memo.id == Submission.memo_id)
+            .where(Memo.organisation_id == organisation.id)
+        )
+    best = (
+        db.session()
+        .execute(
+            statement.group_by(Attestation.submission_id)
+            .order_by(sa.func.count().desc(), Attestation.submission_id.desc())
+            .limit(1)
+        )
+        .first()
+    )
+    return db.session().get(Submission, best[0]) if best is not None else None
+
+
+# --- What the records hold besides the rows --------------------------------------------------
+
+
+@dataclass
+class RecordsContext:
+    """The audit facts one or many comparisons share: the chain's verdict, events by memo.
+
+    A bulk check makes one and passes it to every ``check_records``; a single check makes
+    its own. ``audit`` is attest.attestation.audit_anchor.verify_audit()'s report.
+    """
+
+    audit: ChainReport | None = None
+    _events: dict[int, set[tuple[int | None, int | None, int | None]]] = field(default_factory=dict)
+    _all_events_loaded: bool = False
+
+    def audit_report(self) -> ChainReport:
+        if self.audit is None:
+            from attest.attestation.audit_anchor import verify_audit
+
+            self.audit = verify_audit()
+        return self.audit
+
+    def load_events(self, organisation: Organisation | None) -> None:
+        """Read every attestation event (of one organisation) at once: for a bulk check."""
+        statement = sa.select(AuditEvent.data, AuditEvent.actor_id).where(
+            AuditEvent.event == ATTEST_EVENT
+        )
+        if organisation is not None:
+            statement = statement.where(AuditEvent.organisation_id == organisation.id)
+        for data, actor_id in db.session().execute(statement):
+            self._add_event(data, actor_id)
+        self._all_events_loaded = True
+
+    def attestation_events(self, memo_id: int) -> set[tuple[int | None, int | None, int | None]]:
+        """(version, step, actor) of every logged attestation of the memo."""
+        if memo_id not in self._events and not self._all_events_loaded:
+            self._events[memo_id] = set()
+            # The event's data is canonical JSON (sorted keys): "memo":<id> is followed by ",".
+            for data, actor_id in db.session().execute(
+                sa.select(AuditEvent.data, AuditEvent.actor_id).where(
+                    AuditEvent.event == ATTEST_EVENT,
+                    AuditEvent.data.like(f'%"memo":{int(memo_id)},%'),
+                )
+            ):
+                self._add_event(data, actor_id)
+        return self._events.get(memo_id, set())
+
+    def _add_event(self, data: str, actor_id: int | None) -> None:
+        try:
+            values = json.loads(data)
+            memo = int(values["memo"])
+        except (ValueError, KeyError, TypeError):
+            return  # an unreadable event belongs to no memo; the chain check judges it
+        self._events.setdefault(memo, set()).add(
+            (values.get("version"), values.get("step"), actor_id)
+        )
+
+
+def _revision_digests(data: bytes) -> set[str]:
+    """SHA-256 of the file up to the end of each revision: what the engine recorded.
+
+    Each attestation is an incremental update, so every earlier state of the document is
+    a prefix of the file ending at an %%EOF marker.
+    """
+    return {hashlib.sha256(data[: m.end()]).hexdigest() for m in _REVISION_END.finditer(data)}
+
+
+def _frozen_matches(data: bytes, submission: Submission) -> bool:
+    size = db.session().scalar(
+        sa.select(Blob.size).where(Blob.sha256 == submission.frozen_pdf_sha256)
+    )
+    if size is None or size > len(data):
+        return False
+    return hashlib.sha256(data[:size]).hexdigest() == submission.frozen_pdf_sha256
+
+
+# --- The comparison ----------------------------------------------------------------------
+
+
+def check_records(
+    data: bytes,
+    result: VerificationResult,
+    *,
+    organisation: Organisation | None = None,
+    submission: Submission | None = None,
+    context: RecordsContext | None = None,
+) -> tuple[Check, ...]:
+    """The ``records`` checks of a file the core has verified (needs an app context).
+
+    organisation: search only its memos. submission: the one the file should be (the
+    /v/<code> link, a bulk check); otherwise it is looked for. context: shared audit facts.
+    """
+    if result.unusable:
+        return (_check(NOT_CHECKED, "unusable"),)
+    context = context or RecordsContext()
+    how, code = "given", ""
+    if submission is None:
+        submission, how, code = find_submission(data, result, organisation)
+    else:
+        code = submission.verification_code or ""
+    if submission is None:
+        org = Both(f" för {organisation.name}", f" of {organisation.name}") if organisation else ""
+        return (_check(NOT_CHECKED, "unknown", org=org),)
+
+    memo, version = submission.memo, submission.version
+    dnr = memo.dnr
+    checks: list[Check] = []
+    if version.memo_id != memo.id:
+        checks.append(_check(FAILED, "found.wrong_version", dnr=dnr))
+    else:
+        how_text = HOW[how]
+        checks.append(
+            _check(
+                OK,
+                "found",
+                dnr=dnr,
+                rubrik=version.rubrik,
+                version=version.number,
+                sent=format_time(submission.created_at),
+                how=Both(how_text[0].format(code=code), how_text[1].format(code=code)),
+            )
+        )
+    if _frozen_matches(data, submission):
+        checks.append(_check(OK, "frozen.ok", sha=submission.frozen_pdf_sha256[:16]))
+    else:
+        checks.append(_check(FAILED, "frozen.failed", dnr=dnr, version=version.number))
+
+    rows = {row.position: row for row in submission.attestations}
+    checks.append(_steps_check(submission, result.attestations, rows))
+    revisions = _revision_digests(data)
+    events = context.attestation_events(memo.id)
+    signed_positions = set()
+    for signed in result.attestations:
+        signed_positions.add(signed.position)
+        checks.append(
+            _attestation_check(signed, rows.get(signed.position), revisions, events, version)
+        )
+    for position, row in sorted(rows.items()):
+        if position not in signed_positions:
+            field_name = f"attest-steg-{position}"
+            checks.append(
+                _check(
+                    FAILED,
+                    "attestation.missing_in_file",
+                    field_name,
+                    name=row.signer_name,
+                    position=position,
+                    field=field_name,
+                )
+            )
+
+    report = context.audit_report()
+    if report.ok:
+        checks.append(_check(OK, "audit.ok", entries=report.entries))
+    else:
+        checks.append(
+            _check(FAILED, "audit.failed", seq=report.first_broken_seq, reason=report.reason)
+        )
+    return tuple(checks)
+
+
+def _steps_check(
+    submission: Submission, signed: Sequence[SignedRow], rows: Mapping[int, Attestation]
+) -> Check:
+    found, count, done = len(signed), len(submission.steps), len(rows)
+    if submission.status == "voided":
+        return _check(FAILED, "steps.voided", when=format_time(submission.ended_at))
+    if submission.status == "active":
+        key = "steps.pending" if found == done else "steps.failed"
+        return _check(OK if found == done else FAILED, key, found=found, done=done, count=count)
+    if found == count == done:
+        return _check(OK, "steps.ok", found=found, count=count)
+    return _check(FAILED, "steps.failed", found=found, done=done, count=count)
+
+
+def _attestation_check(
+    signed: SignedRow,
+    row: Attestation | None,
+    revisions: set[str],
+    events: set[tuple[int | None, int | None, int | None]],
+    version: Any,
+) -> Check:
+    field_name = signed.field_name
+    if row is None:
+        problems = [_problem("no_row", position=signed.position)]
+        return _check(
+            FAILED, "attestation.failed", field_name, field=field_name, problems=_joined(problems)
+        )
+    problems = []
+    if signed.signer_name != row.signer_name:
+        problems.append(_problem("name", file=signed.signer_name, record=row.signer_name))
+    if not _same_title(signed.title, row.signer_title):
+        problems.append(_problem("title", file=signed.title or "–", record=row.signer_title))
+    if row.certificate_sha256 and signed.certificate_sha256 != row.certificate_sha256:
+        problems.append(
+            _problem(
+                "certificate",
+                file=signed.certificate_sha256[:16] or "–",
+                record=row.certificate_sha256[:16],
+            )
+        )
+    file_time = signed.timestamp_time
+    if not _same_time(file_time, row.timestamp_at):
+        problems.append(
+            _problem(
+                "time",
+                file=format_time(file_time) if file_time else "–",
+                record=format_time(row.timestamp_at) if row.timestamp_at else "–",
+            )
+        )
+    if row.pdf_sha256_before not in revisions or row.pdf_sha256_after not in revisions:
+        problems.append(_problem("revisions"))
+    if (version.number, row.position, row.signer_id) not in events:
+        problems.append(_problem("audit_event"))
+    if problems:
+        return _check(
+            FAILED, "attestation.failed", field_name, field=field_name, problems=_joined(problems)
+        )
+    return _check(
+        OK,
+        "attestation.ok",
+        field_name,
+        field=field_name,
+        name=row.signer_name,
+        title=row.signer_title,
+        fingerprint=(row.certificate_sha256 or signed.certificate_sha256)[:16],
+        time=format_time(row.timestamp_at or file_time),
+    )
+
+
+def _same_title(in_certificate: str, in_record: str) -> bool:
+    """The row's title is the certificate's, or an acting one ("t.f. avdelningschef")."""
+    record = in_record.casefold()
+    return record == in_certificate.casefold() or record.startswith("t.f. ")
+
+
+def _same_time(a: dt.datetime | None, b: dt.datetime | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= TIME_TOLERANCE
+
+
+def with_records(result: VerificationResult, checks: Iterable[Check]) -> VerificationResult:
+    """The result with the records checks in place of the core's "not checked" one.
+
+    A failed comparison makes the verdict invalid, however valid the file is on its own;
+    a comparison not made leaves the core's verdict as it is.
+    """
+    records = tuple(checks)
+    kept = tuple(c for c in result.checks if c.code != CODE)
+    verdict = "invalid" if any(c.status == FAILED for c in records) else result.verdict
+    return dataclasses.replace(result, checks=kept + records, verdict=verdict)
