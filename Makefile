@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install install-dev system-deps lint format bench clean
+.PHONY: run test test-sqlite test-postgres install install-dev system-deps e2e-deps i18n lint check format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,12 +30,26 @@ system-deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
 
+# The end-to-end tests' browser and accessibility checker (tests/e2e): Debian's chromium,
+# never a browser build that Playwright downloads, and axe-core pinned in package-lock.json.
+# Chromium is installed only when missing; if it cannot be, this fails (the tests never skip).
+e2e-deps: node_modules/.installed
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Debian's chromium for the end-to-end tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	@test -x /usr/bin/chromium || { echo "!! /usr/bin/chromium is missing: the e2e tests cannot run !!"; exit 1; }
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 run: install
 	$(BIN)/attest init
 	$(BIN)/attest demo
 	$(BIN)/attest serve
 
-test: install-dev system-deps
+test: install-dev system-deps e2e-deps check
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
@@ -58,6 +72,37 @@ lint: install-dev
 	$(BIN)/flake8 attest tests bench
 	$(BIN)/isort --check-only --diff attest tests bench
 	$(BIN)/black --check -q -l 100 attest tests bench
+
+# Security checks: bandit on our code (medium and high findings fail) and pip-audit on the
+# installed packages (a known vulnerability fails). A package pip-audit cannot look up is
+# counted loudly, never taken for clean; if pip-audit cannot reach the advisory data at
+# all, that is said loudly and is not a finding (like the PostgreSQL run).
+check: install-dev
+	@echo "== bandit =="
+	$(BIN)/bandit -q -r attest -ll
+	@echo "== pip-audit =="
+	@out=$$($(BIN)/pip-audit --local --skip-editable --progress-spinner off 2>&1); status=$$?; \
+	echo "$$out" | grep -v "could not be audited"; \
+	skipped=$$(echo "$$out" | grep -c "could not be audited"); \
+	if [ "$$skipped" -gt 0 ]; then \
+	  echo "!! pip-audit could not look up $$skipped packages: those are NOT audited !!"; \
+	fi; \
+	if [ $$status -ne 0 ] && ! echo "$$out" | grep -q "known vulnerabilit"; then \
+	  echo "!! pip-audit did not finish (advisory data unreachable?): SKIPPED, not a finding !!"; \
+	  status=0; \
+	fi; \
+	exit $$status
+
+# Languages (Flask-Babel): Swedish source strings in the code and templates, English in
+# translations/en/LC_MESSAGES/messages.po. This extracts the strings, merges them into the
+# .po (translate what is new there, then run it again) and compiles messages.mo. The .po and
+# the .mo are committed: a fresh checkout runs without this step.
+i18n: install-dev
+	$(BIN)/pybabel -q extract -F babel.cfg -o translations/messages.pot --no-wrap \
+	  --sort-by-file --add-location=file --project attest --version 0.1.0 \
+	  --copyright-holder attest --ignore-dirs ".* ._ build instance keys node_modules tests" .
+	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete
+	$(BIN)/pybabel compile -d translations --statistics
 
 format: install-dev
 	$(BIN)/isort -q attest tests bench

@@ -37,11 +37,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         proxied = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
         app.wsgi_app = proxied  # type: ignore[method-assign]
 
-    from attest import clock, db, web
+    from attest import clock, db, security, web
 
     app.extensions["attest.clock"] = (test_config or {}).get("CLOCK") or clock.SystemClock()
     db.init_app(app)
     web.init_app(app)
+    security.init_app(app)  # before the other extensions' hooks: sessions expire first
 
     from flask_wtf.csrf import CSRFProtect
 
@@ -66,10 +67,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     logs.init_app(app)
     app.register_blueprint(workflow_bp)
+    from attest.verify.views import bp as verify_bp  # only here: attest.verify is Flask-free
 
-    from attest import templating
+    app.register_blueprint(verify_bp)
+
+    from attest import i18n, templating
     from attest.workflow import notifications
 
+    i18n.init_app(app)  # Flask-Babel: Swedish, or English when the person chooses it
     templating.init_app(app)
     notifications.init_app(app)
 

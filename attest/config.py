@@ -47,6 +47,18 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SECURE": False,  # True forces it; otherwise set when the request is https
     "SESSION_COOKIE_NAME": "attest_session",
     "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+    # A login session ends after this long without a request, and this long after the
+    # login (or the last re-authentication, i.e. an attestation) whatever happens.
+    "SESSION_IDLE_MINUTES": 30,
+    "SESSION_MAX_HOURS": 12,
+    # Password attempts (login and the attest password): after this many failures within
+    # the window, further attempts get 429 until the oldest of them is out of the window,
+    # i.e. at most LOGIN_FAILURE_WINDOW_MINUTES; counted per username and per address.
+    "LOGIN_MAX_FAILURES": 10,
+    # Raise it where many people reach the app from one address (a NAT without
+    # TRUSTED_PROXY_COUNT): one person's typos must not lock out the office.
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 10,
+    "LOGIN_FAILURE_WINDOW_MINUTES": 15,
     "TRUSTED_PROXY_COUNT": 0,
     "BASE_URL": "http://127.0.0.1:5000",  # links in e-mails
     # Notifications: with no MAIL_SERVER the mails stay in the outbox table.

@@ -1,4 +1,4 @@
-"""Cross-cutting web concerns: error pages, security headers, the session cookie."""
+"""Cross-cutting web concerns: error pages, the session cookie (headers: attest.security)."""
 
 from __future__ import annotations
 
@@ -73,19 +73,3 @@ def init_app(app: Flask) -> None:
     def _http_error(exc: HTTPException):
         status = exc.code or 500
         return error_page(status)
-
-    @app.after_request
-    def _security_headers(response):
-        headers = response.headers
-        headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-            "object-src 'none'; frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; "
-            "form-action 'self'",
-        )
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        if request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response

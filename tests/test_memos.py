@@ -320,3 +320,13 @@ def test_demo_creates_the_reference_memo_once(app, runner):
         assert [a.title for a in latest.attachments] == [REFERENCE_BILAGA_TITLE]
         text = flat(pdftotext(render_draft(memo).pdf))
         assert REFERENCE_MEMO["underrubrik"] in text and "Beskrivning av verksamheten" in text
+
+
+def test_uploaded_file_names_cannot_traverse_paths():
+    from attest.memos.bilagor import safe_filename
+
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("..\\..\\windows\\system32\\x.pdf") == "x.pdf"
+    assert safe_filename('a"b<c>|d*?:.pdf') == "abcd.pdf"
+    assert safe_filename("\x00\n") == "bilaga.pdf"
+    assert len(safe_filename("x" * 1000 + ".pdf")) == 255

@@ -1,8 +1,9 @@
 """Server-side login sessions.
 
 The cookie holds a random token (Flask-Login's user id); the database holds its SHA-256.
-Logging in always makes a new token, logging out or deactivating the user ends it, so a
-copied cookie is worth nothing afterwards.
+Logging in and re-authenticating (an attestation) always make a new token; logging out,
+deactivating the user, or the idle and absolute limits of :mod:`attest.security` end it,
+so a copied cookie is worth nothing afterwards.
 """
 
 from __future__ import annotations
@@ -37,13 +38,23 @@ def start_session(user: User) -> str:
     return token
 
 
+def find(token: str) -> LoginSession | None:
+    """The session row of a cookie's token, live or ended."""
+    return db.session().get(LoginSession, _digest(token))
+
+
+def owner(row: LoginSession) -> User:
+    return db.session().get_one(User, row.user_id)
+
+
 def load_session_user(token: str) -> User | None:
-    session = db.session()
-    row = session.get(LoginSession, _digest(token))
-    if row is None or row.ended_at is not None:
+    from attest.security import session_expiry
+
+    row = find(token)
+    if row is None or row.ended_at is not None or session_expiry(row) is not None:
         return None
-    user = session.get(User, row.user_id)
-    if user is None or not user.active:
+    user = owner(row)
+    if not user.active:
         return None
     user.session_token = token
     return user
@@ -55,6 +66,12 @@ def end_session(token: str | None) -> None:
     row = db.session().get(LoginSession, _digest(token))
     if row is not None and row.ended_at is None:
         row.ended_at = clock.now()
+
+
+def rotate_session(user: User) -> str:
+    """A new token for the logged-in user, the old one ended: after a re-authentication."""
+    end_session(user.session_token)
+    return start_session(user)
 
 
 def end_all_sessions(user: User) -> None:

@@ -4,9 +4,10 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login.utils import login_url
 
-from attest import audit, db
-from attest.auth import sessions
+from attest import audit, db, security
+from attest.auth import ratelimit, sessions
 from attest.auth.forms import LoginForm, LogoutForm
 from attest.users.models import User
 from attest.users.operations import authenticate
@@ -23,6 +24,15 @@ login_manager.session_protection = None  # the server-side session is the protec
 @login_manager.user_loader
 def _load_user(token: str) -> User | None:
     return sessions.load_session_user(token)
+
+
+@login_manager.unauthorized_handler
+def _login_required():
+    """To the login page, and back here afterwards (a GET); it says why if a session ended."""
+    if not security.session_just_expired():  # that message is flashed already
+        flash(login_manager.login_message, login_manager.login_message_category)
+    back = request.url if request.method in ("GET", "HEAD") else None
+    return redirect(login_url("auth.login", next_url=back))
 
 
 LOGIN_FAILED = "Fel användarnamn eller lösenord."
@@ -48,10 +58,19 @@ def login():
         return redirect(url_for("start.index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(form.username.data or "", form.password.data or "")
-        if user is None:
-            audit.record("user:login:failed", data={"username": (form.username.data or "")[:80]})
+        username = form.username.data or ""
+        throttle = ratelimit.login_throttle(username, request.remote_addr)
+        if throttle is not None:  # refused without looking at the password
+            ratelimit.record_refused_login(username)
             db.session().commit()
+            return _throttled(form, throttle)
+        user = authenticate(username, form.password.data or "")
+        if user is None:
+            audit.record(ratelimit.LOGIN_FAILED, data=ratelimit.login_data(username))
+            db.session().commit()
+            throttle = ratelimit.login_throttle(username, request.remote_addr)
+            if throttle is not None:  # that was the last try for now: say so at once
+                return _throttled(form, throttle, f"{LOGIN_FAILED} ")
             return render_template("auth/login.html", form=form, error=LOGIN_FAILED)
         next_url = _safe_next(request.args.get("next"))
         from attest.attestation.personal import ensure_key
@@ -64,6 +83,12 @@ def login():
         db.session().commit()
         return redirect(next_url)
     return render_template("auth/login.html", form=form)
+
+
+def _throttled(form: LoginForm, throttle: ratelimit.Throttle, before: str = ""):
+    """The login form again, with how long to wait (429)."""
+    page = render_template("auth/login.html", form=form, error=before + throttle.message)
+    return page, 429, {"Retry-After": str(throttle.seconds)}
 
 
 @bp.route("/logout", methods=["POST"])

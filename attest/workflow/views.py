@@ -21,6 +21,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from attest import blobs, db
+from attest.auth import ratelimit
 from attest.errors import Conflict, Invalid
 from attest.memos.operations import get_memo
 from attest.memos.rendering import pdf_filename
@@ -118,6 +119,11 @@ def attest(memo_id: int):
     form = AttestForm()
     if not form.validate_on_submit():
         return _refused(memo, Action.ATTESTERA, form)
+    throttle = ratelimit.attestation_throttle(current_user, request.remote_addr)
+    if throttle is not None:  # refused without trying the password
+        ratelimit.record_refused_attestation(current_user, memo)
+        db.session().commit()
+        return _throttled(memo, form, throttle)
     try:
         return _perform(
             memo,
@@ -136,7 +142,16 @@ def attest(memo_id: int):
         count = operations.record_failed_attestation(memo, current_user)
         db.session().commit()
         form.password.errors.append(f"{exc.message} (misslyckade försök senaste timmen: {count})")
+        throttle = ratelimit.attestation_throttle(current_user, request.remote_addr)
+        if throttle is not None:  # that was the last try for now: say so at once
+            return _throttled(memo, form, throttle)
         return _refused(memo, Action.ATTESTERA, form)
+
+
+def _throttled(memo, form, throttle: ratelimit.Throttle):
+    """The attest form again, with how long to wait (429)."""
+    page, _ = _refused(memo, Action.ATTESTERA, form, throttle.message)
+    return page, 429, {"Retry-After": str(throttle.seconds)}
 
 
 @bp.route("/memos/<int:memo_id>/attesterad.pdf")

@@ -1,0 +1,194 @@
+"""Languages: Swedish by default, English when the person chooses it (Flask-Babel).
+
+The source strings are Swedish: in the templates (``{{ _("...") }}``, ``{% trans %}``) and in
+the code. The English catalogue is ``translations/en/LC_MESSAGES/messages.po``, compiled to
+``messages.mo`` beside it (committed, so a fresh checkout runs; ``make i18n`` extracts,
+updates and compiles). Swedish needs no catalogue: a msgid is its own Swedish text.
+
+The choice lives in a cookie (``attest_lang``) so that it survives logging in and out;
+``<html lang>`` follows it. The PDF and its "Attesterat av" table are always Swedish: they
+are made in Python without going through the catalogue.
+
+Strings that the Python code hands to the templates (form labels, hints, validation
+messages, flash messages, states, roles) are translated when shown, with the ``tr``
+filter: it looks the finished Swedish text up in the catalogue and falls back to it
+unchanged. ``FROM_PYTHON`` below marks those texts for extraction; a message built with
+values (a Dnr, a name, a count) is not found and stays Swedish.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+
+from attest.paths import PACKAGE_DIR
+
+LANGUAGES = {"sv": "Svenska", "en": "English"}
+DEFAULT_LANGUAGE = "sv"
+COOKIE = "attest_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def N_(text: str) -> str:
+    """Marks a text for extraction to the catalogue without translating it here."""
+    return text
+
+
+def translations_dir() -> Path:
+    # Like templates/: inside the package in a wheel, at the top level in a checkout.
+    inside = PACKAGE_DIR / "translations"
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / "translations"
+
+
+def select_language() -> str:
+    chosen = request.cookies.get(COOKIE, "")
+    return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def translate(text: Any) -> Any:
+    """The catalogue's translation of a finished Swedish text, or the text itself.
+
+    No formatting and no Markup: the result is escaped like any other value, so it is safe
+    for texts that carry a person's input.
+    """
+    if not isinstance(text, str) or not text:
+        return text
+    from flask_babel import get_translations
+
+    return get_translations().gettext(text)
+
+
+def init_app(app: Flask) -> None:
+    from flask_babel import Babel
+
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Stockholm")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(translations_dir()))
+    Babel(app, locale_selector=select_language)
+    app.jinja_env.filters["tr"] = translate
+
+    @app.context_processor
+    def _language():
+        language = current_language()
+        return {
+            "current_language": language,
+            "other_languages": [
+                (code, name) for code, name in LANGUAGES.items() if code != language
+            ],
+        }
+
+
+# Texts from the Python code that the pages show as they are; translated by ``tr``.
+FROM_PYTHON = (
+    # attest.auth
+    N_("Användarnamn"),
+    N_("Lösenord"),
+    N_("Logga in"),
+    N_("Logga ut"),
+    N_("Ange ditt användarnamn."),
+    N_("Ange ditt lösenord."),
+    N_("Fel användarnamn eller lösenord."),
+    N_("Logga in för att fortsätta."),
+    N_("Du är utloggad."),
+    # attest.memos: the form, its hints and checks; the section headings are the PDF's own
+    N_("Rubrik"),
+    N_("Underrubrik"),
+    N_("Sammanträdesdatum"),
+    N_("Bilagor"),
+    N_("Förvaltningens förslag till beslut"),
+    N_("Sammanfattning"),
+    N_("Bakgrund"),
+    N_("Ärendet"),
+    N_("Ärendets beredning"),
+    N_("Förvaltningens synpunkter och förslag"),
+    N_("Delavsnittets rubrik"),
+    N_("Delavsnittets text"),
+    N_("Titel"),
+    N_("Ordning"),
+    N_("Ta bort"),
+    N_("Spara utkast"),
+    N_("Skriv en tom rad mellan styckena."),
+    N_(
+        "Ett delavsnitt har en egen rubrik, t.ex. Jämställdhetsanalys och "
+        "barnrättsperspektiv. Lämna rutorna tomma om du inte behöver dem."
+    ),
+    N_("PDF-filer. Du kan välja flera på en gång; de läggs sist bland bilagorna."),
+    N_("Välj filen igen: den är inte sparad."),
+    N_("Välj filerna igen: de är inte sparade."),
+    N_("Ange en rubrik."),
+    N_("Ett delavsnitt med text måste ha en rubrik."),
+    N_("Ange bilagans titel."),
+    N_("Ange datumet som ÅÅÅÅ-MM-DD."),
+    N_("Ange bilagans plats med en siffra."),
+    N_("Ange en siffra från 1 till 999."),
+    N_("Tjänsteutlåtandet finns inte."),
+    N_("Versionen finns inte."),
+    N_("Bilagan finns inte."),
+    N_("Bara handläggare kan skapa tjänsteutlåtanden."),
+    N_("Bara handläggaren som skrev tjänsteutlåtandet kan ändra det."),
+    N_(
+        "Tjänsteutlåtandet har ändrats av någon annan sedan du öppnade sidan, "
+        "så din åtgärd genomfördes inte. Ladda om sidan och se hur det ser ut nu."
+    ),
+    # attest.workflow: actions, states, roles, the forms and what the actions say
+    N_("Skicka för attest"),
+    N_("Attestera"),
+    N_("Returnera"),
+    N_("Återkalla"),
+    N_("Skickade för attest"),
+    N_("Attesterade"),
+    N_("Returnerade"),
+    N_("Återkallade"),
+    N_("Utkast"),
+    N_("Under attest"),
+    N_("Attesterad"),
+    N_("Hos avdelningschef"),
+    N_("Hos stadsdelsdirektör"),
+    N_("Väntar på attest"),
+    N_("Väljs när det skickas"),
+    N_("Handläggare"),
+    N_("Avdelningschef"),
+    N_("Stadsdelsdirektör"),
+    N_("Registrator"),
+    N_("Administratör"),
+    N_("Välj person"),
+    N_("Kommentar"),
+    N_("Ditt eget lösenord. Det låser upp din personliga nyckel för signaturen."),
+    N_("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras."),
+    N_("Tjänsteutlåtandet är skickat för attest."),
+    N_("Du har attesterat tjänsteutlåtandet."),
+    N_("Tjänsteutlåtandet är returnerat till handläggaren."),
+    N_("Tjänsteutlåtandet är återkallat och är ett utkast igen."),
+    N_("Du kan inte attestera ditt eget tjänsteutlåtande."),
+    N_("Bara handläggaren som skrev tjänsteutlåtandet kan göra det."),
+    # attest.web: the error pages
+    N_("Felaktig begäran"),
+    N_("Inloggning krävs"),
+    N_("Åtkomst nekad"),
+    N_("Sidan finns inte"),
+    N_("Metoden är inte tillåten"),
+    N_("Konflikt"),
+    N_("Filen är för stor"),
+    N_("För många försök"),
+    N_("Internt fel"),
+    N_("Fel"),
+    N_("Begäran kunde inte behandlas."),
+    N_("Du har inte behörighet till den här sidan."),
+    N_("Sidan du söker finns inte, eller så har du inte tillgång till den."),
+    N_("Den här adressen tar inte emot den sortens begäran."),
+    N_("Det du skickade är större än vad som tillåts."),
+    N_("Något gick fel hos oss. Försök igen om en stund."),
+    N_(
+        "Formuläret kunde inte skickas eftersom säkerhetstoken saknas eller är ogiltig. "
+        "Ladda om sidan och försök igen."
+    ),
+)

@@ -1,0 +1,154 @@
+"""Security rules in one place: the response headers, and how long a login session lives.
+
+Headers: a Content-Security-Policy with no inline script or style and no framing, nosniff,
+a same-origin referrer, ``no-store`` on everything but the static files (a logged-in
+person's pages, PDFs and bilagor all show memo content), HSTS when the request came over
+https.
+
+Sessions (rows of ``login_sessions``, kept by :mod:`attest.auth.sessions`): one ends after
+SESSION_IDLE_MINUTES without a request, or SESSION_MAX_HOURS after it began, whatever the
+cookie says; an attestation, which asks for the password again, starts a new one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app, flash, g, has_request_context, request, session
+from flask_login import current_user, login_user
+
+from attest import audit, clock, db
+
+if TYPE_CHECKING:
+    from attest.users.models import LoginSession
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",  # no 'unsafe-inline': an injected <script> does not run
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "frame-ancestors 'none'",  # no page of ours inside anyone's frame (clickjacking)
+        "base-uri 'none'",
+        "form-action 'self'",
+    ]
+)
+# A year. Not includeSubDomains: the municipality's other hosts are not ours to decide.
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+
+# Why a session ended -> what its owner reads on the login page.
+EXPIRY_MESSAGES = {
+    "idle": "Du har loggats ut efter en tids inaktivitet.",
+    "max_age": "Du har loggats ut eftersom du har varit inloggad länge. Logga in igen.",
+}
+
+# last_seen_at is written at most this often: not a database write on every request. A
+# session may so end up to this much before its idle time, never after it.
+LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
+
+SESSION_EXPIRED = "user:session:expired"
+
+
+def init_app(app: Flask) -> None:
+    from attest.workflow.engine import transition_applied
+
+    app.before_request(_end_expired_session)
+    app.after_request(_rotate_after_reauthentication)
+    app.after_request(_security_headers)
+    transition_applied.connect(_note_reauthentication, sender=app, weak=False)
+
+
+# Headers
+
+
+def _security_headers(response):
+    headers = response.headers
+    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    headers["X-Content-Type-Options"] = "nosniff"
+    headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers without CSP 2
+    headers["Referrer-Policy"] = "same-origin"
+    if request.endpoint != "static":
+        headers["Cache-Control"] = "no-store"
+    if request.is_secure:
+        headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
+    return response
+
+
+# Session lifetime
+
+
+def session_expiry(row: LoginSession) -> str | None:
+    """Why this live session is over ("idle", "max_age"), or None if it is not."""
+    now = clock.now()
+    config = current_app.config
+    if now - row.created_at >= dt.timedelta(hours=config["SESSION_MAX_HOURS"]):
+        return "max_age"
+    if now - row.last_seen_at >= dt.timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
+        return "idle"
+    return None
+
+
+def session_just_expired() -> bool:
+    """Whether this request found its session over (the login page then says why)."""
+    return bool(g.get("attest_session_expired"))
+
+
+def _end_expired_session() -> None:
+    """End the request's session on the server if it has expired; else note it was seen.
+
+    Runs before every view; the user loader refuses an expired session as well, in case
+    something asked for current_user before this ran.
+    """
+    token = session.get("_user_id")
+    if not token or request.endpoint == "static":
+        return
+    from attest.auth import sessions
+
+    row = sessions.find(token)
+    if row is None or row.ended_at is not None:
+        return  # Flask-Login finds no user and sends the person to the login page
+    reason = session_expiry(row)
+    if reason is None:
+        now = clock.now()
+        if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
+            row.last_seen_at = now
+            db.session().commit()
+        return
+    sessions.end_session(token)
+    user = sessions.owner(row)
+    audit.record(
+        SESSION_EXPIRED, actor=user, organisation=user.organisation, data={"reason": reason}
+    )
+    db.session().commit()
+    session.clear()
+    flash(EXPIRY_MESSAGES[reason], "info")
+    g.attest_session_expired = True
+
+
+def _note_reauthentication(sender, *, memo, entry, submission) -> None:
+    """An attestation asked for the password: the session is re-authenticated."""
+    if (
+        entry.action == "attestera"
+        and has_request_context()
+        and current_user.is_authenticated
+        and entry.actor_id == current_user.id
+    ):
+        g.attest_reauthenticated = True
+
+
+def _rotate_after_reauthentication(response):
+    """After a re-authentication that was committed, a new session token (and cookie)."""
+    if (
+        g.pop("attest_reauthenticated", False)
+        and response.status_code < 400
+        and current_user.is_authenticated
+    ):
+        from attest.auth import sessions
+
+        user = current_user._get_current_object()
+        sessions.rotate_session(user)
+        db.session().commit()
+        login_user(user, fresh=True)  # the cookie now names the new session
+    return response

@@ -1,0 +1,354 @@
+"""Every route of the app, tried by everyone: anonymous, another organisation, every role.
+
+The matrix below says, for each endpoint, what each person gets. A route that is in
+neither the matrix nor the list of public routes fails ``test_every_route_is_accounted_for``:
+a new page or action ships with its access rules written down and tried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import url_for
+
+from attest import db
+from attest.db import Base
+from attest.memos.bilagor import check_pdf
+from attest.memos.operations import DraftContent, create_memo, save_draft
+from attest.users import roles
+from attest.users.operations import add_user, get_user
+from attest.workflow.operations import attest_memo, submit_memo
+from tests import factories
+from tests.conftest import Auth, csrf_token
+
+PASSWORD = factories.PASSWORD
+
+# Open to anyone, logged in or not, and why.
+PUBLIC = {
+    "auth.login": "the login form",
+    "static": "the stylesheet",
+    "pki.ca_certificate": "verifying a signature must not need an account with us",
+    "pki.crl": "the same",
+    "pki.timestamp": "RFC 3161 for the signing software; no session, changes nothing",
+    "health.healthz": "the load balancer asks",
+    "start.accessibility": "the accessibility statement is for everyone",
+    "start.language": "the page language, chosen before logging in too (a cookie, no data)",
+}
+# Whole blueprints that are public: anyone holding an attested PDF may verify it.
+PUBLIC_BLUEPRINTS = {"verify"}
+
+# A route with POST may also answer GET only with the form that posts to it.
+FORM_PAGES = {"auth.login", "memos.new", "memos.edit"}
+
+# Not protected by a CSRF token, and why (tests/test_security.py has the rest).
+CSRF_EXEMPT = {"pki.timestamp": "a machine protocol without cookies or session"}
+
+ANONYMOUS = "anonymous"
+STRANGER = "stranger"  # another organisation, with every role
+SAME_ORGANISATION = (
+    "author",  # the handläggare who wrote the memos
+    "colleague",  # another handläggare
+    "avdelningschef",  # the first attester of the sent memo
+    "stadsdelsdirektor",
+    "registrator",
+    "administrator",
+)
+ACTORS = (ANONYMOUS, STRANGER) + SAME_ORGANISATION
+
+LOGIN = "login"  # a redirect to the login page
+ALLOWED = "allowed"  # a GET answers 200; a POST is not sent (the workflow tests do it)
+
+SECRET = "Hemligt ärende om Rågsved"  # in every memo of the organisation
+
+
+def _expect(same: Any, *, stranger: Any = 404, **people: Any) -> dict[str, Any]:
+    return {ANONYMOUS: LOGIN, STRANGER: stranger, **{p: same for p in SAME_ORGANISATION}, **people}
+
+
+@dataclass(frozen=True)
+class Case:
+    memo: str | None  # "draft", "sent", "attested" or None: whose ids fill the URL
+    expect: dict[str, Any]
+    methods: tuple[str, ...] = ("GET",)
+
+
+EVERYONE_READS = _expect(ALLOWED)
+MATRIX: dict[str, Case] = {
+    "auth.logout": Case(None, _expect(ALLOWED, stranger=ALLOWED), ("POST",)),
+    "start.index": Case(None, _expect(ALLOWED, stranger=ALLOWED)),
+    "start.organisation": Case(None, EVERYONE_READS),
+    "memos.new": Case(
+        None,
+        _expect(403, stranger=ALLOWED, author=ALLOWED, colleague=ALLOWED),
+        ("GET", "POST"),
+    ),
+    "memos.edit": Case("draft", _expect(403, author=ALLOWED), ("GET", "POST")),
+    "memos.show": Case("sent", EVERYONE_READS),
+    "memos.version": Case("sent", EVERYONE_READS),
+    "memos.preview": Case("sent", EVERYONE_READS),
+    "memos.version_pdf": Case("sent", EVERYONE_READS),
+    "memos.bilaga": Case("sent", EVERYONE_READS),
+    "workflow.attested_pdf": Case("attested", EVERYONE_READS),
+    "workflow.register": Case(None, _expect(403, stranger=ALLOWED, registrator=ALLOWED)),
+    "workflow.outbox": Case(None, _expect(403, stranger=ALLOWED, administrator=ALLOWED)),
+    "workflow.send": Case("draft", _expect(403, author=ALLOWED), ("POST",)),
+    "workflow.attest": Case("sent", _expect(403, avdelningschef=ALLOWED), ("POST",)),
+    "workflow.return_": Case("sent", _expect(403, avdelningschef=ALLOWED), ("POST",)),
+    "workflow.withdraw": Case("sent", _expect(403, author=ALLOWED), ("POST",)),
+}
+
+
+@dataclass
+class World:
+    usernames: dict[str, str]
+    memos: dict[str, int]  # "draft", "sent", "attested", "other" (the stranger's)
+    bilagor: dict[str, int]
+    lock_versions: dict[str, int]
+    emails: list[str] = field(default_factory=list)  # of the organisation's people
+
+    def values(self, case: Case | None) -> dict[str, Any]:
+        """The URL parameters a rule may name, taken from the case's memo."""
+        memo = case.memo if case and case.memo else "sent"
+        return {
+            "memo_id": self.memos[memo],
+            "number": 1,
+            "attachment_id": self.bilagor[memo],
+            "code": "EÅV",
+            "filename": "attest.css",
+        }
+
+
+def _bilaga(name: str = "bilaga.pdf"):
+    return check_pdf(name, factories.pdf_bytes(text=SECRET))
+
+
+@pytest.fixture
+def world(app, people) -> World:
+    with app.app_context():
+        author = get_user(people.handlaggare.username)
+        colleague = factories.user(author.organisation, roles.HANDLAGGARE, username="hl-kollega")
+        factories.organisation("SÖ", name="Södermalms stadsdelsförvaltning")
+        stranger = add_user(
+            "främling",
+            full_name="Sara Söder",
+            organisation_code="SÖ",
+            password=PASSWORD,
+            roles=list(roles.BUILTIN_ROLES),
+        )
+        db.session().commit()
+        content = DraftContent(rubrik=SECRET, sammanfattning=f"{SECRET}: text.")
+
+        draft = create_memo(author, content, [_bilaga()])
+        save_draft(draft, author, DraftContent(rubrik=SECRET, sammanfattning="Version 2."))
+        sent = create_memo(author, content, [_bilaga()])
+        submit_memo(sent, author)
+        attested = create_memo(author, content, [_bilaga()])
+        submit_memo(attested, author)
+        for person in (people.avdelningschef, people.stadsdelsdirektor):
+            attest_memo(attested, get_user(person.username), password=PASSWORD)
+        theirs = create_memo(stranger, DraftContent(rubrik="Södermalms ärende"), [_bilaga()])
+        db.session().commit()
+        memos = {"draft": draft, "sent": sent, "attested": attested, "other": theirs}
+        return World(
+            usernames={
+                STRANGER: stranger.username,
+                "author": author.username,
+                "colleague": colleague.username,
+                **{
+                    name: getattr(people, name).username
+                    for name in ("avdelningschef", "stadsdelsdirektor")
+                    + ("registrator", "administrator")
+                },
+            },
+            memos={k: m.id for k, m in memos.items()},
+            bilagor={k: m.versions[0].attachments[0].id for k, m in memos.items()},
+            lock_versions={k: m.lock_version for k, m in memos.items()},
+            emails=[p.email for p in vars(people).values()],
+        )
+
+
+def _rules(app):
+    return sorted(app.url_map.iter_rules(), key=lambda rule: (rule.endpoint, rule.rule))
+
+
+def _is_public(endpoint: str) -> bool:
+    return endpoint in PUBLIC or endpoint.split(".")[0] in PUBLIC_BLUEPRINTS
+
+
+def _url(app, endpoint: str, world: World) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = world.values(MATRIX.get(endpoint))
+    missing = rule.arguments - values.keys()
+    assert not missing, f"{rule.rule}: give World.values a value for {missing}"
+    with app.test_request_context():
+        return url_for(endpoint, **{name: values[name] for name in rule.arguments})
+
+
+def _snapshot(app) -> dict[str, list[tuple]]:
+    """Every row of every table but the sessions' bookkeeping (last_seen_at)."""
+    with app.app_context():
+        return {
+            table.name: sorted(map(tuple, db.session().execute(sa.select(table))), key=repr)
+            for table in Base.metadata.sorted_tables
+            if table.name != "login_sessions"
+        }
+
+
+def _client(app, world: World, actor: str):
+    client = app.test_client()
+    if actor != ANONYMOUS:
+        assert Auth(client).login(world.usernames[actor]).status_code == 302
+    page = client.get("/" if actor != ANONYMOUS else "/auth/login")
+    return client, csrf_token(page.get_data(as_text=True))
+
+
+def _form(world: World, case: Case, token: str | None) -> dict[str, str]:
+    data = {"comment": "Synpunkt.", "password": PASSWORD, "rubrik": "Ändrad"}
+    if case.memo:
+        data["lock_version"] = str(world.lock_versions[case.memo])
+    if token:
+        data["csrf_token"] = token
+    return data
+
+
+def test_every_route_is_accounted_for(app):
+    endpoints = {rule.endpoint for rule in _rules(app)}
+    unaccounted = {e for e in endpoints if not _is_public(e)} - MATRIX.keys()
+    assert unaccounted == set(), "add them to MATRIX (or, if really public, to PUBLIC)"
+    assert MATRIX.keys() <= endpoints, "routes in the matrix that no longer exist"
+    assert not MATRIX.keys() & PUBLIC.keys()
+    for endpoint, case in MATRIX.items():
+        methods = {m for r in _rules(app) if r.endpoint == endpoint for m in r.methods}
+        assert set(case.methods) == methods - {"HEAD", "OPTIONS"}, endpoint
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_every_route_answers_each_person_as_it_should(app, world, actor):
+    client, token = _client(app, world, actor)
+    problems = []
+    for endpoint, case in MATRIX.items():
+        expected = case.expect[actor]
+        url = _url(app, endpoint, world)
+        for method in case.methods:
+            if method == "POST" and expected == ALLOWED:
+                continue
+            before = _snapshot(app)
+            data = _form(world, case, token) if method == "POST" else None
+            response = client.open(url, method=method, data=data)
+            status = response.status_code
+            body = response.get_data()
+            if expected == LOGIN:
+                ok = status == 302 and response.headers["Location"].startswith("/auth/login")
+            else:
+                ok = status == (200 if expected == ALLOWED else expected)
+            if not ok or status >= 500:
+                problems.append(f"{method} {url}: {status}, expected {expected}")
+            if actor in (ANONYMOUS, STRANGER) and SECRET.encode() in body:
+                problems.append(f"{method} {url}: shows the memo to {actor}")
+            if actor == STRANGER and any(e.encode() in body for e in world.emails):
+                problems.append(f"{method} {url}: shows the organisation's mail to {actor}")
+            if expected != ALLOWED and _snapshot(app) != before:
+                problems.append(f"{method} {url}: refused, yet something changed")
+            if status != 302 and endpoint != "auth.logout":
+                assert response.headers["Cache-Control"] == "no-store", url
+    assert problems == []
+
+
+def test_another_organisations_memo_is_not_found_under_any_id(app, world, auth):
+    """Object-level: a bilaga, version or memo id is checked against the memo and its owner."""
+    auth.login(world.usernames["author"])
+    sent, other = world.memos["sent"], world.memos["other"]
+    urls = [
+        f"/memos/{other}",
+        f"/memos/{other}/bilagor/{world.bilagor['other']}",
+        f"/memos/{sent}/bilagor/{world.bilagor['other']}",  # their bilaga under our memo
+        f"/memos/{sent}/bilagor/{world.bilagor['draft']}",  # another memo's bilaga
+        f"/memos/{sent}/versions/2",
+        f"/memos/{sent}/versions/2/pdf",
+        f"/memos/{world.memos['draft']}/attesterad.pdf",  # not attested
+        f"/memos/{other}/attesterad.pdf",
+        "/organisation/SÖ",
+    ]
+    for url in urls:
+        response = auth.client.get(url)
+        assert response.status_code == 404, url
+        assert b"S\xc3\xb6dermalms \xc3\xa4rende" not in response.data, url
+
+
+def test_public_routes_answer_anyone_without_a_login(app, world):
+    client = app.test_client()
+    for rule in _rules(app):
+        if not _is_public(rule.endpoint):
+            continue
+        url = _url(app, rule.endpoint, world)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            response = client.open(url, method=method)
+            assert response.status_code < 500, url
+            assert "/auth/login" not in response.headers.get("Location", ""), url
+
+
+def test_no_get_changes_anything_and_posts_have_no_other_get(app, world):
+    """Every state change is a POST: a route that takes POST answers GET only with its form."""
+    clients = {actor: _client(app, world, actor)[0] for actor in (ANONYMOUS, "author")}
+    for rule in _rules(app):
+        if "POST" not in rule.methods:
+            continue
+        if "GET" not in rule.methods:
+            continue
+        assert rule.endpoint in FORM_PAGES, f"{rule.rule} takes GET and POST"
+        url = _url(app, rule.endpoint, world)
+        before = _snapshot(app)
+        # The login form is for those not logged in; the others for the author.
+        response = clients[ANONYMOUS if _is_public(rule.endpoint) else "author"].get(url)
+        assert response.status_code == 200, url
+        assert '<form method="post"' in response.get_data(as_text=True), url
+        assert _snapshot(app) == before, url
+
+
+@pytest.mark.parametrize("actor", ["author", "registrator", "administrator", ANONYMOUS])
+def test_a_get_of_any_page_changes_nothing(app, world, actor):
+    client, _ = _client(app, world, actor)
+    for rule in _rules(app):
+        if "GET" not in rule.methods:
+            continue
+        url = _url(app, rule.endpoint, world)
+        before = _snapshot(app)
+        response = client.get(url)
+        assert response.status_code < 500, url
+        assert _snapshot(app) == before, url
+
+
+def test_every_post_without_a_csrf_token_is_refused(app, world):
+    client, _ = _client(app, world, "author")
+    for rule in _rules(app):
+        if "POST" not in rule.methods or rule.endpoint in CSRF_EXEMPT:
+            continue
+        url = _url(app, rule.endpoint, world)
+        before = _snapshot(app)
+        response = client.post(
+            url, data=_form(world, MATRIX.get(rule.endpoint, Case(None, {})), None)
+        )
+        assert response.status_code == 400, url
+        assert "säkerhetstoken saknas eller är ogiltig" in response.get_data(as_text=True), url
+        assert _snapshot(app) == before, url
+        forged = client.post(url, data={**_form(world, Case(None, {}), None), "csrf_token": "x"})
+        assert forged.status_code == 400, url
+    assert client.get("/").status_code == 200, "still logged in: logout was refused too"
+
+
+def test_the_register_and_outbox_of_another_organisation_show_none_of_ours(app, world):
+    ours = {
+        "/attesterade": _client(app, world, "registrator")[0],
+        "/utkorg": _client(app, world, "administrator")[0],
+    }
+    for url, client in ours.items():  # what the stranger must not see is there to see
+        html = client.get(url).get_data(as_text=True)
+        assert SECRET in html or any(email in html for email in world.emails), url
+    client, _ = _client(app, world, STRANGER)
+    for url in ("/attesterade", "/utkorg", "/"):
+        html = client.get(url).get_data(as_text=True)
+        assert SECRET not in html, url
+        assert not any(email in html for email in world.emails), url

@@ -1,0 +1,218 @@
+"""Languages: Swedish by default, English when chosen; the catalogue complete and compiled.
+
+The browser side (the switch in the header, lang="en", axe on English pages) is in
+tests/e2e/test_languages.py.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+from attest import i18n
+from tests.conftest import csrf_token
+from tests.test_workflow_web import sent_memo
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+MO = PO.with_suffix(".mo")
+
+
+def lang_of(html: str) -> str:
+    return re.search(r'<html lang="(\w+)">', html).group(1)
+
+
+def choose(client, language: str, next_url: str = "/auth/login"):
+    page = client.get("/auth/login", follow_redirects=True)  # the start page once logged in
+    token = csrf_token(page.get_data(as_text=True))
+    return client.post("/sprak", data={"lang": language, "next": next_url, "csrf_token": token})
+
+
+def test_swedish_is_the_default_whatever_the_browser_asks_for(client):
+    html = client.get("/auth/login", headers={"Accept-Language": "en-GB,en"}).get_data(as_text=True)
+    assert lang_of(html) == "sv"
+    assert '<label for="username">Användarnamn</label>' in html
+    assert 'value="Logga in"' in html
+    assert '<button type="submit" name="lang" value="en" lang="en"' in html
+
+
+def test_english_is_chosen_in_the_header_and_kept_in_a_cookie(client, auth, people):
+    response = choose(client, "en")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/auth/login"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith(f"{i18n.COOKIE}=en;") and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+    html = client.get("/auth/login").get_data(as_text=True)
+    assert lang_of(html) == "en"
+    assert '<label for="username">Username</label>' in html
+    assert '<label for="password">Password</label>' in html
+    assert 'value="Log in"' in html
+    assert ">Accessibility statement</a>" in html
+    assert ">Svenska</button>" in html and 'lang="sv"' in html, "the way back, marked Swedish"
+
+    # Logging in keeps the language (the session is renewed, the cookie is not).
+    auth.login(people.handlaggare.username)
+    html = client.get("/").get_data(as_text=True)
+    assert lang_of(html) == "en"
+    assert "<h1>Welcome, Evelyn Garate Ormazabal</h1>" in html
+    assert ">New memo</a>" in html
+
+    choose(client, "sv", "/")
+    assert lang_of(client.get("/").get_data(as_text=True)) == "sv"
+
+
+def test_the_memo_page_in_english_and_its_pdf_in_swedish(app, client, auth, people):
+    memo_id = sent_memo(app, people.handlaggare)
+    choose(client, "en")
+    auth.login(people.avdelningschef.username)
+    html = client.get(f"/memos/{memo_id}").get_data(as_text=True)
+    assert "Status: <strong>With the head of department</strong> (version 1)" in html
+    assert 'value="Attest"' in html and 'value="Return"' in html
+    # The memo itself is a Swedish document: its headings stay, marked as Swedish.
+    assert '<article class="card memo-content" lang="sv">' in html
+    assert "<h3>Förvaltningens förslag till beslut</h3>" in html
+    assert "Attestation order" in html and ">Head of department<" in html
+
+    # Returning without a comment: the page, its summary and the field's error in English.
+    token = csrf_token(html)
+    response = client.post(
+        f"/memos/{memo_id}/returnera", data={"comment": " ", "csrf_token": token}
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "“Return” could not be carried out:" in page
+    assert '<label for="comment">Comment</label>' in page
+    assert "<p>Write a comment that explains why the memo is returned.</p>" in page
+
+    # The PDF is the attested document: always Swedish.
+    pdf = client.get(f"/memos/{memo_id}/pdf").data
+    from tests.test_pdf import flat, pdftotext
+
+    text = flat(pdftotext(pdf))
+    assert "Sammanfattning" in text and "Summary" not in text
+
+
+def test_the_error_pages_in_english(client, auth, people):
+    choose(client, "en")
+    auth.login(people.handlaggare.username)
+    html = client.get("/attesterade").get_data(as_text=True)
+    assert "<h1>Access denied</h1>" in html
+    assert "You do not have access to this page." in html
+    html = client.get("/finns-inte").get_data(as_text=True)
+    assert "<h1>Page not found</h1>" in html
+
+
+@pytest.mark.parametrize(
+    "language, next_url, location",
+    [
+        ("en", "https://evil.example/", "/"),
+        ("en", "//evil.example/", "/"),
+        ("en", "/\\evil.example", "/"),
+        ("en", "", "/"),
+        ("fr", "/auth/login", "/auth/login"),
+    ],
+)
+def test_the_switch_goes_back_only_to_this_site_and_only_to_known_languages(
+    client, language, next_url, location
+):
+    response = choose(client, language, next_url)
+    assert response.headers["Location"] == location
+    assert ("Set-Cookie" in response.headers) == (language in i18n.LANGUAGES)
+
+
+def test_the_switch_needs_the_csrf_token(client):
+    assert client.post("/sprak", data={"lang": "en", "next": "/"}).status_code == 400
+
+
+def test_a_forged_cookie_falls_back_to_swedish(client):
+    client.set_cookie(i18n.COOKIE, "xx")
+    assert lang_of(client.get("/auth/login").get_data(as_text=True)) == "sv"
+
+
+def test_dates_are_shown_in_stockholm_time_in_both_languages(app, client, auth, people, clock):
+    # 09:30 in Stockholm is 07:30 UTC (summer time): the page shows Stockholm's clock.
+    memo_id = sent_memo(app, people.handlaggare)
+    auth.login(people.handlaggare.username)
+    for language in ("sv", "en"):
+        choose(client, language, "/")
+        html = client.get(f"/memos/{memo_id}").get_data(as_text=True)
+        assert "2024-08-14 09:30" in html and "07:30" not in html
+
+
+# --- the catalogue ----------------------------------------------------------------------
+
+
+def _key(value):
+    return value if isinstance(value, str) else tuple(value)
+
+
+def _po():
+    with PO.open("rb") as handle:
+        return read_po(handle, locale="en")
+
+
+def test_every_english_message_is_translated_and_none_is_fuzzy():
+    catalog = _po()
+    untranslated = [m.id for m in catalog if m.id and not (m.string and all(m.string))]
+    fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
+    assert untranslated == [] and fuzzy == [], "translate them, then run `make i18n`"
+
+
+def test_the_compiled_catalogue_matches_the_po():
+    with MO.open("rb") as handle:
+        compiled = {_key(m.id): _key(m.string) for m in read_mo(handle) if m.id}
+    source = {_key(m.id): _key(m.string) for m in _po() if m.id}
+    assert compiled == source, "run `make i18n` to compile translations/en/.../messages.mo"
+
+
+def test_every_marked_string_is_in_the_catalogue():
+    with (ROOT / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    extracted = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(ROOT), method_map, options_map, keywords={"_": None, "N_": None, "gettext": None}
+    ):
+        if "templates/verify/" in _file:
+            continue  # another page's strings, catalogued when that page is
+        extracted.add(_key(message))
+    catalogue = {_key(m.id) for m in _po() if m.id}
+    missing = sorted(map(str, extracted - catalogue))
+    assert missing == [], "run `make i18n` and translate the new strings"
+
+
+# Texts that the code composes rather than writes out ("Hos {role}").
+COMPOSED = {"Hos avdelningschef", "Hos stadsdelsdirektör"}
+
+
+def test_the_texts_from_python_are_still_what_the_code_says():
+    """FROM_PYTHON repeats texts of the code; a changed text there would go untranslated."""
+    constants = set()
+    for path in (ROOT / "attest").rglob("*.py"):
+        if path.name == "i18n.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                constants.add(node.value)
+    stale = [text for text in i18n.FROM_PYTHON if text not in constants | COMPOSED]
+    assert stale == [], "update attest/i18n.py FROM_PYTHON (and `make i18n`)"
+
+
+def test_the_catalogue_is_shipped_in_the_package_data():
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "setup.cfg")
+    assert "attest.translations" in parser["options"]["packages"].split()
+    assert "*/LC_MESSAGES/*.mo" in parser["options.package_data"]["attest.translations"]
+    assert MO.exists()
+    assert io.BytesIO(MO.read_bytes()).read(4) in (b"\xde\x12\x04\x95", b"\x95\x04\x12\xde")
