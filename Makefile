@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install install-dev system-deps e2e-deps i18n lint check format bench clean
+.PHONY: serve run test test-sqlite test-postgres install install-dev system-deps e2e-deps i18n lint check format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -108,8 +108,20 @@ format: install-dev
 	$(BIN)/isort -q attest tests bench
 	$(BIN)/black -q -l 100 attest tests bench
 
+# Every benchmark, each printing its own baseline from the same run (bench/*.py).
 bench: install-dev system-deps
 	$(BIN)/python bench/bench_render.py
+	$(BIN)/python bench/bench_sign.py
+	$(BIN)/python bench/bench_attest.py
+	$(BIN)/python bench/bench_verify.py
+	$(BIN)/python bench/bench_scale.py
+
+# Production: gunicorn with several workers; the settings come from ATTEST_* variables
+# (README, "Running in production"), e.g. ATTEST_DATABASE_URL for PostgreSQL.
+serve: install
+	$(BIN)/pip install --quiet -e ".[prod]"
+	$(BIN)/attest init
+	$(BIN)/attest serve --prod --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache

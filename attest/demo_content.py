@@ -156,3 +156,47 @@ def reference_bilaga_pdf(organisation: Organisation, dnr: str, date: datetime.da
         title=REFERENCE_BILAGA_TITLE,
         sections=REFERENCE_BILAGA_SECTIONS,
     )
+
+
+def reference_document(
+    organisation: Organisation,
+    *,
+    dnr: str,
+    date: datetime.date,
+    attachments: tuple = (),
+    steps: tuple | None = None,
+    signatories: tuple | None = None,
+    verification_url: str = "",
+):
+    """The reference memo as a MemoDocument (demo, tests and benchmarks build it here)."""
+    from attest.pdf.document import AttestationStep, MemoDocument, Signatory, Subsection
+
+    memo = REFERENCE_MEMO
+    return MemoDocument(
+        organisation=organisation,
+        unit="Avdelning HR och utveckling",
+        dnr=dnr,
+        date=date,
+        handlaggare="Evelyn Garate Ormazabal",
+        telefon="08-50814997",
+        meeting_date=memo["meeting_date"],
+        rubrik=memo["rubrik"],
+        underrubrik=memo["underrubrik"],
+        forslag_till_beslut=memo["forslag_till_beslut"],
+        sammanfattning=memo["sammanfattning"],
+        bakgrund=memo["bakgrund"],
+        arendet=memo["arendet"],
+        arendets_beredning=memo["arendets_beredning"],
+        synpunkter=memo["synpunkter"],
+        synpunkter_subsections=tuple(
+            Subsection(title, text) for title, text in memo["synpunkter_subsections"]
+        ),
+        signatories=signatories
+        or (
+            Signatory("Anders Carstorp", "Stadsdelsdirektör"),
+            Signatory("Jenny Johansson", "Avdelningschef"),
+        ),
+        attachments=attachments,
+        steps=steps or (AttestationStep("Avdelningschef"), AttestationStep("Stadsdelsdirektör")),
+        verification_url=verification_url,
+    )

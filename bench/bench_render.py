@@ -22,14 +22,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from attest.demo_content import REFERENCE_BILAGA_SECTIONS, REFERENCE_BILAGA_TITLE, REFERENCE_MEMO
+from attest.demo_content import (
+    REFERENCE_BILAGA_SECTIONS,
+    REFERENCE_BILAGA_TITLE,
+    reference_document,
+)
 from attest.pdf import (
     Attachment,
-    AttestationStep,
     MemoDocument,
     Organisation,
-    Signatory,
-    Subsection,
     paragraphs,
     render_memo,
     render_report,
@@ -70,30 +71,11 @@ def bilaga_of_pages(pages: int) -> bytes:
 
 
 def reference_memo(bilaga: bytes) -> MemoDocument:
-    r = REFERENCE_MEMO
-    return MemoDocument(
-        organisation=ORGANISATION,
-        unit="Avdelning HR och utveckling",
+    return reference_document(
+        ORGANISATION,
         dnr=DNR,
         date=DATE,
-        handlaggare="Evelyn Garate Ormazabal",
-        telefon="08-50814997",
-        meeting_date=r["meeting_date"],
-        rubrik=r["rubrik"],
-        underrubrik=r["underrubrik"],
-        forslag_till_beslut=r["forslag_till_beslut"],
-        sammanfattning=r["sammanfattning"],
-        bakgrund=r["bakgrund"],
-        arendet=r["arendet"],
-        arendets_beredning=r["arendets_beredning"],
-        synpunkter=r["synpunkter"],
-        synpunkter_subsections=tuple(Subsection(t, x) for t, x in r["synpunkter_subsections"]),
-        signatories=(
-            Signatory("Anders Carstorp", "Stadsdelsdirektör"),
-            Signatory("Jenny Johansson", "Avdelningschef"),
-        ),
         attachments=(Attachment(REFERENCE_BILAGA_TITLE, bilaga),),
-        steps=(AttestationStep("Avdelningschef"), AttestationStep("Stadsdelsdirektör")),
     )
 
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 from cryptography import x509
 
-from attest.demo_content import REFERENCE_MEMO, reference_bilaga_pdf
+from attest.demo_content import reference_bilaga_pdf, reference_document
 from attest.pdf import (
     Attachment,
     AttestationStep,
@@ -21,7 +21,6 @@ from attest.pdf import (
     RenderedMemo,
     RowRect,
     Signatory,
-    Subsection,
     render_row_appearance,
 )
 from attest.pki import (
@@ -92,7 +91,6 @@ class Attester:
 
 def reference_doc(*, with_bilaga: bool = True) -> MemoDocument:
     """The reference tjänsteutlåtande (demo content) with its two attestation steps."""
-    r = REFERENCE_MEMO
     date = dt.date(2024, 8, 14)
     attachments: tuple[Attachment, ...] = ()
     if with_bilaga:
@@ -102,26 +100,13 @@ def reference_doc(*, with_bilaga: bool = True) -> MemoDocument:
                 reference_bilaga_pdf(ORGANISATION, DNR, date),
             ),
         )
-    return MemoDocument(
-        organisation=ORGANISATION,
-        unit="Avdelning HR och utveckling",
+    return reference_document(
+        ORGANISATION,
         dnr=DNR,
         date=date,
-        handlaggare="Evelyn Garate Ormazabal",
-        telefon="08-50814997",
-        meeting_date=r["meeting_date"],
-        rubrik=r["rubrik"],
-        underrubrik=r["underrubrik"],
-        forslag_till_beslut=r["forslag_till_beslut"],
-        sammanfattning=r["sammanfattning"],
-        bakgrund=r["bakgrund"],
-        arendet=r["arendet"],
-        arendets_beredning=r["arendets_beredning"],
-        synpunkter=r["synpunkter"],
-        synpunkter_subsections=tuple(Subsection(t, x) for t, x in r["synpunkter_subsections"]),
-        signatories=(Signatory(*PEOPLE[1]), Signatory(*PEOPLE[0])),
         attachments=attachments,
         steps=STEPS,
+        signatories=(Signatory(*PEOPLE[1]), Signatory(*PEOPLE[0])),
     )
 
 

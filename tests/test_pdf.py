@@ -22,6 +22,7 @@ from attest.demo_content import (
     REFERENCE_BILAGA_TITLE,
     REFERENCE_MEMO,
     reference_bilaga_pdf,
+    reference_document,
 )
 from attest.pdf import (
     Attachment,
@@ -68,27 +69,13 @@ def reference_bilaga() -> bytes:
 
 def reference_doc(**changes) -> MemoDocument:
     """The reference memo with the demo bilaga; keyword arguments replace fields."""
-    r = REFERENCE_MEMO
-    doc = MemoDocument(
-        organisation=ORGANISATION,
-        unit="Avdelning HR och utveckling",
+    doc = reference_document(
+        ORGANISATION,
         dnr=DNR,
         date=DATE,
-        handlaggare="Evelyn Garate Ormazabal",
-        telefon="08-50814997",
-        meeting_date=r["meeting_date"],
-        rubrik=r["rubrik"],
-        underrubrik=r["underrubrik"],
-        forslag_till_beslut=r["forslag_till_beslut"],
-        sammanfattning=r["sammanfattning"],
-        bakgrund=r["bakgrund"],
-        arendet=r["arendet"],
-        arendets_beredning=r["arendets_beredning"],
-        synpunkter=r["synpunkter"],
-        synpunkter_subsections=tuple(Subsection(t, x) for t, x in r["synpunkter_subsections"]),
-        signatories=SIGNATORIES,
         attachments=(Attachment(REFERENCE_BILAGA_TITLE, reference_bilaga()),),
         steps=STEPS,
+        signatories=SIGNATORIES,
         verification_url="https://attest.example/verifiera/3f2a",
     )
     return dataclasses.replace(doc, **changes)
