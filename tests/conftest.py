@@ -2,7 +2,8 @@
 
 ``ATTEST_TEST_DATABASE_URL`` selects PostgreSQL, e.g.
 ``postgresql+psycopg://postgres@127.0.0.1:5432/test``: the suite then creates its own
-database ``attest_test`` there, migrates it once and truncates it before each test.
+database ``attest_test_<pid>`` there (so two runs on one server never share one), migrates
+it once, truncates it before each test and drops it at the end.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from attest.clock import STOCKHOLM, FixedClock
 from tests import factories
 
 POSTGRES_URL = os.environ.get("ATTEST_TEST_DATABASE_URL", "")
+RUN_DATABASE = f"attest_test_{os.getpid()}"
 
 # argon2 at its cheapest: the tests hash many passwords; production cost is in config.
 FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
@@ -64,12 +66,11 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     instance = tmp_path_factory.mktemp("template")
     if POSTGRES_URL:
         admin_url = make_url(POSTGRES_URL)
-        test_url = admin_url.set(database="attest_test")
+        test_url = admin_url.set(database=RUN_DATABASE)
         admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as connection:
-            connection.execute(sa.text("DROP DATABASE IF EXISTS attest_test WITH (FORCE)"))
-            connection.execute(sa.text("CREATE DATABASE attest_test"))
-        admin.dispose()
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)"))
+            connection.execute(sa.text(f"CREATE DATABASE {RUN_DATABASE}"))
         url = test_url.render_as_string(hide_password=False)
     else:
         url = f"sqlite:///{instance / 'template.sqlite'}"
@@ -78,6 +79,10 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
         migrate.upgrade(app)
     db.engine_of(app).dispose()
     yield url
+    if POSTGRES_URL:
+        with admin.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)"))
+        admin.dispose()
 
 
 def _truncate_postgres(url: str) -> None:

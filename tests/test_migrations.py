@@ -1,5 +1,7 @@
 """Migrations run up from an empty database and match the models."""
 
+import os
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -14,12 +16,13 @@ def _empty_database_url(tmp_path):
     if not POSTGRES_URL:
         return f"sqlite:///{tmp_path}/empty.sqlite"
     admin_url = sa.engine.make_url(POSTGRES_URL)
+    name = f"attest_migrations_{os.getpid()}"
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(sa.text("DROP DATABASE IF EXISTS attest_migrations WITH (FORCE)"))
-        connection.execute(sa.text("CREATE DATABASE attest_migrations"))
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
     admin.dispose()
-    return admin_url.set(database="attest_migrations").render_as_string(hide_password=False)
+    return admin_url.set(database=name).render_as_string(hide_password=False)
 
 
 def test_upgrade_from_empty_then_down_and_up_again(tmp_path):
@@ -44,6 +47,12 @@ def test_upgrade_from_empty_then_down_and_up_again(tmp_path):
         migrate.upgrade(app)
         assert migrate.current_heads(app) == (head,)
     db.engine_of(app).dispose()
+    if POSTGRES_URL:
+        admin = sa.create_engine(sa.engine.make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            name = sa.engine.make_url(app.config["DATABASE_URL"]).database
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 def test_models_and_migrations_agree(app):
