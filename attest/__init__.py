@@ -67,6 +67,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     logs.init_app(app)
     app.register_blueprint(workflow_bp)
+    from attest.verify.views import bp as verify_bp  # only here: attest.verify is Flask-free
+
+    app.register_blueprint(verify_bp)
 
     from attest import i18n, templating
     from attest.workflow import notifications

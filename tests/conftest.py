@@ -207,3 +207,50 @@ class Auth:
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
+
+
+# --- Real signing: an organisation PKI and personal keys from session caches ------------
+# RSA-3072 generation is slow; everything after it is the production path.
+
+
+@pytest.fixture(scope="session")
+def cached_pki():
+    from attest.pki import create_org_pki
+
+    return create_org_pki(
+        "Enskede-Årsta-Vantörs stadsdelsförvaltning",
+        "EÅV",
+        dt.datetime(2024, 1, 1, tzinfo=STOCKHOLM),
+    )
+
+
+@pytest.fixture(scope="session")
+def key_pool():
+    from attest.pki import generate_personal_key
+
+    return [generate_personal_key() for _ in range(6)]
+
+
+@pytest.fixture
+def signing(app, monkeypatch, cached_pki, key_pool):
+    """The app with SIGNING = "pades" (the production default), keys from the caches."""
+    import itertools
+
+    from attest.attestation import keystore, personal
+
+    keys = itertools.cycle(key_pool)
+    monkeypatch.setattr(keystore, "create_org_pki", lambda *a, **k: cached_pki)
+    monkeypatch.setattr(personal, "generate_personal_key", lambda: next(keys))
+    app.config["SIGNING"] = "pades"
+    app.extensions.pop("attest.hooks", None)  # chosen on first use from SIGNING
+    return app
+
+
+@pytest.fixture
+def signed_people(app, signing, runner):
+    """The organisation with its PKI (attest keys init) and one person per role, with keys."""
+    with app.app_context():
+        org = factories.organisation()
+    assert runner.invoke(args=["keys", "init", "--org", "EÅV"]).exit_code == 0
+    with app.app_context():
+        return factories.people(org)

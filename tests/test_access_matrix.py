@@ -21,6 +21,7 @@ from attest.memos.operations import DraftContent, create_memo, save_draft
 from attest.users import roles
 from attest.users.operations import add_user, get_user
 from attest.workflow.operations import attest_memo, submit_memo
+from attest.workflow.submissions import active_submission
 from tests import factories
 from tests.conftest import Auth, csrf_token
 
@@ -38,10 +39,10 @@ PUBLIC = {
     "start.language": "the page language, chosen before logging in too (a cookie, no data)",
 }
 # Whole blueprints that are public: anyone holding an attested PDF may verify it.
-PUBLIC_BLUEPRINTS = {"verify"}
+PUBLIC_BLUEPRINTS: set[str] = set()
 
 # A route with POST may also answer GET only with the form that posts to it.
-FORM_PAGES = {"auth.login", "memos.new", "memos.edit"}
+FORM_PAGES = {"auth.login", "memos.new", "memos.edit", "verify.index", "verify.bulk"}
 
 # Not protected by a CSRF token, and why (tests/test_security.py has the rest).
 CSRF_EXEMPT = {"pki.timestamp": "a machine protocol without cookies or session"}
@@ -98,6 +99,12 @@ MATRIX: dict[str, Case] = {
     "workflow.attest": Case("sent", _expect(403, avdelningschef=ALLOWED), ("POST",)),
     "workflow.return_": Case("sent", _expect(403, avdelningschef=ALLOWED), ("POST",)),
     "workflow.withdraw": Case("sent", _expect(403, author=ALLOWED), ("POST",)),
+    "verify.index": Case(
+        None, _expect(403, stranger=ALLOWED, registrator=ALLOWED), ("GET", "POST")
+    ),
+    "verify.bulk": Case(None, _expect(403, stranger=ALLOWED, registrator=ALLOWED), ("GET", "POST")),
+    # The organisation has no keys in this world (SIGNING=record-only): 400 says so.
+    "verify.by_code": Case("attested", _expect(400)),
 }
 
 
@@ -107,6 +114,7 @@ class World:
     memos: dict[str, int]  # "draft", "sent", "attested", "other" (the stranger's)
     bilagor: dict[str, int]
     lock_versions: dict[str, int]
+    verification_codes: dict[str, str] = field(default_factory=dict)
     emails: list[str] = field(default_factory=list)  # of the organisation's people
 
     def values(self, case: Case | None) -> dict[str, Any]:
@@ -118,6 +126,7 @@ class World:
             "attachment_id": self.bilagor[memo],
             "code": "EÅV",
             "filename": "attest.css",
+            "verification_code": self.verification_codes.get(memo, "X"),
         }
 
 
@@ -167,6 +176,11 @@ def world(app, people) -> World:
             bilagor={k: m.versions[0].attachments[0].id for k, m in memos.items()},
             lock_versions={k: m.lock_version for k, m in memos.items()},
             emails=[p.email for p in vars(people).values()],
+            verification_codes={
+                k: active_submission(m).verification_code
+                for k, m in memos.items()
+                if active_submission(m) is not None
+            },
         )
 
 
@@ -292,7 +306,9 @@ def test_public_routes_answer_anyone_without_a_login(app, world):
 
 def test_no_get_changes_anything_and_posts_have_no_other_get(app, world):
     """Every state change is a POST: a route that takes POST answers GET only with its form."""
-    clients = {actor: _client(app, world, actor)[0] for actor in (ANONYMOUS, "author")}
+    clients = {
+        actor: _client(app, world, actor)[0] for actor in (ANONYMOUS, "author", "registrator")
+    }
     for rule in _rules(app):
         if "POST" not in rule.methods:
             continue
@@ -302,7 +318,10 @@ def test_no_get_changes_anything_and_posts_have_no_other_get(app, world):
         url = _url(app, rule.endpoint, world)
         before = _snapshot(app)
         # The login form is for those not logged in; the others for the author.
-        response = clients[ANONYMOUS if _is_public(rule.endpoint) else "author"].get(url)
+        actor = ANONYMOUS if _is_public(rule.endpoint) else "author"
+        if rule.endpoint.startswith("verify."):
+            actor = "registrator"
+        response = clients[actor].get(url)
         assert response.status_code == 200, url
         assert '<form method="post"' in response.get_data(as_text=True), url
         assert _snapshot(app) == before, url

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import itertools
 import os
 import shutil
 import stat
@@ -24,7 +23,7 @@ from attest.audit.models import AuditEvent, AuditTimestamp
 from attest.errors import Invalid
 from attest.memos.models import Memo
 from attest.memos.operations import DraftContent, create_memo
-from attest.pki import WrongPassword, create_org_pki, decrypt_private_key, generate_personal_key
+from attest.pki import WrongPassword, create_org_pki, decrypt_private_key
 from attest.pki.ca import load_certificate
 from attest.signing import validate_pdf
 from attest.users.operations import change_password, get_user, reset_password
@@ -34,46 +33,6 @@ from tests import factories
 from tests.conftest import csrf_token
 
 PASSWORD = factories.PASSWORD
-
-
-@pytest.fixture(scope="session")
-def cached_pki():
-    from attest.clock import STOCKHOLM
-
-    return create_org_pki(
-        "Enskede-Årsta-Vantörs stadsdelsförvaltning",
-        "EÅV",
-        dt.datetime(2024, 1, 1, tzinfo=STOCKHOLM),
-    )
-
-
-@pytest.fixture(scope="session")
-def key_pool():
-    return [generate_personal_key() for _ in range(6)]
-
-
-@pytest.fixture
-def app_config(app_config):
-    return {**app_config, "SIGNING": "pades"}
-
-
-@pytest.fixture
-def signing(app, monkeypatch, cached_pki, key_pool):
-    """Real PAdES signing with an organisation PKI; keys come from session caches (RSA-3072
-    generation is slow) but everything else is the production path."""
-    keys = itertools.cycle(key_pool)
-    monkeypatch.setattr(keystore, "create_org_pki", lambda *a, **k: cached_pki)
-    monkeypatch.setattr(personal, "generate_personal_key", lambda: next(keys))
-    return app
-
-
-@pytest.fixture
-def signed_people(app, signing, runner):
-    with app.app_context():
-        org = factories.organisation()
-    assert runner.invoke(args=["keys", "init", "--org", "EÅV"]).exit_code == 0
-    with app.app_context():
-        return factories.people(org)
 
 
 def _u(username):
@@ -450,3 +409,13 @@ def test_the_tsa_endpoint_refuses_what_is_not_a_timestamp_query(signed_people, c
     assert client.post("/tsa/EÅV", data=b"x", content_type="text/plain").status_code == 415
     response = client.post("/tsa/EÅV", data=b"not der", content_type="application/timestamp-query")
     assert response.status_code == 200 and response.mimetype == "application/timestamp-reply"
+
+
+def test_an_edited_entry_is_named_as_edited_not_as_truncation(app, signed_people, clock):
+    _attested(app, signed_people, clock)
+    with app.app_context():
+        entry = db.session().get(AuditEvent, 3)
+        entry.data = '{"forged":true}'
+        db.session().commit()
+        report = verify_audit()
+        assert not report.ok and report.first_broken_seq == 3 and "ändrats" in report.reason

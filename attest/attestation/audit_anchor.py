@@ -87,6 +87,8 @@ def _check_anchor(anchor: AuditTimestamp) -> str | None:
 def verify_audit() -> ChainReport:
     """The chain walked (attest.audit.verify_chain), then every anchor checked against it."""
     report = audit.verify_chain()
+    if not report.ok:
+        return report  # the first broken entry, as the walk found it
     session = db.session()
     anchors = list(session.scalars(sa.select(AuditTimestamp).order_by(AuditTimestamp.seq)))
     for anchor in anchors:

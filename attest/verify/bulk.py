@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from attest.verify.records import RecordsContext
     from attest.workflow.models import Submission
 
-__all__ = ["BulkItem", "BulkReport", "verify_all"]
+__all__ = ["BULK_PERFORMED", "BulkItem", "BulkReport", "record_run", "verify_all"]
+
+BULK_PERFORMED = "verification:bulk:performed"
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -232,7 +234,8 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        # pypdf too: the core loads it for the rows' text, on the first file with attestations.
+        context.set_forkserver_preload([__name__, "pypdf"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -351,25 +354,24 @@ def verify_all(
     from cryptography.hazmat.primitives import serialization
 
     from attest import blobs, clock
-    from attest.attestation import keystore
-    from attest.attestation.personal import current_crl
-    from attest.verify.records import RecordsContext
+    from attest.verify.records import RecordsContext, organisation_trust
 
     started = time.perf_counter()
     now = clock.now()
-    pki = keystore.org_pki(organisation)
+    trust, crls = organisation_trust(organisation)
     der = serialization.Encoding.DER
-    trust_der = (pki.ca_cert.public_bytes(der),)
-    crl_der = (current_crl(organisation).public_bytes(der),)
+    trust_der = tuple(cert.public_bytes(der) for cert in trust)
+    crl_der = tuple(crl.public_bytes(der) for crl in crls)
     submissions = attested_in(organisation, since, until)
     total = len(submissions)
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if total >= POOL_THRESHOLD else 1
     workers = max(1, min(workers, total or 1))
 
+    # The audit chain is walked once, when the first comparison needs it: by then the
+    # workers are verifying, and the walk overlaps with them.
     context = RecordsContext()
     context.load_events(organisation)
-    audit = context.audit_report()
     store = blobs.store()
 
     def jobs() -> Iterator[_Job]:
@@ -386,6 +388,7 @@ def verify_all(
         items.append(_item(job, context))
         if progress is not None:
             progress(done, total)
+    audit = context.audit_report()
     return BulkReport(
         organisation_code=organisation.code,
         organisation_name=organisation.name,
@@ -430,4 +433,26 @@ def _item(job: _Job, context: RecordsContext) -> BulkItem:
         file_sha256=sha,
         verdict=verdict,
         problems=problems,
+    )
+
+
+def record_run(report: BulkReport, *, actor: Any = None, source: str) -> None:
+    """The audit event of a bulk check (in the caller's transaction): the period and counts."""
+    from attest import audit
+    from attest.orgs.operations import get_organisation
+
+    audit.record(
+        BULK_PERFORMED,
+        actor=actor,
+        organisation=get_organisation(report.organisation_code),
+        data={
+            "since": report.since.isoformat(),
+            "until": report.until.isoformat() if report.until else None,
+            "total": report.total,
+            "valid": report.valid,
+            "invalid": report.count("invalid"),
+            "undecidable": report.count("undecidable"),
+            "audit_ok": report.audit_ok,
+            "source": source,
+        },
     )

@@ -37,10 +37,13 @@ from attest.verify.report import Both, format_time
 from attest.workflow.models import Attestation, Submission
 
 __all__ = [
+    "Comparison",
     "RecordsContext",
     "check_records",
+    "compare_with_records",
     "find_submission",
     "verification_code_in",
+    "verify_with_records",
     "with_records",
 ]
 
@@ -398,6 +401,15 @@ def _frozen_matches(data: bytes, submission: Submission) -> bool:
 # --- The comparison ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Comparison:
+    """What the records say about a file: the submission it is (if found) and the checks."""
+
+    submission: Submission | None
+    found_by: str  # "sha256" | "code" | "certificates" | "given" | ""
+    checks: tuple[Check, ...]
+
+
 def check_records(
     data: bytes,
     result: VerificationResult,
@@ -411,8 +423,22 @@ def check_records(
     organisation: search only its memos. submission: the one the file should be (the
     /v/<code> link, a bulk check); otherwise it is looked for. context: shared audit facts.
     """
+    return compare_with_records(
+        data, result, organisation=organisation, submission=submission, context=context
+    ).checks
+
+
+def compare_with_records(
+    data: bytes,
+    result: VerificationResult,
+    *,
+    organisation: Organisation | None = None,
+    submission: Submission | None = None,
+    context: RecordsContext | None = None,
+) -> Comparison:
+    """check_records, and the submission the checks are about."""
     if result.unusable:
-        return (_check(NOT_CHECKED, "unusable"),)
+        return Comparison(None, "", (_check(NOT_CHECKED, "unusable"),))
     context = context or RecordsContext()
     how, code = "given", ""
     if submission is None:
@@ -421,8 +447,18 @@ def check_records(
         code = submission.verification_code or ""
     if submission is None:
         org = Both(f" för {organisation.name}", f" of {organisation.name}") if organisation else ""
-        return (_check(NOT_CHECKED, "unknown", org=org),)
+        return Comparison(None, "", (_check(NOT_CHECKED, "unknown", org=org),))
+    return Comparison(submission, how, _compare(data, result, submission, how, code, context))
 
+
+def _compare(
+    data: bytes,
+    result: VerificationResult,
+    submission: Submission,
+    how: str,
+    code: str,
+    context: RecordsContext,
+) -> tuple[Check, ...]:
     memo, version = submission.memo, submission.version
     dnr = memo.dnr
     checks: list[Check] = []
@@ -571,3 +607,36 @@ def with_records(result: VerificationResult, checks: Iterable[Check]) -> Verific
     kept = tuple(c for c in result.checks if c.code != CODE)
     verdict = "invalid" if any(c.status == FAILED for c in records) else result.verdict
     return dataclasses.replace(result, checks=kept + records, verdict=verdict)
+
+
+def verify_with_records(
+    data: bytes,
+    organisation: Organisation,
+    *,
+    submission: Submission | None = None,
+) -> tuple[VerificationResult, Comparison]:
+    """The verify page's check: the core with the organisation's CA and current CRL at the
+    app clock's time, then the comparison with the records of that organisation."""
+    from attest import clock
+    from attest.verify.core import verify_pdf
+
+    trust, crls = organisation_trust(organisation)
+    result = verify_pdf(
+        data,
+        trust=trust,
+        crls=crls,
+        now=clock.now(),
+        expected_steps=len(submission.steps) if submission is not None else None,
+    )
+    comparison = compare_with_records(
+        data, result, organisation=organisation, submission=submission
+    )
+    return with_records(result, comparison.checks), comparison
+
+
+def organisation_trust(organisation: Organisation) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(trust, CRLs) for verifying the organisation's PDFs: its CA and its current CRL."""
+    from attest.attestation import keystore
+    from attest.attestation.personal import current_crl
+
+    return (keystore.org_pki(organisation).ca_cert,), (current_crl(organisation),)

@@ -48,6 +48,9 @@ class Submission(Base):
         sa.CheckConstraint("status IN ('active', 'voided', 'attested')", name="status_known"),
         # The worklists: whose turn it is, oldest wait first (an index range per person).
         sa.Index("ix_submissions_waiting", "current_assignee_id", "step_waiting_since"),
+        # The verify page finds a submission from a PDF's digest.
+        sa.Index("ix_submissions_current_pdf", "current_pdf_sha256"),
+        sa.Index("ix_submissions_frozen_pdf", "frozen_pdf_sha256"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -109,7 +112,12 @@ class Attestation(Base):
     """One attested step; the database allows exactly one per step of a submission."""
 
     __tablename__ = "attestations"
-    __table_args__ = (sa.UniqueConstraint("submission_id", "position"),)
+    __table_args__ = (
+        sa.UniqueConstraint("submission_id", "position"),
+        # The verify page finds attestations from a PDF's revisions and certificates.
+        sa.Index("ix_attestations_pdf_after", "pdf_sha256_after"),
+        sa.Index("ix_attestations_certificate", "certificate_sha256"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     submission_id: Mapped[int] = mapped_column(sa.ForeignKey("submissions.id"), index=True)

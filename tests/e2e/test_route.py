@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import expect
 
 from attest.pki.ca import load_certificate
@@ -186,21 +185,6 @@ def test_the_whole_route_in_the_browser(visit, live: Live, tmp_path: Path):
     adm.look("outbox")
 
 
-def verify_page_missing() -> bool:
-    """True until a /verifiera route is registered (someone else builds the verify page)."""
-    from attest import create_app
-
-    app = create_app({"SECRET_KEY": "x", "DATABASE_URL": "sqlite://", "SIGNING": "record-only"})
-    return not any(rule.rule == "/verifiera" for rule in app.url_map.iter_rules())
-
-
-@pytest.mark.xfail(
-    "verify_page_missing()",
-    reason="the verify page (/verifiera) is being built in templates/verify/ and "
-    "attest/verify/views.py; this step runs when it exists",
-    run=False,
-    strict=False,
-)
 def test_the_downloaded_pdf_verifies_on_the_verify_page(visit, live: Live, tmp_path: Path):
     pdf = DOWNLOADED.get("pdf")
     reg = visit(live.registrator)

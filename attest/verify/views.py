@@ -1,0 +1,309 @@
+"""The verify pages: "Verifiera" (upload an attested PDF), the /v/<code> link printed in every
+frozen PDF's footer, and the registrator's bulk check of a period ("Verifiera alla").
+
+Imported only by create_app: attest.verify itself stays free of Flask for the offline tool.
+The checks are attest.verify.core's and attest.verify.records'; the page shows their
+verdict first, then who attested what and when, then every check and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, field
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import FileStorage
+from wtforms import BooleanField, DateField, SubmitField
+from wtforms.validators import InputRequired, Optional, ValidationError
+
+from attest import audit, blobs, clock, db, i18n
+from attest.memos.bilagor import safe_filename
+from attest.signing.sign import ARCHIVE_TIMESTAMP_FIELD, CERTIFICATION_FIELD
+from attest.users import roles
+from attest.verify.core import Check, VerificationResult
+from attest.verify.records import Comparison, verify_with_records
+from attest.verify.report import (
+    CHECK_TITLES,
+    LANGUAGES,
+    STATUS_SYMBOLS,
+    VERDICT_TITLES,
+    format_time,
+)
+from attest.workflow.submissions import by_verification_code
+
+bp = Blueprint("verify", __name__)
+
+PERFORMED = "verification:performed"
+COPY_STORED = "verification:copy:stored"
+
+CHOOSE_FILE = "Välj en PDF-fil att verifiera."
+EMPTY_FILE = "Filen är tom. Välj den attesterade PDF-filen."
+UNTIL_BEFORE_SINCE = "Till-datumet får inte vara före från-datumet."
+SINCE_REQUIRED = "Ange från vilket datum tjänsteutlåtandena ska verifieras."
+INVALID_DATE = "Ange datumet som ÅÅÅÅ-MM-DD."
+
+
+def _too_large(max_bytes: int) -> str:
+    size = f"{max_bytes / (1024 * 1024):.0f} MB"
+    return f"Filen är för stor: en PDF att verifiera får vara högst {size}."
+
+
+class VerifyForm(FlaskForm):
+    pdf = FileField(
+        "PDF-fil",
+        validators=[FileRequired(CHOOSE_FILE)],
+        render_kw={"accept": "application/pdf,.pdf"},
+    )
+    keep_copy = BooleanField("Spara en kopia av filen")
+    submit = SubmitField("Verifiera")
+
+
+class BulkForm(FlaskForm):
+    since = DateField(
+        "Från", validators=[InputRequired(SINCE_REQUIRED)], invalid_value_message=INVALID_DATE
+    )
+    until = DateField("Till", validators=[Optional()], invalid_value_message=INVALID_DATE)
+    submit = SubmitField("Verifiera alla")
+
+    def validate_until(self, field: DateField) -> None:
+        if field.data and self.since.data and field.data < self.since.data:
+            raise ValidationError(UNTIL_BEFORE_SINCE)
+
+
+def _require_registrator() -> None:
+    if not current_user.has_role(roles.REGISTRATOR):
+        abort(403)
+
+
+# --- One file -----------------------------------------------------------------------------
+
+
+@bp.route("/verifiera", methods=["GET", "POST"])
+@login_required
+def index():
+    """The upload form; its POST verifies the file and shows the report (never stored
+    unless "Spara en kopia av filen" is ticked)."""
+    _require_registrator()
+    form = VerifyForm()
+    if request.method == "GET":
+        return _form_page(form)
+    if not form.validate_on_submit():
+        return _form_page(form, 400)
+    upload: FileStorage = form.pdf.data
+    max_bytes = current_app.config["BILAGA_MAX_BYTES"]
+    data = upload.stream.read(max_bytes + 1)  # one byte more is enough to know
+    if len(data) > max_bytes:
+        return _refuse(form, _too_large(max_bytes), 413)
+    if not data:
+        return _refuse(form, EMPTY_FILE, 400)
+
+    organisation = current_user.organisation
+    result, comparison = verify_with_records(data, organisation)
+    filename = safe_filename(upload.filename or "") if upload.filename else "dokument.pdf"
+    _record(result, comparison, source="upload", filename=filename)
+    if result.unusable:
+        db.session().commit()
+        reason = next(c for c in result.checks if c.code == "file_is_pdf")
+        return _refuse(form, reason.text(_lang()), 400)
+    stored = None
+    if form.keep_copy.data:
+        stored = blobs.store().put(data)
+        audit.record(
+            COPY_STORED,
+            actor=current_user,
+            organisation=organisation,
+            data={"sha256": stored, "size": len(data), "filename": filename},
+        )
+    db.session().commit()
+    return _report_page(result, comparison, filename=filename, stored=stored)
+
+
+@bp.route("/v/<verification_code>")
+@login_required
+def by_code(verification_code: str):
+    """The link in a frozen PDF's footer: the report on the stored copy, for the organisation."""
+    submission = by_verification_code(verification_code[:32])
+    if submission is None or submission.memo.organisation_id != current_user.organisation_id:
+        abort(404)
+    data = blobs.store().get(submission.current_pdf_sha256)
+    result, comparison = verify_with_records(data, current_user.organisation, submission=submission)
+    _record(result, comparison, source="link", filename="")
+    db.session().commit()
+    return _report_page(result, comparison, filename="", stored=None, linked=submission)
+
+
+def _record(
+    result: VerificationResult, comparison: Comparison, *, source: str, filename: str
+) -> None:
+    submission = comparison.submission
+    audit.record(
+        PERFORMED,
+        actor=current_user,
+        organisation=current_user.organisation,
+        data={
+            "verdict": result.verdict,
+            "sha256": result.file_sha256,
+            "size": result.file_size,
+            "source": source,
+            "filename": filename,
+            "submission": submission.id if submission is not None else None,
+            "memo": submission.memo_id if submission is not None else None,
+        },
+    )
+
+
+def _form_page(form: VerifyForm, status: int = 200):
+    errors = [(form.pdf.id, m) for m in form.pdf.errors]
+    page = render_template(
+        "verify/index.html",
+        form=form,
+        errors=errors,
+        max_megabytes=current_app.config["BILAGA_MAX_BYTES"] // (1024 * 1024),
+        organisation=current_user.organisation,
+    )
+    return page, status
+
+
+def _refuse(form: VerifyForm, message: str, status: int):
+    """The form again with why the file was not verified; nothing is kept of it."""
+    form.pdf.errors = [*form.pdf.errors, message]
+    return _form_page(form, status)
+
+
+def _lang() -> str:
+    language = i18n.current_language()
+    return language if language in LANGUAGES else "sv"
+
+
+# --- The report's layout --------------------------------------------------------------------
+
+
+@dataclass
+class CheckGroup:
+    """Checks under one heading: the whole document, one signature, or the records."""
+
+    kind: str  # "document" | "seal" | "step" | "archive" | "signature" | "records"
+    subject: str
+    signer: str = ""
+    checks: list[tuple[int, Check]] = field(default_factory=list)
+
+
+def check_groups(result: VerificationResult) -> list[CheckGroup]:
+    """The checks grouped as the report shows them, each numbered for in-page links."""
+    signers = {a.field_name: a.signer_name for a in result.attestations}
+    groups: dict[tuple[str, str], CheckGroup] = {}
+    for number, check in enumerate(result.checks, start=1):
+        if check.code == "records":
+            key = ("records", "")
+        elif not check.subject:
+            key = ("document", "")
+        elif check.subject == CERTIFICATION_FIELD:
+            key = ("seal", check.subject)
+        elif check.subject.startswith(ARCHIVE_TIMESTAMP_FIELD):
+            key = ("archive", check.subject)
+        elif check.subject in signers:
+            key = ("step", check.subject)
+        else:
+            key = ("signature", check.subject)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = CheckGroup(key[0], key[1], signers.get(key[1], ""))
+        group.checks.append((number, check))
+    return list(groups.values())
+
+
+def _report_page(
+    result: VerificationResult,
+    comparison: Comparison,
+    *,
+    filename: str,
+    stored: str | None,
+    linked=None,
+):
+    lang = _lang()
+    index = LANGUAGES.index(lang)
+    failed = [(n, c) for n, c in enumerate(result.checks, start=1) if c.status == "failed"]
+    undecided = [
+        (n, c)
+        for n, c in enumerate(result.checks, start=1)
+        if c.status == "not_checked" and c.code != "records"
+    ]
+    records_known = comparison.submission is not None
+    return render_template(
+        "verify/report.html",
+        result=result,
+        comparison=comparison,
+        submission=comparison.submission,
+        linked=linked,
+        filename=filename,
+        stored=stored,
+        lang=lang,
+        verdict_title=result.title(lang),
+        groups=check_groups(result),
+        failed=failed,
+        undecided=undecided,
+        records_known=records_known,
+        check_title=lambda check: CHECK_TITLES[check.code][index],
+        symbols=STATUS_SYMBOLS,
+        format_time=format_time,
+        organisation=current_user.organisation,
+    )
+
+
+# --- Every attested memo of a period --------------------------------------------------------
+
+
+@bp.route("/verifiera/alla", methods=["GET", "POST"])
+@login_required
+def bulk():
+    """The registrator's check of every memo attested in a period, against the records."""
+    _require_registrator()
+    form = BulkForm()
+    if request.method == "GET":
+        today = clock.today()
+        form.since.data = form.since.data or dt.date(today.year, 1, 1)
+        form.until.data = form.until.data or today
+        return _bulk_page(form)
+    if not form.validate_on_submit():
+        return _bulk_page(form, status=400)
+    from attest.verify.bulk import record_run, verify_all
+
+    organisation = current_user.organisation
+    report = verify_all(organisation, form.since.data, form.until.data)
+    as_csv = request.form.get("format") == "csv"
+    record_run(report, actor=current_user, source="web-csv" if as_csv else "web")
+    db.session().commit()
+    if as_csv:
+        name = f"verifiering-{_ascii(organisation.code)}-{report.since.isoformat()}"
+        if report.until:
+            name += f"--{report.until.isoformat()}"
+        return Response(
+            report.to_csv(),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+        )
+    return _bulk_page(form, report=report)
+
+
+def _bulk_page(form: BulkForm, *, report=None, status: int = 200):
+    errors = [(f.id, m) for f in (form.since, form.until) for m in f.errors]
+    page = render_template(
+        "verify/bulk.html",
+        form=form,
+        errors=errors,
+        report=report,
+        check_title=lambda check: CHECK_TITLES[check.code][LANGUAGES.index(_lang())],
+        verdict_title=lambda verdict: VERDICT_TITLES[verdict][LANGUAGES.index(_lang())],
+        format_time=format_time,
+        lang=_lang(),
+        organisation=current_user.organisation,
+    )
+    return page, status
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode() or "org"
