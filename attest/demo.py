@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask import current_app
 
-from attest import clock, db, pdf
+from attest import clock, db
 from attest.attestation import keystore
 from attest.demo_content import REFERENCE_BILAGA_TITLE, REFERENCE_MEMO, reference_bilaga_pdf
 from attest.memos.bilagor import check_pdf
 from attest.memos.models import Memo, MemoVersion
 from attest.memos.operations import DraftContent, create_memo, save_draft
+from attest.memos.rendering import pdf_organisation
 from attest.orgs.models import Organisation
 from attest.orgs.operations import add_organisation
 from attest.users import roles
@@ -124,19 +125,7 @@ def create_reference_memo(username: str) -> Memo:
     if existing is not None:
         return existing
     memo = create_memo(author, reference_content())
-    org = memo.organisation
-    bilaga = reference_bilaga_pdf(
-        pdf.Organisation(
-            name=org.name,
-            short_name=org.short_name,
-            board=org.board,
-            postal_address=org.postal_address,
-            switchboard=org.switchboard,
-            website=org.website,
-        ),
-        memo.dnr,
-        clock.today(),
-    )
+    bilaga = reference_bilaga_pdf(pdf_organisation(memo.organisation), memo.dnr, clock.today())
     upload = dataclasses.replace(
         check_pdf(REFERENCE_BILAGA_FILENAME, bilaga), title=REFERENCE_BILAGA_TITLE
     )

@@ -29,6 +29,18 @@ class StepLine:
     person_title: str = ""
 
 
+def pdf_organisation(org) -> Organisation:
+    """The organisation as the PDF's letterhead and footer show it."""
+    return Organisation(
+        name=org.name,
+        short_name=org.short_name,
+        board=org.board,
+        postal_address=org.postal_address,
+        switchboard=org.switchboard,
+        website=org.website,
+    )
+
+
 def document_for(
     memo: Memo,
     version: MemoVersion,
@@ -41,14 +53,7 @@ def document_for(
     author = version.memo.author
     store = blobs.store()
     return MemoDocument(
-        organisation=Organisation(
-            name=org.name,
-            short_name=org.short_name,
-            board=org.board,
-            postal_address=org.postal_address,
-            switchboard=org.switchboard,
-            website=org.website,
-        ),
+        organisation=pdf_organisation(org),
         unit=author.department,
         dnr=memo.dnr,
         date=date,
