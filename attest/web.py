@@ -56,8 +56,19 @@ def error_page(status: int, message: str | None = None):
     )
 
 
+NUL_MESSAGE = "Det du skickade innehåller ett otillåtet tecken (NUL). Ta bort det och försök igen."
+
+
 def init_app(app: Flask) -> None:
     app.session_interface = SessionInterface()
+
+    @app.before_request
+    def _refuse_nul_characters():
+        # No text a person types holds a NUL, and PostgreSQL cannot store one: refuse it
+        # here, once for every form and query string, instead of failing deep in a save.
+        values = list(request.args.values()) + list(request.form.values())
+        if any("\x00" in value for value in values):
+            return error_page(400, NUL_MESSAGE)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
