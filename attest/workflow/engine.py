@@ -24,6 +24,7 @@ from attest.memos.models import Memo
 from attest.memos.operations import STALE_MEMO, lock_memo
 from attest.memos.rendering import StepLine, document_for
 from attest.pdf import render_memo
+from attest.urls import external_url
 from attest.users.models import User
 from attest.workflow import guards
 from attest.workflow.definition import TRANSITIONS, WAITING_AT, Action, State, Target, Transition
@@ -166,7 +167,8 @@ def new_verification_code() -> str:
 
 
 def verification_url(code: str) -> str:
-    return f"{current_app.config['BASE_URL'].rstrip('/')}/v/{code}"
+    """The link printed in the frozen PDF's footer: the verify page's /v/<code> route."""
+    return external_url("verify.by_code", verification_code=code)
 
 
 def _send(

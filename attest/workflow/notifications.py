@@ -11,13 +11,13 @@ import datetime as dt
 import logging
 import smtplib
 from email.message import EmailMessage
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import Flask, current_app
 
 from attest import clock, db
 from attest.memos.models import Memo
+from attest.urls import external_url
 from attest.users.models import User
 from attest.workflow.definition import Action, State
 from attest.workflow.engine import transition_applied
@@ -27,12 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def _memo_link(memo: Memo) -> str:
-    """An absolute link from BASE_URL; works in a request and in `attest remind` alike."""
-    parts = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        parts.netloc, url_scheme=parts.scheme or "http", script_name=parts.path or "/"
-    )
-    return adapter.build("memos.show", {"memo_id": memo.id}, force_external=True)
+    return external_url("memos.show", memo_id=memo.id)
 
 
 def queue_mail(recipient: User, memo: Memo | None, subject: str, body: str) -> OutboxMail | None:
