@@ -110,6 +110,23 @@ def test_user_add_unknown_org_or_role_or_short_password_writes_nothing(app, runn
     assert _count(app, User) == 0
 
 
+def test_names_the_pdf_cannot_print_are_refused_and_nothing_written(app, runner):
+    result = runner.invoke(args=[*ORG_ARGS[:3], "X", "--name", "Förvaltning 中", *ORG_ARGS[6:]])
+    assert result.exit_code == 2 and "”中” (U+4E2D) kan inte skrivas ut" in result.output
+    runner.invoke(args=ORG_ARGS)
+    base = ["user", "add", "x", "--role", "avdelningschef", "--org", "EÅV", "--password-stdin"]
+    for option, value in (("--name", "Li 李"), ("--title", "Chef ⵣ")):
+        extra = [] if option == "--name" else ["--name", "Agnieszka Wiśniewska"]
+        result = runner.invoke(args=[*base, option, value, *extra], input="ett långt lösenord\n")
+        assert result.exit_code == 2 and "kan inte skrivas ut i PDF:en" in result.output
+    assert _count(app, User) == 0 and _count(app, Organisation) == 1
+    result = runner.invoke(
+        args=[*base, "--name", "Agnieszka Wiśniewska", "--title", "Yıldız"],
+        input="ett långt lösenord\n",
+    )
+    assert result.exit_code == 0, result.output
+
+
 def test_user_deactivate(app, runner):
     runner.invoke(args=ORG_ARGS)
     runner.invoke(

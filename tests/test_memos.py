@@ -111,6 +111,37 @@ def test_a_subsection_with_text_needs_a_title(app_context, people):
         )
 
 
+def test_text_the_pdf_cannot_print_is_refused_by_the_domain_too(app_context, people):
+    for content in (
+        DraftContent(rubrik="Ärende", underrubrik="Plan 中"),
+        DraftContent(rubrik="Ärende", bakgrund="Text \u0d15"),
+        DraftContent(rubrik="Ärende", subsections=[("Del 中", "Text")]),
+    ):
+        with pytest.raises(Invalid, match="kan inte skrivas ut i PDF:en"):
+            create_memo(people.handlaggare, content)
+    assert db.session().scalar(sa.select(sa.func.count()).select_from(Memo)) == 0
+    upload = check_pdf("bilaga.pdf", factories.pdf_bytes())
+    memo = factories.memo(people.handlaggare, bakgrund="Yıldız Dvořák", uploads=[upload])
+    attachment = memo.latest_version.attachments[0]
+    with pytest.raises(Invalid, match="U\\+4E2D"):
+        save_draft(
+            memo,
+            people.handlaggare,
+            DraftContent(rubrik="Ärende"),
+            edits=[AttachmentEdit(attachment_id=attachment.id, title="中", position=1)],
+            expected_lock_version=memo.lock_version,
+        )
+
+
+def test_a_bilaga_title_from_the_file_keeps_only_what_prints(app_context, people):
+    data = factories.pdf_bytes(title="Rapport 报告 2024")
+    memo = factories.memo(people.handlaggare, uploads=[check_pdf("rapport.pdf", data)])
+    assert reload(memo).latest_version.attachments[0].title == "Rapport 2024"
+    only_cjk = check_pdf("rapport.pdf", factories.pdf_bytes(title="报告"))
+    memo = factories.memo(people.handlaggare, uploads=[only_cjk])
+    assert reload(memo).latest_version.attachments[0].title == "Bilaga"
+
+
 def test_each_save_is_a_new_version_and_the_old_ones_stay(app_context, people, clock):
     memo = factories.memo(people.handlaggare, sammanfattning="Första\r\n\r\nstycket")
     clock.advance(minutes=5)

@@ -381,6 +381,34 @@ def test_a_missing_rubrik_comes_back_with_the_input(app, handlaggare):
     assert count(app, Memo) == 0
 
 
+def test_text_the_pdf_cannot_print_is_refused_at_its_field(app, handlaggare):
+    response = post_form(
+        handlaggare,
+        "/memos/new",
+        memo_form(
+            rubrik="Samverkan med 北京 kommun",
+            bakgrund="Yıldız Wiśniewska och Dvořák skrev: ”klart” – § 3 €",
+            **{"subsections-0-title": "Delavsnitt", "subsections-0-text": "Tecken: \u0d15"},
+        ),
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert_error_at(
+        page,
+        "rubrik",
+        "Tecknen ”北” (U+5317), ”京” (U+4EAC) kan inte skrivas ut i PDF:en. "
+        "Byt ut eller ta bort dem.",
+    )
+    assert_error_at(
+        page,
+        "subsections-0-text",
+        "Tecknet ”\u0d15” (U+0D15) kan inte skrivas ut i PDF:en. Byt ut eller ta bort det.",
+    )
+    assert "bakgrund-error" not in page  # every character there prints
+    assert 'value="Samverkan med 北京 kommun"' in page  # the input comes back to be mended
+    assert count(app, Memo) == 0
+
+
 def test_each_field_says_what_is_wrong_once(app, handlaggare, draft):
     url = f"/memos/{draft.id}/edit"
     page = handlaggare.client.get(url).get_data(as_text=True)

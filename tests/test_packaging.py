@@ -51,3 +51,4 @@ def test_wheel_contains_templates_migrations_and_static(tmp_path):
     assert "attest/migrations/env.py" in names
     assert any(n.startswith("attest/migrations/versions/0001") for n in names)
     assert "attest/static/attest.css" in names
+    assert {"attest/pdf/fonts/DejaVuSans.ttf", "attest/pdf/fonts/LICENSE"} <= names

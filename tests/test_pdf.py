@@ -37,6 +37,7 @@ from attest.pdf import (
     render_report,
     render_row_appearance,
 )
+from attest.pdf.fonts import unprintable, unprintable_message
 from attest.pdf.memo import ROW_HEIGHT
 
 ORGANISATION = Organisation(
@@ -398,6 +399,42 @@ def test_user_text_is_printed_literally():
 
 # --- Fonts, determinism, structure ------------------------------------------------------
 
+# Names a Swedish municipality meets every day, from Polish, Czech, Turkish, Baltic, Sami,
+# Icelandic, Romanian, Vietnamese and Greek spellings; Vera printed several of them blank.
+NAMES = (
+    "Agnieszka Wiśniewska-Żółć",
+    "Antonín Dvořák",
+    "Yıldız Kılıç Şahin Göğüş",
+    "Jūratė Ķēniņa",
+    "Áilu Niillas Ŋuvttoš",
+    "Þórður Ægisson",
+    "Ștefan Țurcanu",
+    "Nguyễn Thị Hương",
+    "Ελένη Παπαδοπούλου",
+)
+
+
+def test_names_in_every_latin_script_print_as_spelled():
+    doc = reference_doc(
+        handlaggare=NAMES[0],
+        signatories=tuple(Signatory(name, "Titel") for name in NAMES),
+    )
+    rendered = render_memo(doc)
+    text = flat(pdftotext(rendered.pdf))
+    for name in NAMES:
+        assert name in text
+    name = f"{NAMES[2]}, Stadsdelsdirektör"
+    appearance = render_row_appearance(467, 22, name, "2024-08-15", 320)
+    assert flat(pdftotext(appearance, 1, crop=(1, 1, 319, 21))) == name
+
+
+def test_unprintable_lists_only_what_the_font_cannot_draw():
+    assert unprintable(" ".join(NAMES) + " – „citat” § € ½ ☃\n\t") == []
+    assert unprintable("Plan 中文 och 中 igen \U000e0001") == ["中", "文"]
+    message = unprintable_message("Plan 中文")
+    assert message is not None and "”中” (U+4E2D)" in message and "PDF:en" in message
+    assert unprintable_message("Åsa Öberg") is None
+
 
 def test_memo_pages_use_only_embedded_fonts():
     rendered = render_memo(long_doc())
@@ -410,7 +447,7 @@ def test_memo_pages_use_only_embedded_fonts():
     rows = output.splitlines()[2:]
     assert rows
     for row in rows:
-        assert "Helvetica" not in row and "Vera" in row
+        assert "Helvetica" not in row and "DejaVuSans" in row
         assert re.search(r"\s(yes)\s+(yes|no)\s+(yes|no)\s+\d+\s+\d+\s*$", row), row
     for page in pages(rendered.pdf)[: rendered.memo_page_count]:
         for font in fonts_of(page):

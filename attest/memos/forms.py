@@ -45,6 +45,7 @@ from attest.memos.sections import (
     SECTION_FIELDS,
     SECTION_TITLES,
 )
+from attest.pdf.fonts import unprintable_message
 
 # The form's help texts, by what they explain.
 HINTS = {
@@ -63,10 +64,17 @@ _TITLE_TOO_LONG = f"Högst {MAX_TITLE_LENGTH} tecken."
 _SECTION_TOO_LONG = f"Högst {MAX_SECTION_LENGTH} tecken."
 
 
+def _printable(form: Form, field: Field) -> None:
+    """Text that goes into the PDF must be drawable by its font: no empty boxes on paper."""
+    message = unprintable_message(field.data or "")
+    if message:
+        raise ValidationError(message)
+
+
 def _section(name: str) -> TextAreaField:
     return TextAreaField(
         SECTION_TITLES[name],
-        validators=[Length(max=MAX_SECTION_LENGTH, message=_SECTION_TOO_LONG)],
+        validators=[Length(max=MAX_SECTION_LENGTH, message=_SECTION_TOO_LONG), _printable],
         render_kw={"rows": 6},
     )
 
@@ -82,11 +90,11 @@ class SubsectionForm(Form):
 
     title = StringField(
         "Delavsnittets rubrik",
-        validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG)],
+        validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG), _printable],
     )
     text = TextAreaField(
         "Delavsnittets text",
-        validators=[Length(max=MAX_SECTION_LENGTH, message=_SECTION_TOO_LONG)],
+        validators=[Length(max=MAX_SECTION_LENGTH, message=_SECTION_TOO_LONG), _printable],
         render_kw={"rows": 6},
     )
 
@@ -99,7 +107,10 @@ class AttachmentForm(Form):
     """One bilaga of the draft as it stands: its title, its place, or its removal."""
 
     attachment_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
-    title = StringField("Titel", validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG)])
+    title = StringField(
+        "Titel",
+        validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG), _printable],
+    )
     position = IntegerField(
         "Ordning",
         validators=[
@@ -124,10 +135,12 @@ class MemoForm(FlaskForm):
         validators=[
             DataRequired("Ange en rubrik."),
             Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG),
+            _printable,
         ],
     )
     underrubrik = StringField(
-        LABEL_UNDERRUBRIK, validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG)]
+        LABEL_UNDERRUBRIK,
+        validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG), _printable],
     )
     meeting_date = DateField(
         LABEL_SAMMANTRADESDATUM,

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from attest import audit, clock, db
 from attest.errors import Invalid, NotFound
 from attest.orgs.models import Organisation
+from attest.pdf.fonts import unprintable_message
 
 
 def get_organisation(code: str) -> Organisation:
@@ -29,6 +30,10 @@ def add_organisation(
     code = code.strip()
     if not code or not name.strip() or not board.strip():
         raise Invalid("Kod, namn och nämnd måste anges.")
+    for text in (name, board, short_name, postal_address, switchboard, website):  # letterhead
+        message = unprintable_message(text)
+        if message:
+            raise Invalid(message)
     session = db.session()
     if session.scalar(sa.select(Organisation.id).where(Organisation.code == code)) is not None:
         raise Invalid(f"Organisationen {code} finns redan.")
