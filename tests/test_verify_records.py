@@ -105,7 +105,7 @@ def test_a_genuine_attested_pdf_matches_every_record(app, attested):
         assert "Den fastställda versionen i filen är byte för byte" in messages
         assert "Filen har 2 attester, lika många som inskickningens 2 steg" in messages
         assert [c.subject for c in checks if c.subject] == ["attest-steg-1", "attest-steg-2"]
-        assert "Granskningsloggen är obruten" in messages
+        assert "Granskningsloggens händelser om tjänsteutlåtandet är obrutna" in messages
         # The English text is there for --lang en and the English page.
         assert all(c.message_en and c.message_en != c.message for c in checks)
 
@@ -238,6 +238,59 @@ def test_a_broken_audit_chain_is_caught(app, attested):
         assert any(m.startswith("Granskningsloggen är bruten vid post ") for m in failed)
         # The rewritten event no longer logs that step's attestation either.
         assert any("granskningsloggen har ingen händelse om attesten" in m for m in failed)
+
+
+def _rewrite_event(seq: int, **changes) -> None:
+    event = db.session().get(AuditEvent, seq)
+    data = {**json.loads(event.data), **changes}
+    db.session().execute(
+        sa.update(AuditEvent)
+        .where(AuditEvent.seq == seq)
+        .values(data=json.dumps(data, sort_keys=True, separators=(",", ":")))
+    )
+    db.session().commit()
+
+
+def test_one_memos_check_reads_its_own_part_of_the_chain(app, signed_people, clock):
+    """A memo is vouched for by its own events up to the timestamped heads after them: the
+    check reads a bounded part of the chain, and a break elsewhere is `attest audit verify`'s
+    to find, not this memo's."""
+    from attest.attestation.audit_anchor import verify_audit, verify_audit_of
+
+    first = attest_one(app, signed_people, clock, rubrik="Första")
+    later = [attest_one(app, signed_people, clock, rubrik=f"Senare {n}") for n in range(3)]
+    with app.app_context():
+        total = db.session().scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+        result, _ = verify_with_records(first.pdf, organisation())
+        [audit_check] = [c for c in records_checks(result) if "Granskningsloggen" in c.message]
+        checked = int(audit_check.message.split("(")[1].split()[0])
+        assert 0 < checked < total / 3  # not the history after it
+        own = (
+            db.session()
+            .scalars(sa.select(AuditEvent.seq).where(AuditEvent.memo_id == later[0].memo_id))
+            .all()
+        )
+        assert own and verify_audit_of(own).ok
+        # Another memo's attestation event rewritten: that memo fails, this one still holds.
+        [other_attest, *_] = db.session().scalars(
+            sa.select(AuditEvent.seq).where(
+                AuditEvent.memo_id == later[1].memo_id, AuditEvent.event == "memo:attestera"
+            )
+        )
+        _rewrite_event(other_attest, step=9)
+        assert verify_with_records(later[1].pdf, organisation())[0].verdict == "invalid"
+        assert verify_with_records(first.pdf, organisation())[0].verdict == "valid"
+        assert not verify_audit().ok  # and the whole walk finds it
+
+
+def test_a_truncated_chain_fails_every_memos_check(app, attested):
+    with app.app_context():
+        last = db.session().scalar(sa.select(sa.func.max(AuditEvent.seq)))
+        db.session().execute(sa.delete(AuditEvent).where(AuditEvent.seq == last))
+        db.session().commit()
+        result, _ = verify_with_records(attested.pdf, organisation())
+        failed = [c.message for c in records_checks(result) if c.status == "failed"]
+        assert any("kedjan är kortare" in m for m in failed), failed
 
 
 def test_a_pdf_the_records_do_not_know_is_not_checked_and_keeps_the_files_verdict(

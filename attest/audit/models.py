@@ -20,6 +20,10 @@ class AuditEvent(Base):
     organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id"))
     address: Mapped[str] = mapped_column(sa.String(64), default="")
     data: Mapped[str] = mapped_column(sa.Text, default="{}")  # canonical JSON
+    # The memo the event is about (``data``'s "memo"), to find a memo's events by index; not
+    # hashed: the hashed data says the same, and the checks compare the two. No foreign key:
+    # the log outlives what it speaks of.
+    memo_id: Mapped[int | None] = mapped_column(index=True)
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     entry_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 

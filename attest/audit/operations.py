@@ -71,6 +71,7 @@ def record(
         organisation_id=organisation.id if organisation is not None else None,
         address=address,
         data=json.dumps(data or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":")),
+        memo_id=(data or {}).get("memo"),
         prev_hash=prev,
     )
     entry.entry_hash = entry_hash(entry)
@@ -88,6 +89,18 @@ class ChainReport:
     entries: int
     first_broken_seq: int | None = None
     reason: str = ""
+    whole: bool = True  # the whole chain was walked, not only the part about one memo
+
+
+def link_problem(entry: AuditEvent, expected_seq: int, prev_hash: str) -> str | None:
+    """Why ``entry`` is not the chain's entry number ``expected_seq`` after ``prev_hash``."""
+    if entry.seq != expected_seq:
+        return "en post saknas eller har flyttats"
+    if entry.prev_hash != prev_hash:
+        return "länken till föregående post stämmer inte"
+    if entry_hash(entry) != entry.entry_hash:
+        return "posten har ändrats"
+    return None
 
 
 def verify_chain() -> ChainReport:
@@ -97,12 +110,9 @@ def verify_chain() -> ChainReport:
     expected_seq = 1
     count = 0
     for entry in session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)):
-        if entry.seq != expected_seq:
-            return ChainReport(False, count, expected_seq, "en post saknas eller har flyttats")
-        if entry.prev_hash != prev:
-            return ChainReport(False, count, entry.seq, "länken till föregående post stämmer inte")
-        if entry_hash(entry) != entry.entry_hash:
-            return ChainReport(False, count, entry.seq, "posten har ändrats")
+        problem = link_problem(entry, expected_seq, prev)
+        if problem:
+            return ChainReport(False, count, expected_seq, problem)
         prev = entry.entry_hash
         expected_seq += 1
         count += 1
