@@ -58,6 +58,9 @@ def _app_context_id() -> int:
     return id(g._get_current_object())
 
 
+CONNECT_TIMEOUT_SECONDS = 10
+
+
 def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -65,7 +68,11 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
     else:
+        # pre_ping: a connection the database dropped (a restart) is replaced on checkout,
+        # not handed to a request. connect_timeout: an unreachable server is an error in
+        # seconds (503 "try again", attest.web), not a request that hangs.
         kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+        kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

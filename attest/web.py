@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+import contextlib
+import logging
+
+from flask import Flask, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from attest import db
 from attest.errors import AttestError
+
+log = logging.getLogger(__name__)
 
 ERROR_TITLES = {
     400: "Felaktig begäran",
@@ -20,6 +26,8 @@ ERROR_TITLES = {
     413: "Filen är för stor",
     429: "För många försök",
     500: "Internt fel",
+    503: "Tillfälligt otillgänglig",
+    507: "Lagringen är full",
 }
 
 ERROR_MESSAGES = {
@@ -29,6 +37,7 @@ ERROR_MESSAGES = {
     405: "Den här adressen tar inte emot den sortens begäran.",
     413: "Det du skickade är större än vad som tillåts.",
     500: "Något gick fel hos oss. Försök igen om en stund.",
+    503: "Databasen går inte att nå just nu. Vänta en stund och försök igen.",
 }
 
 CSRF_MESSAGE = (
@@ -79,6 +88,18 @@ def init_app(app: Flask) -> None:
     def _domain_error(exc: AttestError):
         db.session().rollback()
         return error_page(exc.status, exc.message)
+
+    @app.errorhandler(sa_exc.OperationalError)  # connection lost or refused (a restart)
+    @app.errorhandler(sa_exc.TimeoutError)  # no connection free in the pool
+    def _database_unavailable(exc: sa_exc.SQLAlchemyError):
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines() or [repr(exc)]
+        log.warning("database unavailable: %s", reason[0])  # an outage, not a bug: no trace
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            db.session().rollback()  # nothing of the request is kept
+        # Who is logged in is read from the database: draw the page for nobody in particular.
+        g._login_user = app.login_manager.anonymous_user()  # type: ignore[attr-defined]
+        page, status = error_page(503)
+        return page, status, {"Retry-After": "5"}
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

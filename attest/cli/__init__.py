@@ -229,6 +229,43 @@ def audit_timestamp() -> None:
     click.echo(f"Huvudet tidsstämplat av {count} tidsstämpeltjänster.")
 
 
+@click.group("blobs")
+def blobs_group() -> None:
+    """Stored PDFs and bilagor (in the database or BLOB_DIR)."""
+
+
+@blobs_group.command("check")
+@with_appcontext
+def blobs_check() -> None:
+    """Check that every stored file is there and matches its SHA-256; exit 1 if one is not."""
+    from attest.blobs import TEMPORARY_PREFIX, check_all
+
+    report = check_all()
+    for problem in report.problems:
+        click.echo(f"{problem.sha256}: {problem.reason}", err=True)
+    if report.stray_files:
+        click.echo(
+            f"{report.stray_files} filer i BLOB_DIR hör inte till någon rad (kvar efter "
+            "avbrutna skrivningar; ofarliga)."
+        )
+    if report.temporary_files:
+        click.echo(
+            f"{report.temporary_files} halvskrivna temporära filer ({TEMPORARY_PREFIX}*) i "
+            "BLOB_DIR efter avbrutna skrivningar; ofarliga."
+        )
+    if not report.ok:
+        click.echo(
+            f"Fel: {len(report.problems)} av {report.blobs} lagrade filer saknas eller är "
+            "skadade.",
+            err=True,
+        )
+        sys.exit(1)
+    click.echo(
+        f"Alla {report.blobs} lagrade filer finns och stämmer med sina SHA-256 "
+        f"({report.references} hänvisningar)."
+    )
+
+
 @click.group("role")
 def role_group() -> None:
     """Roles; a route step names one."""
@@ -493,6 +530,7 @@ COMMANDS = (
     verify_all_command,
     keys_group,
     audit_group,
+    blobs_group,
     org_group,
     user_group,
     role_group,
