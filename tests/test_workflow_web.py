@@ -739,3 +739,24 @@ def test_the_register_pages(app, browser, people):
     second = browser.open(pages.find("a").attrs["href"])
     assert [row[1] for row in second.table("list")] == ["Ärende nummer 1"]
     assert second.main.find("nav", "pagination").find("a").text == "Föregående"
+
+
+@pytest.mark.parametrize("action", WORKFLOW_URLS)
+@pytest.mark.parametrize("lock_version", [None, "", "1; DROP", "-1"])
+def test_a_workflow_post_must_say_which_version_it_was_taken_on(
+    app, browser, people, action, lock_version
+):
+    """An action is taken on the version the person saw or not at all: a post without that
+    version (a hand-made request) is refused, never taken on whatever is current."""
+    memo_id = draft_memo(app, people.handlaggare) if action == "skicka" else None
+    memo_id = memo_id or sent_memo(app, people.handlaggare)
+    before = facts(app, memo_id)
+    person = people.handlaggare if action in ("skicka", "aterkalla") else people.avdelningschef
+    browser.login(person)
+    data = {"comment": "Synpunkt.", "password": factories.PASSWORD}
+    if lock_version is not None:
+        data["lock_version"] = lock_version
+    response = browser.auth.post(f"/memos/{memo_id}/{action}", data, page=f"/memos/{memo_id}")
+    assert response.status_code == 400
+    assert "Formuläret är ofullständigt; ladda om sidan." in Page(response).text
+    assert facts(app, memo_id) == before

@@ -56,6 +56,7 @@ HINTS = {
     ),
     "bilagor": "PDF-filer. Du kan välja flera på en gång; de läggs sist bland bilagorna.",
 }
+INCOMPLETE_FORM = "Formuläret är ofullständigt; ladda om sidan."
 CHOOSE_AGAIN_ONE = "Välj filen igen: den är inte sparad."
 CHOOSE_AGAIN_MANY = "Välj filerna igen: de är inte sparade."
 EMPTY_SUBSECTIONS = 2  # empty slots offered below the existing subsections
@@ -216,7 +217,7 @@ class EditMemoForm(MemoForm):
 
     lock_version = IntegerField(
         widget=HiddenInput(),
-        validators=[InputRequired("Formuläret är ofullständigt; ladda om sidan.")],
+        validators=[InputRequired(INCOMPLETE_FORM)],
     )
     attachments = FieldList(FormField(AttachmentForm), max_entries=200)
 

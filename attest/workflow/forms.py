@@ -3,21 +3,25 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, ValidationError
 
+from attest.memos.forms import INCOMPLETE_FORM
 from attest.workflow.definition import TRANSITIONS, Action
 from attest.workflow.engine import MAX_COMMENT_LENGTH
 from attest.workflow.routes import PlannedStep
 
 
-class _ActionForm(FlaskForm):
-    lock_version = HiddenField()
+def _a_number(form: FlaskForm, field: HiddenField) -> None:
+    if not (field.data or "").isdigit():
+        raise ValidationError(INCOMPLETE_FORM)
 
-    def expected_lock_version(self) -> int | None:
-        try:
-            return int(self.lock_version.data)
-        except (TypeError, ValueError):
-            return None
+
+class _ActionForm(FlaskForm):
+    # The version the person saw: an action is taken on that version or not at all.
+    lock_version = HiddenField(validators=[_a_number])
+
+    def expected_lock_version(self) -> int:
+        return int(self.lock_version.data)
 
 
 class SendForm(_ActionForm):
