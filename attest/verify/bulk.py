@@ -293,12 +293,18 @@ class _Verifier:
 # --- The parent: the period, the blobs, the records ------------------------------------------
 
 
+# No memo is older; the period's times stay within what datetime can convert to UTC (a
+# "från" of 0001-01-01 or a "till" of 9999-12-31 overflowed).
+EARLIEST_DAY = dt.date(1900, 1, 1)
+
+
 def period_bounds(since: dt.date, until: dt.date | None) -> tuple[dt.datetime, dt.datetime | None]:
     """[since 00:00, the day after until 00:00) in Stockholm, as UTC times."""
     from attest.clock import STOCKHOLM
 
+    since = max(since, EARLIEST_DAY)
     start = dt.datetime.combine(since, dt.time(), STOCKHOLM).astimezone(dt.timezone.utc)
-    if until is None:
+    if until is None or until >= dt.date.max:
         return start, None
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), STOCKHOLM)
     return start, end.astimezone(dt.timezone.utc)

@@ -96,6 +96,7 @@ CLOCK_TOLERANCE = dt.timedelta(minutes=5)
 # How much later than its timestamp a signer may claim to have signed (network, queues).
 CLAIM_TOLERANCE = dt.timedelta(minutes=10)
 SEAL_NAME_PREFIX = "attest systemsigill"
+ROW_INFLATE_LIMIT = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -999,6 +1000,14 @@ def _row_texts(data: bytes) -> dict[str, str]:
     pypdf reads the text (the appearance is a reportlab page in a subset font); it loads
     only when a file has attestations. A file pypdf cannot read gives no texts.
     """
+    from pypdf import apply_configuration
+
+    # A row's appearance inflates to a few kilobytes; a bomb in one is not read.
+    with apply_configuration(zlib_maximum_output_length=ROW_INFLATE_LIMIT):
+        return _read_row_texts(data)
+
+
+def _read_row_texts(data: bytes) -> dict[str, str]:
     try:
         from pypdf import PageObject, PdfReader
         from pypdf.generic import DictionaryObject, NameObject, StreamObject

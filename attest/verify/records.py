@@ -55,6 +55,8 @@ TIME_TOLERANCE = dt.timedelta(seconds=1)
 ATTEST_EVENT = "memo:attestera"  # attest.workflow.engine records "memo:<action>"
 VERIFICATION_LINK = re.compile(r"/v/([0-9A-Z]{6,16})\b")
 _REVISION_END = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
+PAGE_TREE_ENTRIES = 20_000
+INFLATE_LIMIT = 16 * 1024 * 1024
 
 # Every message: key -> (Swedish, English); placeholders as in attest.verify.report.
 TEXTS: Mapping[str, tuple[str, str]] = {
@@ -229,10 +231,18 @@ def _joined(problems: Sequence[Both]) -> Both:
 def verification_code_in(data: bytes) -> str | None:
     """The code of the /v/<code> link printed in the first page's footer, if any."""
     try:
-        from pypdf import PdfReader
+        from pypdf import PdfReader, apply_configuration
 
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        text = reader.pages[0].extract_text() if reader.pages else ""
+        from attest.memos.bilagor import pypdf_warnings_off
+
+        # pypdf lists every page to find the first: a tree of shared nodes can name 100 000
+        # pages in a few kilobytes. No attested memo comes near this many pages, nor a first
+        # page whose content inflates to more than a few megabytes.
+        with pypdf_warnings_off(), apply_configuration(
+            page_tree_maximum_entries=PAGE_TREE_ENTRIES, zlib_maximum_output_length=INFLATE_LIMIT
+        ):
+            reader = PdfReader(io.BytesIO(data), strict=False)
+            text = reader.pages[0].extract_text() if reader.pages else ""
     except Exception:  # a file pypdf cannot read has no code to offer; the core says why
         return None
     match = VERIFICATION_LINK.search(text or "")

@@ -113,8 +113,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "The file is not a PDF (it does not start with %PDF-).",
     ),
     "file_is_pdf.unreadable": (
-        "Filen kunde inte läsas som PDF; den är trasig eller avkortad ({detail}).",
-        "The file could not be read as a PDF; it is damaged or truncated ({detail}).",
+        "Filen kunde inte läsas som PDF; den är trasig eller avkortad (teknisk orsak: "
+        "{detail}).",
+        "The file could not be read as a PDF; it is damaged or truncated (technical cause: "
+        "{detail}).",
     ),
     "file_is_pdf.encrypted": (
         "Filen är krypterad. En attesterad PDF är aldrig krypterad, och en krypterad fil "

@@ -103,7 +103,7 @@ def index():
 
     organisation = current_user.organisation
     result, comparison = verify_with_records(data, organisation)
-    filename = safe_filename(upload.filename or "") if upload.filename else "dokument.pdf"
+    filename = safe_filename(upload.filename or "", fallback="dokument.pdf")
     _record(result, comparison, source="upload", filename=filename)
     if result.unusable:
         db.session().commit()
