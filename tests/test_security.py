@@ -257,12 +257,20 @@ def test_deactivating_a_person_ends_every_session_of_theirs(app, auth, people):
     assert len(ended) == 2 and None not in ended
 
 
+def _lock_version(client, memo_id: int) -> str:
+    """The version the memo page's forms carry (the page may have no form to read it from)."""
+    with client.application.app_context():
+        return str(db.session().get(Memo, memo_id).lock_version)
+
+
 def test_attesting_re_authenticates_with_a_new_session(app, auth, people, client):
     memo_id = _sent_memo(app, people)
     auth.login(people.avdelningschef.username)
     before, cookie = _token(client), client.get_cookie("attest_session").value
     response = auth.post(
-        f"/memos/{memo_id}/attestera", {"password": PASSWORD}, page=f"/memos/{memo_id}"
+        f"/memos/{memo_id}/attestera",
+        {"password": PASSWORD, "lock_version": _lock_version(client, memo_id)},
+        page=f"/memos/{memo_id}",
     )
     assert response.status_code == 302
     after = _token(client)
@@ -279,7 +287,9 @@ def test_a_refused_attestation_keeps_the_session(app, auth, people, client):
     auth.login(people.stadsdelsdirektor.username)  # not this step's attester
     before = _token(client)
     response = auth.post(
-        f"/memos/{memo_id}/attestera", {"password": PASSWORD}, page=f"/memos/{memo_id}"
+        f"/memos/{memo_id}/attestera",
+        {"password": PASSWORD, "lock_version": _lock_version(client, memo_id)},
+        page=f"/memos/{memo_id}",
     )
     assert response.status_code == 403
     assert _token(client) == before
@@ -387,7 +397,11 @@ def _attest(client, memo_id: int, password: str, address: str = "127.0.0.1"):
     page = client.get(f"/memos/{memo_id}", environ_base=where).get_data(as_text=True)
     return client.post(
         f"/memos/{memo_id}/attestera",
-        data={"password": password, "csrf_token": csrf_token(page)},
+        data={
+            "password": password,
+            "csrf_token": csrf_token(page),
+            "lock_version": _lock_version(client, memo_id),
+        },
         environ_base=where,
     )
 
