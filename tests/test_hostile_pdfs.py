@@ -427,6 +427,7 @@ ODD_BUT_ACCEPTED = (
     "xref_prev_loop",
     "xref_stream_prev_self",
     "uri_link",
+    "inline_annotation",
     "pdf_then_zip",
     "html_then_pdf",
     "zip_with_pdf",

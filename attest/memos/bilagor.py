@@ -114,7 +114,6 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
                 raise Invalid(_too_many_pages(name, pages, max_pages))
             for number, page in enumerate(reader.pages, start=1):
                 _check_page_size(name, number, page)
-                _check_annotations(name, page)
             _inspect_objects(name, reader.trailer)
             metadata_title = (reader.metadata.title if reader.metadata else None) or ""
             if pages:
@@ -207,23 +206,6 @@ def _check_page_size(name: str, number: int, page: Any) -> None:
             f"Sidan {number} i filen {name} har en orimlig sidstorlek ({shown}); en sida får "
             f"vara minst {MIN_PAGE_SIDE:.0f} och högst "
             "14 400 punkter (5 meter) åt varje håll."
-        )
-
-
-def _check_annotations(name: str, page: Any) -> None:
-    """ISO 32000 wants every annotation of a page as an object of its own. pyHanko's change
-    analysis refuses a page that has one inline, and the archive timestamp updates the pages'
-    annotations: such a bilaga would make every attestation of the memo invalid."""
-    from pypdf.generic import ArrayObject, DictionaryObject
-
-    annotations = page.get("/Annots")
-    if isinstance(annotations, ArrayObject) and any(
-        isinstance(item, DictionaryObject) for item in list.__iter__(annotations)
-    ):
-        raise Invalid(
-            f"Filen {name} har länkar eller kommentarer som inte är sparade enligt "
-            "PDF-standarden, och de skulle göra attesterna ogiltiga. Gör en ny PDF av den "
-            "(till exempel med Skriv ut och Spara som PDF) och bifoga den nya filen."
         )
 
 
