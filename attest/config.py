@@ -70,6 +70,8 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_FROM": "attest@localhost",
     "REMIND_AFTER_HOURS": 48,
     "REGISTER_PAGE_SIZE": 25,
+    # A list (register, worklist, outbox) counts at most this many rows, then says "fler än".
+    "LIST_COUNT_LIMIT": 500,
     "BLOB_DIR": None,  # None -> PDFs and bilagor in the database; else files in this folder
     "LOG_LEVEL": "INFO",
 }

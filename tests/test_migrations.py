@@ -60,7 +60,7 @@ def test_upgrade_from_empty_then_down_and_up_again(tmp_path):
 
 
 def test_audit_events_learn_their_memo_on_upgrade(tmp_path):
-    """0010 fills audit_events.memo_id from each event's hashed data, leaving the rest alone."""
+    """0009 fills audit_events.memo_id from each event's hashed data, leaving the rest alone."""
     app = create_app(_base_config(tmp_path, _empty_database_url(tmp_path)))
     insert = sa.text(
         "INSERT INTO audit_events (seq, created_at, event, address, data, prev_hash, entry_hash)"

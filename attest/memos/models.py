@@ -30,8 +30,10 @@ class Memo(Base):
         sa.UniqueConstraint("organisation_id", "dnr_year", "dnr_serial"),
         sa.CheckConstraint("dnr_serial > 0", name="dnr_serial_positive"),
         sa.CheckConstraint("state IN ('utkast', 'attest', 'attesterad')", name="state_known"),
-        # The register: an organisation's memos in a state, newest first.
-        sa.Index("ix_memos_register", "organisation_id", "state", "updated_at"),
+        # The register: an organisation's memos in a state, newest first (id breaks ties).
+        sa.Index("ix_memos_register", "organisation_id", "state", "updated_at", "id"),
+        # The start page's "Mina tjänsteutlåtanden": an author's memos, newest change first.
+        sa.Index("ix_memos_author_updated", "author_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,11 +69,33 @@ class Memo(Base):
         return next((v for v in self.versions if v.number == number), None)
 
 
+# What the register's text search reads: rubrik, underrubrik and sammanfattning, one a
+# line, so that a match never spans two of them. On PostgreSQL a trigram index on exactly
+# this expression (pg_trgm, migration 0010) finds the versions with a word without reading
+# every version of the installation; SQLite reads them. Spelled with PostgreSQL's own
+# parentheses so that the index compares equal to this declaration.
+SEARCHED_TEXT = sa.func.lower(
+    sa.literal_column(
+        "(((memo_versions.rubrik || '\n') || memo_versions.underrubrik) || '\n')"
+        " || memo_versions.sammanfattning",
+        sa.String,
+    )
+)
+
+
 class MemoVersion(Base):
     """One saved state of a memo's content; never changed once written."""
 
     __tablename__ = "memo_versions"
-    __table_args__ = (sa.UniqueConstraint("memo_id", "number"),)
+    __table_args__ = (
+        sa.UniqueConstraint("memo_id", "number"),
+        sa.Index(
+            "ix_memo_versions_search",
+            SEARCHED_TEXT.label("searched_text"),
+            postgresql_using="gin",
+            postgresql_ops={"searched_text": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     memo_id: Mapped[int] = mapped_column(sa.ForeignKey("memos.id", ondelete="CASCADE"), index=True)

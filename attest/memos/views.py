@@ -16,13 +16,13 @@ from attest.memos.operations import (
     check_can_edit,
     create_memo,
     get_memo,
-    memos_by_author,
     save_draft,
 )
 from attest.memos.rendering import pdf_filename, preview_pdf, render_draft
 from attest.memos.sections import SECTIONS
 from attest.pdf import paragraphs
 from attest.users import roles
+from attest.workflow import worklists
 
 bp = Blueprint("memos", __name__, url_prefix="/memos")
 
@@ -63,9 +63,11 @@ def get_attachment(memo: Memo, attachment_id: int) -> Attachment:
 
 
 @bp.app_template_global()
-def my_memos() -> list[Memo]:
-    """The current user's own memos, newest change first (the start page's list)."""
-    return memos_by_author(current_user) if may_create_memo() else []
+def my_memos():
+    """The start page's list of my own memos, newest change first, at the page asked for."""
+    if not may_create_memo():
+        return None
+    return worklists.my_memos(current_user, request.args.get("mina", 1, type=int) or 1)
 
 
 bp.add_app_template_global(may_create_memo)

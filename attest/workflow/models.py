@@ -47,7 +47,9 @@ class Submission(Base):
         sa.UniqueConstraint("memo_id", "number"),
         sa.CheckConstraint("status IN ('active', 'voided', 'attested')", name="status_known"),
         # The worklists: whose turn it is, oldest wait first (an index range per person).
-        sa.Index("ix_submissions_waiting", "current_assignee_id", "step_waiting_since"),
+        sa.Index(
+            "ix_submissions_waiting", "current_assignee_id", "status", "step_waiting_since", "id"
+        ),
         # The verify page finds a submission from a PDF's digest.
         sa.Index("ix_submissions_current_pdf", "current_pdf_sha256"),
         sa.Index("ix_submissions_frozen_pdf", "frozen_pdf_sha256"),
@@ -184,6 +186,8 @@ class OutboxMail(Base):
     """A notification e-mail; kept here when no SMTP server is configured, and as a record."""
 
     __tablename__ = "outbox"
+    # The outbox page: an organisation's mails, newest first.
+    __table_args__ = (sa.Index("ix_outbox_organisation_newest", "organisation_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -218,11 +218,13 @@ def register():
     if not current_user.has_role(roles.REGISTRATOR):
         abort(403)
     query = request.args.get("q", "")
-    page = request.args.get("sida", 1, type=int) or 1
     result = worklists.attested_register(
-        current_user, query, page, current_app.config["REGISTER_PAGE_SIZE"]
+        current_user, query, page_number("sida"), current_app.config["REGISTER_PAGE_SIZE"]
     )
     return render_template("workflow/register.html", result=result, query=query)
+
+
+OUTBOX_PAGE_SIZE = 50
 
 
 @bp.route("/utkorg")
@@ -230,13 +232,23 @@ def register():
 def outbox():
     if not current_user.has_role(roles.ADMINISTRATOR):
         abort(403)
-    mails = db.session().scalars(
-        sa.select(OutboxMail)
-        .where(OutboxMail.organisation_id == current_user.organisation_id)
-        .order_by(OutboxMail.id.desc())
-        .limit(100)
+    mails = worklists.paginate(
+        sa.select(OutboxMail).where(OutboxMail.organisation_id == current_user.organisation_id),
+        (OutboxMail.id.desc(),),
+        page_number("sida"),
+        OUTBOX_PAGE_SIZE,
     )
-    return render_template("workflow/outbox.html", mails=list(mails))
+    return render_template("workflow/outbox.html", mails=mails)
+
+
+def page_number(name: str) -> int:
+    """The page asked for in the query string (?sida=2); 1 for anything else."""
+    return request.args.get(name, 1, type=int) or 1
+
+
+def _worklist() -> worklists.Page:
+    """The start page's "Att attestera", at the page asked for (?vantar=2)."""
+    return worklists.worklist(current_user, page_number("vantar"))
 
 
 @bp.app_template_filter("state_title")
@@ -249,7 +261,7 @@ def _state_title(memo) -> str:
 def _workflow_globals():
     return {
         "workflow_panel": panel.build,
-        "waiting_for": worklists.waiting_for,
+        "worklist": _worklist,
         "ACTION_TITLES": panel.TITLES,
         "ACTION_PAST": panel.PAST_TENSE,
     }

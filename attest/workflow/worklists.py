@@ -1,18 +1,126 @@
-"""The lists on the start page: what waits for me, my memos, the attested register."""
+"""The lists on the start page: what waits for me, my memos, the attested register.
+
+Each list comes a page at a time, read off an index in its own order, and is counted up
+to a limit (``count_limit``; LIST_COUNT_LIMIT in the configuration): past it the page says
+"fler än" (more than) instead of counting an organisation's whole history. So a page
+costs the same with a hundred memos behind it or a hundred thousand, which
+bench/bench_scale.py measures.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
+from typing import Any, Generic, Sequence, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.orm import contains_eager, selectinload
+from flask import current_app
+from sqlalchemy.orm import (
+    contains_eager,
+    defaultload,
+    joinedload,
+    lazyload,
+    load_only,
+    selectinload,
+)
+from sqlalchemy.orm.interfaces import ORMOption
 
 from attest import clock, db
-from attest.memos.models import Memo, MemoVersion
+from attest.memos.models import SEARCHED_TEXT, Memo, MemoVersion
 from attest.users.models import User
 from attest.workflow.definition import State
 from attest.workflow.models import Submission, SubmissionStep, Substitution
+
+T = TypeVar("T")
+
+PER_PAGE = 25
+# Past the counted pages "Nästa" still leads on; this bound keeps a made-up page number sane.
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list, and how many rows the list has, counted up to a limit."""
+
+    items: list[T]
+    page: int
+    per_page: int
+    total: int  # the rows counted: all of them, or the limit when ``capped``
+    capped: bool  # there are more than ``total`` rows
+    has_next: bool
+
+    @property
+    def pages(self) -> int:
+        """The pages counted: all of them, or, when capped, as many as there surely are."""
+        if self.capped:
+            return max(1, self.total // self.per_page)
+        return max(1, -(-self.total // self.per_page))
+
+
+def paginate(
+    statement: sa.Select,
+    order_by: Sequence[Any],
+    page: int,
+    per_page: int,
+    count_limit: int | None = None,
+    options: Sequence[ORMOption] = (),
+) -> Page[Any]:
+    """The page of the statement's rows (entities, or tuples of them), and their number.
+
+    The page reads one row more than it shows, to know whether another follows; when none
+    does, the rows are counted already. Otherwise a count reads at most count_limit + 1
+    rows (a LIMIT in a subquery; by default the LIST_COUNT_LIMIT setting), however long
+    the history.
+    """
+    count_limit = count_limit or current_app.config["LIST_COUNT_LIMIT"]
+    page = min(max(1, page), MAX_PAGE)
+    rows = _rows(statement, order_by, page, per_page, options)
+    if len(rows) <= per_page and (rows or page == 1):  # the last page: all is known
+        total = (page - 1) * per_page + len(rows)
+        return Page(rows, page, per_page, total, False, False)
+    total, capped = _count(statement, count_limit)
+    last = max(1, -(-total // per_page))
+    if not rows and not capped and page > last:  # past the end: the last page instead
+        page = last
+        rows = _rows(statement, order_by, page, per_page, options)
+    return Page(rows[:per_page], page, per_page, total, capped, len(rows) > per_page)
+
+
+def _rows(statement, order_by, page: int, per_page: int, options) -> list[Any]:
+    """The page's rows and the first of the next page, if there is one."""
+    result = db.session().execute(
+        statement.options(*options)
+        .order_by(*order_by)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    )
+    return list(result.scalars() if len(statement.column_descriptions) == 1 else result.all())
+
+
+def _count(statement: sa.Select, limit: int) -> tuple[int, bool]:
+    """(how many rows, up to the limit; whether there are more than that)."""
+    first_rows = (
+        statement.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
+        .order_by(None)
+        .limit(limit + 1)
+        .subquery()
+    )
+    counted = db.session().scalar(sa.select(sa.func.count()).select_from(first_rows)) or 0
+    return min(counted, limit), counted > limit
+
+
+# A list shows a version's rubrik, not the memo's whole text nor who saved it, and its
+# people's names, not their roles: one query per page, plus one for the rubriks.
+_LISTED_VERSION = (
+    load_only(MemoVersion.number, MemoVersion.rubrik),
+    lazyload(MemoVersion.created_by),
+)
+_LISTED_MEMO = (
+    selectinload(Memo.versions).options(*_LISTED_VERSION),
+    defaultload(Memo.author).lazyload(User.user_roles),
+)
+_NEWEST_FIRST = (Memo.updated_at.desc(), Memo.id.desc())
 
 
 @dataclass(frozen=True)
@@ -23,22 +131,52 @@ class WaitingItem:
     acting_for: User | None  # set when it waits for me as t.f.
 
 
-def waiting_for(user: User, limit: int = 25) -> list[WaitingItem]:
-    """Memos whose current step is mine, or my role's while I am t.f.; oldest first.
+def worklist(
+    user: User, page: int = 1, per_page: int = PER_PAGE, count_limit: int | None = None
+) -> Page[WaitingItem]:
+    """What waits for me: my steps, and my role's while I am t.f.; oldest wait first.
 
-    At most ``limit`` (the oldest); each item's memo comes in the same query.
+    Read off the index on (current assignee, waiting since); each item's memo and
+    version come in the same query.
     """
-    session = db.session()
-    today = clock.today()
-    substitute_roles = select_substitutions(user, today)
+    result = paginate(
+        _waiting(user),
+        (Submission.step_waiting_since, Submission.id),
+        page,
+        per_page,
+        count_limit,
+        (
+            contains_eager(Submission.memo).defaultload(Memo.author).lazyload(User.user_roles),
+            joinedload(Submission.version).options(*_LISTED_VERSION),
+            defaultload(SubmissionStep.assignee).lazyload(User.user_roles),
+        ),
+    )
+    items = [
+        WaitingItem(
+            submission.memo,
+            submission,
+            step,
+            None if step.assignee_id == user.id else step.assignee,
+        )
+        for submission, step in result.items
+    ]
+    return Page(items, result.page, per_page, result.total, result.capped, result.has_next)
+
+
+def waiting_for(user: User, limit: int = PER_PAGE) -> list[WaitingItem]:
+    """The first ``limit`` items of my worklist (the oldest)."""
+    return worklist(user, 1, limit, count_limit=limit).items
+
+
+def _waiting(user: User) -> sa.Select:
     mine = Submission.current_assignee_id == user.id
     conditions = [mine]
-    for substitution in substitute_roles:
+    for substitution in select_substitutions(user, clock.today()):
         condition = SubmissionStep.role_code == substitution.role_code
         if substitution.for_user_id is not None:
             condition = sa.and_(condition, SubmissionStep.assignee_id == substitution.for_user_id)
         conditions.append(sa.and_(condition, SubmissionStep.assignee_id != user.id))
-    rows = session.execute(
+    return (
         sa.select(Submission, SubmissionStep)
         .join(
             SubmissionStep,
@@ -54,15 +192,7 @@ def waiting_for(user: User, limit: int = 25) -> list[WaitingItem]:
             Memo.author_id != user.id,
             sa.or_(*conditions),
         )
-        .options(contains_eager(Submission.memo))
-        .order_by(Submission.step_waiting_since, Submission.id)
-        .limit(limit)
-    ).all()
-    items = []
-    for submission, step in rows:
-        acting_for = None if step.assignee_id == user.id else step.assignee
-        items.append(WaitingItem(submission.memo, submission, step, acting_for))
-    return items
+    )
 
 
 def select_substitutions(user: User, on: dt.date) -> list[Substitution]:
@@ -78,63 +208,48 @@ def select_substitutions(user: User, on: dt.date) -> list[Substitution]:
     )
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Memo]
-    page: int
-    pages: int
-    total: int
+def my_memos(
+    user: User, page: int = 1, per_page: int = PER_PAGE, count_limit: int | None = None
+) -> Page[Memo]:
+    """The memos I wrote, newest change first (the index on author)."""
+    statement = sa.select(Memo).where(Memo.author_id == user.id)
+    return paginate(statement, _NEWEST_FIRST, page, per_page, count_limit, _LISTED_MEMO)
 
 
-def attested_register(user: User, query: str = "", page: int = 1, per_page: int = 25) -> Page:
+def attested_register(
+    user: User,
+    query: str = "",
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    count_limit: int | None = None,
+) -> Page[Memo]:
     """Attested memos of the user's organisation, newest first, searchable by Dnr and text.
 
-    The page is read off the index on (organisation, state, updated_at); the text search
-    looks in the memo's versions with EXISTS, so neither grows with the whole history.
+    The page is read off the index on (organisation, state, updated_at, id); a Dnr is
+    looked up on its unique index; the text search looks in the memo's versions with
+    EXISTS (on PostgreSQL through the trigram index on SEARCHED_TEXT).
     """
-    session = db.session()
     statement = sa.select(Memo).where(
         Memo.organisation_id == user.organisation_id, Memo.state == State.ATTESTERAD.value
     )
     text = " ".join(query.split())[:200]
     dnr = _parse_dnr(text) if text else None
     if dnr is not None:
-        # A diarienummer is looked up as one, on its unique index: no text scan.
         year, serial = dnr
         statement = statement.where(Memo.dnr_year == year, Memo.dnr_serial == serial)
     elif text:
         like = f"%{_escape_like(text.lower())}%"
         in_text = (
             sa.select(MemoVersion.id)
-            .where(
-                MemoVersion.memo_id == Memo.id,
-                sa.or_(
-                    sa.func.lower(MemoVersion.rubrik).like(like, escape="\\"),
-                    sa.func.lower(MemoVersion.underrubrik).like(like, escape="\\"),
-                    sa.func.lower(MemoVersion.sammanfattning).like(like, escape="\\"),
-                ),
-            )
+            .where(MemoVersion.memo_id == Memo.id, SEARCHED_TEXT.like(like, escape="\\"))
             .exists()
         )
         statement = statement.where(in_text)
-    total = session.scalar(statement.with_only_columns(sa.func.count()).order_by(None)) or 0
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    items = list(
-        session.scalars(
-            statement.options(selectinload(Memo.versions))
-            .order_by(Memo.updated_at.desc(), Memo.id.desc())
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    return Page(items, page, pages, total)
+    return paginate(statement, _NEWEST_FIRST, page, per_page, count_limit, _LISTED_MEMO)
 
 
 def _parse_dnr(text: str) -> tuple[int, int] | None:
     """'EÅV 2024/123' or '2024/123' -> (2024, 123); None for anything else."""
-    import re
-
     match = re.fullmatch(r"(?:\w{1,16}\s+)?(\d{4})\s*/\s*(\d{1,9})", text.strip())
     return (int(match.group(1)), int(match.group(2))) if match else None
 

@@ -1,6 +1,6 @@
 """audit events: the memo each is about, indexed
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-11-22
 """
@@ -10,7 +10,7 @@ import json
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
