@@ -18,7 +18,6 @@ from attest.memos.operations import (
     can_edit,
     create_memo,
     get_memo,
-    memos_by_author,
     save_draft,
 )
 from attest.memos.rendering import pdf_filename, render_draft
@@ -209,15 +208,17 @@ def test_another_organisations_memo_is_not_found(app_context, org, people):
         get_memo(memo.id + 1, people.handlaggare)
 
 
-def test_memos_by_author_newest_change_first(app_context, people, clock):
+def test_my_memos_newest_change_first(app_context, people, clock):
+    from attest.workflow.worklists import my_memos
+
     first = factories.memo(people.handlaggare, rubrik="Först")
     clock.advance(minutes=1)
     second = factories.memo(people.handlaggare, rubrik="Sedan")
     clock.advance(minutes=1)
     save_draft(first, people.handlaggare, DraftContent(rubrik="Först, ändrad"))
     db.session().commit()
-    assert [m.id for m in memos_by_author(people.handlaggare)] == [first.id, second.id]
-    assert memos_by_author(people.avdelningschef) == []
+    assert [m.id for m in my_memos(people.handlaggare).items] == [first.id, second.id]
+    assert my_memos(people.avdelningschef).items == []
 
 
 # --- Bilagor ----------------------------------------------------------------------------

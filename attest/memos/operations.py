@@ -286,11 +286,3 @@ def check_can_edit(user: User, memo: Memo) -> None:
             "Tjänsteutlåtandet är skickat för attest och kan inte ändras. "
             "Återkalla det först om du behöver ändra något."
         )
-
-
-def memos_by_author(user: User) -> list[Memo]:
-    return list(
-        db.session().scalars(
-            sa.select(Memo).where(Memo.author_id == user.id).order_by(Memo.updated_at.desc())
-        )
-    )
