@@ -715,7 +715,9 @@ def test_a_full_disk_while_storing_a_bilaga_is_a_clear_error_and_the_draft_stays
         print(f"\nfull disk made with {blob_disk.how}")
     assert refused.status_code == 507
     page = refused.get_data(as_text=True)
-    assert "Lagringen är full" in page and "kunde inte sparas. Inget har ändrats." in page
+    assert "Lagringsutrymmet för filer är fullt" in page and "Inget har ändrats." in page
+    # The form comes back with what was typed; only the file must be chosen again.
+    assert "Ny text.</textarea>" in page and "Välj filen igen" in page
     assert snapshot(app, memo_id) == before
     with app.app_context():
         version = db.session().get(Memo, memo_id).latest_version

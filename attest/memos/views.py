@@ -8,6 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, send_fil
 from flask_login import current_user, login_required
 
 from attest import blobs, db
+from attest.blobs import StorageFull
 from attest.errors import Conflict, Forbidden, Invalid, NotFound
 from attest.memos.forms import HINTS, EditMemoForm, MemoForm, data_for
 from attest.memos.models import Attachment, Memo, MemoVersion
@@ -87,12 +88,12 @@ def new():
         try:
             memo = create_memo(current_user, form.content(), uploads)
             db.session().commit()
-        except Invalid as exc:
+        except (Invalid, StorageFull) as exc:
             db.session().rollback()
             form.add_error(None, exc.message)
-        else:
-            flash(f"Tjänsteutlåtandet {memo.dnr} är skapat (version 1).", "success")
-            return redirect(url_for(".show", memo_id=memo.id))
+            return form_page(form, None, status=exc.status)
+        flash(f"Tjänsteutlåtandet {memo.dnr} är skapat (version 1).", "success")
+        return redirect(url_for(".show", memo_id=memo.id))
     return form_page(form, None, status=400)
 
 
@@ -118,7 +119,7 @@ def edit(memo_id: int):
             expected_lock_version=form.lock_version.data,
         )
         db.session().commit()
-    except (Invalid, Conflict) as exc:
+    except (Invalid, Conflict, StorageFull) as exc:
         # Nothing is saved; the page comes back with everything typed, and why.
         db.session().rollback()
         form.add_error(None, exc.message)
