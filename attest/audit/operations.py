@@ -39,6 +39,16 @@ def entry_hash(entry: AuditEvent) -> str:
     return hashlib.sha256(_canonical(entry)).hexdigest()
 
 
+def _insert_head_once(session) -> sa.Insert:
+    """INSERT the empty head (seq 0, the genesis hash) unless it is there already."""
+    values = {"id": 1, "seq": 0, "entry_hash": GENESIS_HASH}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(AuditHead).values(values).on_conflict_do_nothing(index_elements=["id"])
+
+
 def record(
     event: str,
     *,
@@ -52,16 +62,15 @@ def record(
     the database lock on SQLite) so concurrent writers append one after the other.
     """
     session = db.session()
-    session.execute(sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1))
-    head = session.execute(
+    advance = sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
+    if session.execute(advance).rowcount == 0:  # the first event ever
+        # Two first events at once: one inserts the head, the other waits for it (the key's
+        # lock) and inserts nothing; then each advances it in turn like any later event.
+        session.execute(_insert_head_once(session))
+        session.execute(advance)
+    seq, prev = session.execute(
         sa.select(AuditHead.seq, AuditHead.entry_hash).where(AuditHead.id == 1)
-    ).one_or_none()
-    if head is None:  # the first event ever
-        session.add(AuditHead(id=1, seq=1, entry_hash=GENESIS_HASH))
-        session.flush()
-        seq, prev = 1, GENESIS_HASH
-    else:
-        seq, prev = head.seq, head.entry_hash
+    ).one()
     address = (request.remote_addr or "") if has_request_context() else ""
     entry = AuditEvent(
         seq=seq,
