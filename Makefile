@@ -108,13 +108,12 @@ format: install-dev
 	$(BIN)/isort -q attest tests bench
 	$(BIN)/black -q -l 100 attest tests bench
 
-# Every benchmark, each printing its own baseline from the same run (bench/*.py).
+# Every benchmark (bench/*.py, each measuring against its baseline in the same run), then
+# one table of the ratios, also written to bench/RESULTS.md. Needs PostgreSQL at
+# 127.0.0.1:5432; under 10 minutes. BENCH_ARGS="--only bench_load" runs one of them.
+BENCH_ARGS ?= --write bench/RESULTS.md
 bench: install-dev system-deps
-	$(BIN)/python bench/bench_render.py
-	$(BIN)/python bench/bench_sign.py
-	$(BIN)/python bench/bench_attest.py
-	$(BIN)/python bench/bench_verify.py
-	$(BIN)/python bench/bench_scale.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Production: gunicorn with several workers; the settings come from ATTEST_* variables
 # (README, "Running in production"), e.g. ATTEST_DATABASE_URL for PostgreSQL.

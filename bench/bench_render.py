@@ -10,24 +10,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import statistics
+import math
+import os
 import sys
-import time
 from io import BytesIO
-from typing import Callable
 from xml.sax.saxutils import escape
 
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate
 
-from attest.demo_content import (
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from attest.demo_content import (  # noqa: E402
     REFERENCE_BILAGA_SECTIONS,
     REFERENCE_BILAGA_TITLE,
     reference_document,
 )
-from attest.pdf import (
+from attest.pdf import (  # noqa: E402
     Attachment,
     MemoDocument,
     Organisation,
@@ -35,6 +36,7 @@ from attest.pdf import (
     render_memo,
     render_report,
 )
+from bench.report import interleaved_ms, ratio  # noqa: E402
 
 ORGANISATION = Organisation(
     name="Enskede-Årsta-Vantörs stadsdelsförvaltning",
@@ -49,25 +51,30 @@ DATE = datetime.date(2024, 8, 14)
 
 
 def bilaga_of_pages(pages: int) -> bytes:
-    """The reference bilaga's sections repeated until the report has exactly `pages` pages."""
-    sections = list(REFERENCE_BILAGA_SECTIONS)
-    for _ in range(200):
+    """A report of the reference bilaga's sections, repeated, cut to exactly `pages` pages."""
+    repeats = 1
+    while True:
         pdf = render_report(
             organisation=ORGANISATION,
             unit="HR och utveckling",
             dnr=DNR,
             date=DATE,
             title=REFERENCE_BILAGA_TITLE,
-            sections=sections,
+            sections=list(REFERENCE_BILAGA_SECTIONS) * repeats,
         )
-        count = len(PdfReader(BytesIO(pdf)).pages)
+        reader = PdfReader(BytesIO(pdf))
+        count = len(reader.pages)
         if count == pages:
             return pdf
         if count > pages:
-            sections = sections[:-1]
-        else:
-            sections += REFERENCE_BILAGA_SECTIONS
-    raise RuntimeError(f"could not make a {pages}-page bilaga")
+            break
+        repeats = max(repeats + 1, math.ceil(repeats * pages * 1.05 / count))
+    writer = PdfWriter()
+    for page in reader.pages[:pages]:
+        writer.add_page(page)
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def reference_memo(bilaga: bytes) -> MemoDocument:
@@ -99,33 +106,35 @@ def bare_reportlab(doc: MemoDocument) -> bytes:
     return buffer.getvalue()
 
 
-def median_ms(fn: Callable[[], object], runs: int) -> float:
-    fn()  # warm up: imports, font registration, caches
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
 def main(runs: int = 21) -> None:
     bilaga = bilaga_of_pages(10)
     doc = reference_memo(bilaga)
     memo_only = dataclasses.replace(doc, attachments=())
     rendered = render_memo(doc)
     total_pages = len(PdfReader(BytesIO(rendered.pdf)).pages)
-    baseline = median_ms(lambda: bare_reportlab(doc), runs)
-    memo = median_ms(lambda: render_memo(memo_only), runs)
-    full = median_ms(lambda: render_memo(doc), runs)
+    ms = interleaved_ms(
+        {
+            "baseline": lambda: bare_reportlab(doc),
+            "memo": lambda: render_memo(memo_only),
+            "full": lambda: render_memo(doc),
+        },
+        runs,
+    )
+    baseline, memo, full = ms["baseline"], ms["memo"], ms["full"]
     print(
         f"pages: memo {rendered.memo_page_count} + bilaga 10 = {total_pages}; "
-        f"median of {runs} runs"
+        f"median of {runs} runs, interleaved"
     )
     print(f"baseline (bare SimpleDocTemplate, same paragraphs): {baseline:7.1f} ms")
     print(f"render_memo without bilaga:                        {memo:7.1f} ms")
     print(f"render_memo with the 10-page bilaga:               {full:7.1f} ms")
-    print(f"ratio with bilaga / baseline:                       {full / baseline:7.2f}")
+    ratio(
+        "render reference memo + 10-page bilaga vs bare reportlab",
+        full / baseline,
+        None,
+        f"{full:.1f} ms vs {baseline:.1f} ms (without the bilaga {memo:.1f} ms); "
+        f"{total_pages} pages",
+    )
 
 
 if __name__ == "__main__":

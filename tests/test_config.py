@@ -70,3 +70,45 @@ def test_no_development_config_when_production_sets_the_secret(tmp_path, monkeyp
     monkeypatch.setenv("ATTEST_SECRET_KEY", "production-secret")
     assert config.write_development_config(tmp_path) is None
     assert not (tmp_path / "attest.cfg").exists()
+
+
+# Settings Flask or its extensions define, set to a fixed value here; not for operators.
+_NOT_OPERATOR_SETTINGS = {
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE",
+    "SESSION_COOKIE_NAME",
+    "WTF_CSRF_TIME_LIMIT",
+    "MAX_CONTENT_LENGTH",
+}
+SECRETS = {"SECRET_KEY", "KEY_PASSPHRASE", "TSA_PASSWORD", "MAIL_PASSWORD"}
+
+
+def _readme_settings() -> dict[str, str]:
+    """The README's configuration table: setting name -> its row ("_X" is "ATTEST_X")."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    settings = {}
+    for row in table.splitlines():
+        if row.startswith("| `ATTEST_"):
+            first_cell = row.split("|")[1]
+            for name in re.findall(r"`(ATTEST)?(_[A-Z0-9_]+)`", first_cell):
+                settings[name[1].lstrip("_")] = row
+    return settings
+
+
+def test_every_setting_is_in_the_readme_with_its_default_and_secrets_marked():
+    documented = _readme_settings()
+    missing = set(config.DEFAULTS) - _NOT_OPERATOR_SETTINGS - set(documented)
+    assert not missing, f"settings missing from the README's table: {sorted(missing)}"
+    for name in SECRETS:
+        row = documented[name]
+        assert "secret" in row, f"{name} is not marked as a secret in the README"
+    for name, value in config.DEFAULTS.items():
+        if name in documented and isinstance(value, int) and not isinstance(value, bool):
+            shown = [str(value), f"{value:,}".replace(",", " ")]
+            if value % (1024 * 1024) == 0:
+                shown.append(f"{value // (1024 * 1024)} MB")
+            assert any(s in documented[name] for s in shown), f"{name}'s default {value}"
