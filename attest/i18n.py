@@ -180,6 +180,15 @@ FROM_PYTHON = (
     N_("Filen är för stor"),
     N_("För många försök"),
     N_("Internt fel"),
+    N_("Tillfälligt otillgänglig"),
+    N_("Lagringen är full"),
+    N_("Databasen går inte att nå just nu. Vänta en stund och försök igen."),
+    N_(
+        "Lagringsutrymmet för filer är fullt, så det du skickade kunde inte sparas. "
+        "Inget har ändrats. Försök igen senare, och säg till den som sköter attest om "
+        "det inte går."
+    ),
+    N_("Formuläret är ofullständigt; ladda om sidan."),
     N_("Fel"),
     N_("Begäran kunde inte behandlas."),
     N_("Du har inte behörighet till den här sidan."),

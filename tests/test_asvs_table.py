@@ -4,6 +4,10 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -30,7 +30,7 @@ from attest.users.operations import change_password, get_user, reset_password
 from attest.workflow.models import Attestation, Submission
 from attest.workflow.operations import attest_memo, submit_memo
 from tests import factories
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, lock_version
 
 PASSWORD = factories.PASSWORD
 
@@ -205,7 +205,11 @@ def test_wrong_password_signs_nothing_and_is_counted(app, signed_people, auth, c
     assert '<label for="password">Lösenord</label>' in page
     response = client.post(
         f"/memos/{memo_id}/attestera",
-        data={"password": "fel lösenord", "csrf_token": csrf_token(page)},
+        data={
+            "password": "fel lösenord",
+            "csrf_token": csrf_token(page),
+            "lock_version": lock_version(page),
+        },
     )
     assert response.status_code == 400
     assert "Fel lösenord. Inget har signerats" in response.get_data(as_text=True)
@@ -220,7 +224,12 @@ def test_wrong_password_signs_nothing_and_is_counted(app, signed_people, auth, c
         )
         assert failed == 1
     response = client.post(
-        f"/memos/{memo_id}/attestera", data={"password": PASSWORD, "csrf_token": csrf_token(page)}
+        f"/memos/{memo_id}/attestera",
+        data={
+            "password": PASSWORD,
+            "csrf_token": csrf_token(page),
+            "lock_version": lock_version(page),
+        },
     )
     assert response.status_code == 302
     with app.app_context():

@@ -10,8 +10,12 @@ import sys
 import textwrap
 import time
 
+import pytest
+
 from bench import run
 from bench.run import Outcome, Ratio, Script, collect, parse_ratio, run_script
+
+pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
 
 FAKE_OUTPUT = """\
 reference memo; median of 9 runs

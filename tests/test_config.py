@@ -7,6 +7,8 @@ import pytest
 from attest import config, create_app
 from attest.config import ConfigError
 
+pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
+
 
 def test_missing_secret_key_is_refused_at_start(tmp_path, monkeypatch):
     monkeypatch.setenv("ATTEST_INSTANCE_PATH", str(tmp_path))

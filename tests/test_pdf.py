@@ -40,6 +40,8 @@ from attest.pdf import (
 from attest.pdf.fonts import unprintable, unprintable_message
 from attest.pdf.memo import ROW_HEIGHT
 
+pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
+
 ORGANISATION = Organisation(
     name="Enskede-Årsta-Vantörs stadsdelsförvaltning",
     short_name="Enskede-Årsta-Vantör",

@@ -32,6 +32,8 @@ from attest.pki import (
 )
 from tests.signing_helpers import FAST_ROUNDS, ISSUED_AT, ORGANISATION, make_pki
 
+pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
+
 UTC = dt.timezone.utc
 
 

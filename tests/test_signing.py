@@ -58,6 +58,8 @@ from tests.signing_helpers import (
     validation_time,
 )
 
+pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
+
 STEP_1, STEP_2 = step_field_name(0), step_field_name(1)
 
 

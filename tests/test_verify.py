@@ -59,6 +59,8 @@ from tests.signing_helpers import (
     validation_time,
 )
 
+pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
+
 ROOT = Path(__file__).resolve().parent.parent
 STEP_TIMES = (
     dt.datetime(2024, 8, 15, 9, 30, tzinfo=UTC),

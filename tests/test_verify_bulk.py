@@ -195,6 +195,7 @@ def _content(number: int) -> DraftContent:
 
 
 @pytest.mark.slow
+@pytest.mark.once  # CPU work (signing, verifying) the same on both databases
 def test_100_genuine_attested_pdfs_of_varied_memos_and_routes_all_verify(
     app, signed_people, clock, capsys
 ):
