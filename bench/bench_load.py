@@ -47,30 +47,13 @@ sys.path.insert(0, str(ROOT))
 import sqlalchemy as sa  # noqa: E402
 from argon2 import PasswordHasher  # noqa: E402
 
-from bench.report import percentile, ratio  # noqa: E402
+from bench.report import ADMIN_URL, drop_database, fresh_database, percentile, ratio  # noqa: E402
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DATABASE = "attest_bench_load"
 PASSWORD = "belastning-2024-lösenord"
 HOST = "127.0.0.1"
 WORKLIST_MARK = 'class="list worklist"'  # the table of what waits: never empty here
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
-
-
-def _database() -> str:
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-        connection.execute(sa.text(f"CREATE DATABASE {DATABASE}"))
-    admin.dispose()
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{DATABASE}"
-
-
-def _drop_database() -> None:
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)"))
-    admin.dispose()
 
 
 def prepare(url: str, memos: int, users: int) -> list[str]:
@@ -387,7 +370,7 @@ def main() -> None:
     # run.py stops a script over its time limit with SIGTERM: clean up as on an error.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(f"stopped by signal {signal.SIGTERM}"))
 
-    url = _database()
+    url = fresh_database(DATABASE)
     server = None
     try:
         started = time.perf_counter()
@@ -416,7 +399,7 @@ def main() -> None:
                 server.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 server.kill()
-        _drop_database()
+        drop_database(DATABASE)
 
     n = args.users
     rates = {"1": len(single) / walls["1"], "n": len(many) / walls["n"]}

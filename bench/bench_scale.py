@@ -45,10 +45,9 @@ from attest.users.models import User, UserRole  # noqa: E402
 from attest.workflow import worklists  # noqa: E402
 from attest.workflow.models import Submission  # noqa: E402
 from attest.workflow.submissions import by_verification_code  # noqa: E402
-from bench.report import percentile, ratio  # noqa: E402
+from bench.report import fresh_database, percentile, ratio  # noqa: E402
 from bench.seed_scale import PEOPLE, _app, seed  # noqa: E402
 
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET = 1.2
 SMALL_PEOPLE = (
     ("handlaggare", 2),
@@ -58,15 +57,6 @@ SMALL_PEOPLE = (
     ("administrator", 1),
 )
 SMALL_SPAN_DAYS = 90
-
-
-def _database(name: str) -> str:
-    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        connection.execute(sa.text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
 
 
 @dataclass
@@ -246,7 +236,7 @@ def main() -> None:
         ("small", args.small, 1, SMALL_PEOPLE, dt.timedelta(days=SMALL_SPAN_DAYS)),
         ("large", args.large, 20, PEOPLE, dt.timedelta(days=3 * 365)),
     ):
-        url = _database(f"attest_scale_{label}")
+        url = fresh_database(f"attest_scale_{label}")
         began = time.perf_counter()
         counts = seed(url, count, orgs, people=people, span=span)
         print(f"seeded {counts} in {time.perf_counter() - began:.1f} s", flush=True)

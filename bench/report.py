@@ -38,3 +38,28 @@ def percentile(samples: list[float], fraction: float) -> float:
     """The sample at this fraction of the sorted list (nearest rank, no interpolation)."""
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))]
+
+
+# The benchmarks' own PostgreSQL databases live beside the test database on this server.
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def fresh_database(name: str) -> str:
+    """Create (or re-create, empty) the database ``name``; its URL."""
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(sa.text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(name: str) -> None:
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+    admin.dispose()
