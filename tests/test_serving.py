@@ -58,6 +58,24 @@ def test_every_response_carries_a_request_id_and_logs_it_as_json(client, caplog)
     assert "duration_ms" in line
 
 
+def test_a_request_failing_in_the_first_hooks_still_carries_its_id(
+    auth, client, people, monkeypatch
+):
+    import sqlalchemy as sa
+
+    from attest.auth import sessions
+
+    auth.login(people.handlaggare.username)
+
+    def database_down(*args, **kwargs):
+        raise sa.exc.OperationalError("SELECT", {}, ConnectionRefusedError("refused"))
+
+    monkeypatch.setattr(sessions, "find", database_down)  # the session check comes first
+    response = client.get("/", headers={"X-Request-Id": "req-42"})
+    assert response.status_code == 503
+    assert response.headers["X-Request-Id"] == "req-42"
+
+
 def test_directory_blobs_are_written_atomically_and_checked(app, tmp_path):
     store = DirectoryBlobStore(tmp_path / "blobs")
     with app.app_context():

@@ -55,10 +55,13 @@ def _safe_request_id(value: str | None) -> str:
 def init_app(app: Flask) -> None:
     access = logging.getLogger("attest.access")
 
-    @app.before_request
     def _start() -> None:
         g.request_id = _safe_request_id(request.headers.get(REQUEST_ID_HEADER))
         g.request_started = time.perf_counter()
+
+    # First of all the hooks: one that fails (the session check when the database is down)
+    # must still be logged and answered with the request's id.
+    app.before_request_funcs.setdefault(None, []).insert(0, _start)
 
     @app.after_request
     def _finish(response):
