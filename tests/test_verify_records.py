@@ -219,27 +219,6 @@ def test_a_deleted_attestation_row_is_caught(app, attested):
         assert result.verdict == "invalid"
 
 
-def test_a_broken_audit_chain_is_caught(app, attested):
-    with app.app_context():
-        event = db.session().scalar(
-            sa.select(AuditEvent).where(AuditEvent.event == "memo:attestera").limit(1)
-        )
-        data = json.loads(event.data)
-        data["step"] = 9
-        db.session().execute(
-            sa.update(AuditEvent)
-            .where(AuditEvent.seq == event.seq)
-            .values(data=json.dumps(data, sort_keys=True, separators=(",", ":")))
-        )
-        db.session().commit()
-        result, _ = verify_with_records(attested.pdf, organisation())
-        assert result.verdict == "invalid"
-        failed = [c.message for c in records_checks(result) if c.status == "failed"]
-        assert any(m.startswith("Granskningsloggen är bruten vid post ") for m in failed)
-        # The rewritten event no longer logs that step's attestation either.
-        assert any("granskningsloggen har ingen händelse om attesten" in m for m in failed)
-
-
 def _rewrite_event(seq: int, **changes) -> None:
     event = db.session().get(AuditEvent, seq)
     data = {**json.loads(event.data), **changes}
@@ -249,6 +228,20 @@ def _rewrite_event(seq: int, **changes) -> None:
         .values(data=json.dumps(data, sort_keys=True, separators=(",", ":")))
     )
     db.session().commit()
+
+
+def test_a_broken_audit_chain_is_caught(app, attested):
+    with app.app_context():
+        event = db.session().scalar(
+            sa.select(AuditEvent).where(AuditEvent.event == "memo:attestera").limit(1)
+        )
+        _rewrite_event(event.seq, step=9)
+        result, _ = verify_with_records(attested.pdf, organisation())
+        assert result.verdict == "invalid"
+        failed = [c.message for c in records_checks(result) if c.status == "failed"]
+        assert any(m.startswith("Granskningsloggen är bruten vid post ") for m in failed)
+        # The rewritten event no longer logs that step's attestation either.
+        assert any("granskningsloggen har ingen händelse om attesten" in m for m in failed)
 
 
 def test_one_memos_check_reads_its_own_part_of_the_chain(app, signed_people, clock):

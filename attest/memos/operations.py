@@ -20,7 +20,7 @@ from attest.memos.sections import (
     MEMO_TYPE_TJANSTEUTLATANDE,
     SECTION_FIELDS,
 )
-from attest.pdf.fonts import printable, unprintable_message
+from attest.pdf.fonts import check_printable, printable
 from attest.users import roles
 from attest.users.models import User
 from attest.workflow.definition import EDITABLE_STATES, State
@@ -79,15 +79,8 @@ def _check_content(content: DraftContent) -> DraftContent:
         subsections.append((title[:MAX_TITLE_LENGTH], text[:MAX_SECTION_LENGTH]))
     content.subsections = subsections
     texts = [content.rubrik, content.underrubrik, *(getattr(content, n) for n in SECTION_FIELDS)]
-    for text in texts + [part for pair in subsections for part in pair]:
-        _check_printable(text)
+    check_printable(*texts, *(part for pair in subsections for part in pair))
     return content
-
-
-def _check_printable(text: str) -> None:
-    message = unprintable_message(text)
-    if message:
-        raise Invalid(message)
 
 
 STALE_MEMO = (
@@ -235,7 +228,7 @@ def _attachments_for(
         if edit is not None and edit.remove:
             continue
         title = " ".join(_normalise_text(edit.title).split()) if edit else old.title
-        _check_printable(title)
+        check_printable(title)
         position = edit.position if edit else old.position
         kept.append((position, index, title or old.title, old))
     kept.sort(key=lambda item: (item[0], item[1]))

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from attest import audit, clock, db
 from attest.errors import Invalid, NotFound
 from attest.orgs.models import Organisation
-from attest.pdf.fonts import unprintable_message
+from attest.pdf.fonts import check_printable
 
 
 def get_organisation(code: str) -> Organisation:
@@ -30,10 +30,7 @@ def add_organisation(
     code = code.strip()
     if not code or not name.strip() or not board.strip():
         raise Invalid("Kod, namn och nämnd måste anges.")
-    for text in (name, board, short_name, postal_address, switchboard, website):  # letterhead
-        message = unprintable_message(text)
-        if message:
-            raise Invalid(message)
+    check_printable(name, board, short_name, postal_address, switchboard, website)  # letterhead
     session = db.session()
     if session.scalar(sa.select(Organisation.id).where(Organisation.code == code)) is not None:
         raise Invalid(f"Organisationen {code} finns redan.")

@@ -100,3 +100,13 @@ def unprintable_message(text: str) -> str | None:
     if len(chars) == 1:
         return f"Tecknet {listed} kan inte skrivas ut i PDF:en. Byt ut eller ta bort det."
     return f"Tecknen {listed} kan inte skrivas ut i PDF:en. Byt ut eller ta bort dem."
+
+
+def check_printable(*texts: str) -> None:
+    """Refuse (Invalid, the Swedish reason) the first text the PDF cannot print."""
+    from attest.errors import Invalid
+
+    for text in texts:
+        message = unprintable_message(text)
+        if message:
+            raise Invalid(message)

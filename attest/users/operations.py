@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from attest import audit, clock, db
 from attest.errors import Invalid, NotFound
 from attest.orgs.operations import get_organisation
-from attest.pdf.fonts import unprintable_message
+from attest.pdf.fonts import check_printable
 from attest.users import passwords
 from attest.users.models import Role, User, UserRole
 from attest.users.roles import BUILTIN_ROLES, normalise_role_code
@@ -69,10 +69,7 @@ def add_user(
     username = username.strip()
     if not username or not full_name.strip():
         raise Invalid("Användarnamn och namn måste anges.")
-    for text in (full_name, title, department, phone):  # all printed on memos and in rows
-        message = unprintable_message(text)
-        if message:
-            raise Invalid(message)
+    check_printable(full_name, title, department, phone)  # printed on memos and in rows
     org = get_organisation(organisation_code)
     role_objects = [get_role(code) for code in roles]
     if not role_objects:
