@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
+# pytest-xdist: one worker per core (each with its own PostgreSQL database, free ports and
+# Chromium); work-stealing keeps both busy while one runs a long test.
+XDIST ?= -n auto --dist worksteal
 
-.PHONY: serve run test test-sqlite test-postgres install install-dev system-deps e2e-deps i18n lint check format bench clean
+.PHONY: serve run test test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps i18n lint check format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,20 +52,28 @@ run: install
 	$(BIN)/attest demo
 	$(BIN)/attest serve
 
+# Everything: lint, bandit, mypy, pip-audit, then the whole suite on SQLite and again on
+# PostgreSQL (tests marked `once` only on SQLite). Nothing is left out to be fast.
 test: install-dev system-deps e2e-deps check
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
+# The inner loop: every test but the `system` (servers, subprocesses, Chromium, faults) and
+# `slow` ones, on SQLite, in parallel. Under two minutes.
+test-fast: install-dev system-deps
+	@echo "== fast tests on SQLite (not system, not slow) =="
+	$(BIN)/pytest $(XDIST) -p no:cacheprovider -m "not system and not slow" $(PYTEST_ARGS)
+
 test-sqlite:
 	@echo "== test suite on SQLite =="
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # Runs when PostgreSQL answers at 127.0.0.1:5432; otherwise says so loudly and skips.
 test-postgres:
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
 	  echo "== test suite on PostgreSQL =="; \
-	  ATTEST_TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest $(PYTEST_ARGS) -p no:cacheprovider; \
+	  ATTEST_TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest $(XDIST) $(PYTEST_ARGS) -p no:cacheprovider; \
 	else \
 	  echo "!! PostgreSQL is not reachable at 127.0.0.1:5432: SKIPPING the PostgreSQL run !!"; \
 	fi
@@ -73,13 +84,15 @@ lint: install-dev
 	$(BIN)/isort --check-only --diff attest tests bench
 	$(BIN)/black --check -q -l 100 attest tests bench
 
-# Security checks: bandit on our code (medium and high findings fail) and pip-audit on the
-# installed packages (a known vulnerability fails). A package pip-audit cannot look up is
+# Static checks: bandit on our code (medium and high findings fail), mypy on attest/, and
+# pip-audit on the installed packages (a known vulnerability fails). A package pip-audit cannot look up is
 # counted loudly, never taken for clean; if pip-audit cannot reach the advisory data at
 # all, that is said loudly and is not a finding (like the PostgreSQL run).
 check: install-dev
 	@echo "== bandit =="
 	$(BIN)/bandit -q -r attest -ll
+	@echo "== mypy =="
+	$(BIN)/mypy attest
 	@echo "== pip-audit =="
 	@out=$$($(BIN)/pip-audit --local --skip-editable --progress-spinner off 2>&1); status=$$?; \
 	echo "$$out" | grep -v "could not be audited"; \

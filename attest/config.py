@@ -26,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     # records attestations without signing: for tests of the workflow alone; warns loudly.
     "SIGNING": "pades",
     "KEYS_DIR": None,  # None -> <instance>/keys (a checkout also gets keys/<CODE>-ca.pem)
-    "KEY_KDF_ROUNDS": 600_000,  # PBKDF2-SHA256 rounds protecting personal keys
+    "KEY_KDF_ROUNDS": 600_000,  # PBKDF2-SHA256 rounds protecting personal and organisation keys
     "CERT_VALIDITY_DAYS": 1095,
     "TSA_URL": None,  # an external RFC 3161 service; None -> the organisation's own TSA
     "TSA_USERNAME": None,

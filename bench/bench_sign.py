@@ -53,7 +53,7 @@ from attest.signing import (  # noqa: E402
 from attest.signing.sign import _KeySigner  # noqa: E402  (the baseline's fair signer)
 from bench.bench_render import bare_reportlab, bilaga_of_pages  # noqa: E402
 from bench.report import interleaved_ms, ratio  # noqa: E402
-from tests.signing_helpers import (  # noqa: E402
+from tests.support.signing import (  # noqa: E402
     FROZEN_AT,
     PEOPLE,
     freeze,

@@ -35,14 +35,16 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from attest.pdf import render_memo  # noqa: E402
 from attest.verify import verify_pdf  # noqa: E402
 from bench.report import ratio  # noqa: E402
-from tests.signing_helpers import (  # noqa: E402
+from tests.support.signing import (  # noqa: E402
     PEOPLE,
+    THIRD,
+    attest_route,
     make_attester,
     make_pki,
     reference_doc,
     validation_time,
+    varied_memos,
 )
-from tests.test_verify import THIRD, attest_route, varied_memos  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

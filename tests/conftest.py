@@ -1,42 +1,39 @@
-"""Fixtures: a fresh database per test on SQLite (default) or PostgreSQL.
+"""Fixtures: a fresh database per test on SQLite (default) or PostgreSQL, signed material
+built once per session (tests/support/worlds.py), and the app, client and people.
 
-``ATTEST_TEST_DATABASE_URL`` selects PostgreSQL, e.g.
-``postgresql+psycopg://postgres@127.0.0.1:5432/test``: the suite then creates its own
-database ``attest_test_<pid>`` there (so two runs on one server never share one), migrates
-it once, truncates it before each test and drops it at the end.
+The database helpers live in tests/support/database.py; ``ATTEST_TEST_DATABASE_URL`` selects
+PostgreSQL. Under pytest-xdist every worker has its own database and its own worlds.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import re
-import shutil
+import itertools
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
-from attest import create_app, db, migrate
+from attest import create_app, db
 from attest.clock import STOCKHOLM, FixedClock
-from tests import factories
-
-POSTGRES_URL = os.environ.get("ATTEST_TEST_DATABASE_URL", "")
-RUN_DATABASE = f"attest_test_{os.getpid()}"
-
-# argon2 at its cheapest: the tests hash many passwords; production cost is in config.
-FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
+from tests.support import database, factories
+from tests.support import signing as signing_support
+from tests.support.database import POSTGRES_URL, base_config
+from tests.support.web import Auth
+from tests.support.worlds import Attested, Worlds
 
 
 def pytest_report_header(config: Any) -> str:
-    if POSTGRES_URL:
-        return f"attest database: PostgreSQL ({make_url(POSTGRES_URL).render_as_string()})"
-    return "attest database: SQLite"
+    return f"attest database: {database.describe()}"
+
+
+E2E_DIR = Path(__file__).resolve().parent / "e2e"
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    for item in items:
+        if E2E_DIR in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.system)  # a server and Chromium
     # `make test` runs the suite twice, on SQLite and on PostgreSQL. A test marked `once`
     # says nothing about the database (it uses none, or is slow CPU work the same on both):
     # the PostgreSQL pass leaves it to the SQLite pass.
@@ -52,72 +49,16 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(skip)
 
 
-def _base_config(instance: Path, url: str) -> dict[str, Any]:
-    return {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "KEY_PASSPHRASE": "test-key-passphrase",
-        "DATABASE_URL": url,
-        # The workflow's mechanics are tested without signatures; tests of the signatures
-        # set SIGNING = "pades" (the default in production) with the `signing` fixture.
-        "SIGNING": "record-only",
-        "KEYS_DIR": str(instance / "keys"),
-        "KEY_KDF_ROUNDS": 1000,
-        **FAST_HASHING,
-    }
-
-
 @pytest.fixture(scope="session")
 def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a file to copy (SQLite) or a database to truncate (PostgreSQL)."""
-    instance = tmp_path_factory.mktemp("template")
-    if POSTGRES_URL:
-        admin_url = make_url(POSTGRES_URL)
-        test_url = admin_url.set(database=RUN_DATABASE)
-        admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)"))
-            connection.execute(sa.text(f"CREATE DATABASE {RUN_DATABASE}"))
-        url = test_url.render_as_string(hide_password=False)
-    else:
-        url = f"sqlite:///{instance / 'template.sqlite'}"
-    app = create_app(_base_config(instance, url))
-    with app.app_context():
-        migrate.upgrade(app)
-    db.engine_of(app).dispose()
-    yield url
-    if POSTGRES_URL:
-        with admin.connect() as connection:
-            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)"))
-        admin.dispose()
-
-
-def _truncate_postgres(url: str) -> None:
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        tables = [
-            row[0]
-            for row in connection.execute(
-                sa.text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename <> 'alembic_version'"
-                )
-            )
-        ]
-        if tables:
-            quoted = ", ".join(f'"{name}"' for name in tables)
-            connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    yield database.create_template(tmp_path_factory.mktemp("template"))
+    database.drop_template()
 
 
 @pytest.fixture
 def database_url(database_template: str, tmp_path: Path) -> str:
-    if POSTGRES_URL:
-        _truncate_postgres(database_template)
-        return database_template
-    path = tmp_path / "attest.sqlite"
-    shutil.copyfile(make_url(database_template).database, path)
-    return f"sqlite:///{path}"
+    return database.fresh_database(database_template, tmp_path)
 
 
 @pytest.fixture
@@ -130,7 +71,7 @@ def app_config(tmp_path: Path, database_url: str, clock: FixedClock) -> dict[str
     """Override keys in a test with ``@pytest.mark.parametrize`` or by depending on this."""
     instance = tmp_path / "instance"
     instance.mkdir()
-    return {**_base_config(instance, database_url), "CLOCK": clock}
+    return {**base_config(instance, database_url), "CLOCK": clock}
 
 
 @pytest.fixture
@@ -178,49 +119,6 @@ def people(app, org):
         return factories.people(org)
 
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def csrf_token(html: str) -> str:
-    match = CSRF_RE.search(html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-LOCK_VERSION_RE = re.compile(r'name="lock_version" type="hidden" value="(\d+)"')
-
-
-def lock_version(html: str) -> str:
-    """The memo version a page's action forms carry, as a browser sends it back."""
-    match = LOCK_VERSION_RE.search(html)
-    assert match, "no lock_version on the page"
-    return match.group(1)
-
-
-class Auth:
-    def __init__(self, client) -> None:
-        self.client = client
-
-    def login(self, username: str, password: str = factories.PASSWORD, follow: bool = False):
-        page = self.client.get("/auth/login")
-        token = csrf_token(page.get_data(as_text=True))
-        return self.client.post(
-            "/auth/login",
-            data={"username": username, "password": password, "csrf_token": token},
-            follow_redirects=follow,
-        )
-
-    def logout(self):
-        page = self.client.get("/", follow_redirects=True)
-        token = csrf_token(page.get_data(as_text=True))
-        return self.client.post("/auth/logout", data={"csrf_token": token})
-
-    def post(self, url: str, data: dict[str, Any] | None = None, *, page: str = "/", **kwargs: Any):
-        """POST with the CSRF token of ``page``, as a browser submitting a form would."""
-        token = csrf_token(self.client.get(page).get_data(as_text=True))
-        return self.client.post(url, data={**(data or {}), "csrf_token": token}, **kwargs)
-
-
 @pytest.fixture
 def auth(client) -> Auth:
     return Auth(client)
@@ -232,27 +130,24 @@ def auth(client) -> Auth:
 
 @pytest.fixture(scope="session")
 def cached_pki():
-    from attest.pki import create_org_pki
+    """The organisation's PKI, made once per session (tests/support/signing.py)."""
+    return signing_support.make_pki()
 
-    return create_org_pki(
-        "Enskede-Årsta-Vantörs stadsdelsförvaltning",
-        "EÅV",
-        dt.datetime(2024, 1, 1, tzinfo=STOCKHOLM),
-    )
+
+@pytest.fixture(scope="session")
+def rogue_pki():
+    """A second CA with exactly the organisation's names: another förvaltning, or a forger."""
+    return signing_support.make_pki("rogue")
 
 
 @pytest.fixture(scope="session")
 def key_pool():
-    from attest.pki import generate_personal_key
-
-    return [generate_personal_key() for _ in range(6)]
+    return signing_support.key_pool()
 
 
 @pytest.fixture
 def signing(app, monkeypatch, cached_pki, key_pool):
     """The app with SIGNING = "pades" (the production default), keys from the caches."""
-    import itertools
-
     from attest.attestation import keystore, personal
 
     keys = itertools.cycle(key_pool)
@@ -263,11 +158,31 @@ def signing(app, monkeypatch, cached_pki, key_pool):
     return app
 
 
+@pytest.fixture(scope="session")
+def worlds(database_template, tmp_path_factory, cached_pki, key_pool) -> Worlds:
+    return Worlds(database_template, tmp_path_factory.mktemp("worlds"), cached_pki, key_pool)
+
+
 @pytest.fixture
-def signed_people(app, signing, runner):
+def signed_people(app, signing, worlds, clock):
     """The organisation with its PKI (attest keys init) and one person per role, with keys."""
-    with app.app_context():
-        org = factories.organisation()
-    assert runner.invoke(args=["keys", "init", "--org", "EÅV"]).exit_code == 0
-    with app.app_context():
-        return factories.people(org)
+    worlds.restore("signed", app, clock)
+    return factories.People.load("EÅV", app)
+
+
+@pytest.fixture
+def attested(app, signed_people, worlds, clock) -> Attested:
+    """A memo sent and attested by Avdelningschef and Stadsdelsdirektör, two hours apart."""
+    return worlds.restore("attested", app, clock).facts["attested"]
+
+
+@pytest.fixture
+def attested_over_days(app, signed_people, worlds, clock) -> Attested:
+    """A memo attested the day after it was sent (15 August 2024) and the day after that."""
+    return worlds.restore("attested_over_days", app, clock).facts["attested"]
+
+
+@pytest.fixture
+def three_days(app, signed_people, worlds, clock) -> tuple[Attested, ...]:
+    """Memos attested on 14, 15 and 16 August 2024 (Stockholm), with 0, 1 and 2 bilagor."""
+    return worlds.restore("three_days", app, clock).facts["three_days"]

@@ -1,4 +1,4 @@
-from tests import factories
+from tests.support import factories
 
 
 def test_own_organisation_page(auth, people):

@@ -22,8 +22,8 @@ from attest.users import roles
 from attest.users.operations import add_user, get_user
 from attest.workflow.operations import attest_memo, submit_memo
 from attest.workflow.submissions import active_submission
-from tests import factories
-from tests.conftest import Auth, csrf_token
+from tests.support import factories
+from tests.support.web import Auth, csrf_token
 
 PASSWORD = factories.PASSWORD
 

@@ -7,13 +7,11 @@ import shutil
 import stat
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
-from werkzeug.serving import make_server
 
 from attest import blobs, db
 from attest.attestation import keystore, personal
@@ -23,14 +21,16 @@ from attest.audit.models import AuditEvent, AuditTimestamp
 from attest.errors import Invalid
 from attest.memos.models import Memo
 from attest.memos.operations import DraftContent, create_memo
-from attest.pki import WrongPassword, create_org_pki, decrypt_private_key
+from attest.pki import WrongPassword, decrypt_private_key
 from attest.pki.ca import load_certificate
 from attest.signing import validate_pdf
 from attest.users.operations import change_password, get_user, reset_password
 from attest.workflow.models import Attestation, Submission
 from attest.workflow.operations import attest_memo, submit_memo
-from tests import factories
-from tests.conftest import csrf_token, lock_version
+from tests.support import factories
+from tests.support.servers import thread_server
+from tests.support.web import csrf_token, lock_version
+from tests.support.worlds import attest_one
 
 PASSWORD = factories.PASSWORD
 
@@ -40,25 +40,9 @@ def _u(username):
 
 
 def _attested(app, people, clock):
-    """A memo through the whole route; returns (memo id, attested PDF bytes)."""
-    with app.app_context():
-        author = _u(people.handlaggare.username)
-        memo = create_memo(
-            author,
-            DraftContent(
-                rubrik="Idéburet offentligt partnerskap", sammanfattning="Slutrapporten summerar."
-            ),
-        )
-        submit_memo(memo, author)
-        db.session().commit()
-        clock.advance(days=1)
-        attest_memo(memo, _u(people.avdelningschef.username), password=PASSWORD)
-        db.session().commit()
-        clock.advance(days=1)
-        attest_memo(memo, _u(people.stadsdelsdirektor.username), password=PASSWORD)
-        db.session().commit()
-        submission = db.session().scalar(sa.select(Submission))
-        return memo.id, blobs.store().get(submission.current_pdf_sha256)
+    """A memo through the whole route, a day per step; returns (memo id, attested PDF bytes)."""
+    made = attest_one(app, people, clock, step=dt.timedelta(days=1))
+    return made.memo_id, made.pdf
 
 
 def _trust(app):
@@ -113,8 +97,10 @@ def test_every_user_gets_an_encrypted_personal_key_and_certificate(app, signed_p
             decrypt_private_key(row.encrypted_key_pem.encode(), "not the password")
 
 
-def test_the_attested_pdf_validates_with_the_published_ca(app, signed_people, clock):
-    memo_id, pdf = _attested(app, signed_people, clock)
+def test_the_attested_pdf_validates_with_the_published_ca(
+    app, signed_people, clock, attested_over_days
+):
+    pdf = attested_over_days.pdf
     report = validate_pdf(pdf, trust_roots=[_trust(app)], crls=[_crl(app)], now=clock.now())
     assert report.ok, report.problems
     approvals = [
@@ -135,8 +121,8 @@ def test_the_attested_pdf_validates_with_the_published_ca(app, signed_people, cl
     assert "2024-08-16" in text[anders:jenny] and "2024-08-15" in text[jenny:]
 
 
-def test_tamper_twin_a_flipped_byte_fails(app, signed_people, clock):
-    _, pdf = _attested(app, signed_people, clock)
+def test_tamper_twin_a_flipped_byte_fails(app, signed_people, clock, attested_over_days):
+    pdf = attested_over_days.pdf
     offset = pdf.index(b"stream", 1000) + 20  # inside the memo's first revision: signed by all
     tampered = bytearray(pdf)
     tampered[offset] ^= 0x01
@@ -146,20 +132,18 @@ def test_tamper_twin_a_flipped_byte_fails(app, signed_people, clock):
     assert not report.ok
 
 
-def test_tamper_twin_another_ca_is_not_trusted(app, signed_people, clock, key_pool):
-    from attest.clock import STOCKHOLM
-
-    _, pdf = _attested(app, signed_people, clock)
-    other = create_org_pki(
-        "Enskede-Årsta-Vantörs stadsdelsförvaltning",
-        "EÅV",
-        dt.datetime(2024, 1, 1, tzinfo=STOCKHOLM),
-    )
-    assert not validate_pdf(pdf, trust_roots=[other.ca_cert], now=clock.now()).ok
+def test_tamper_twin_another_ca_is_not_trusted(
+    app, signed_people, clock, rogue_pki, attested_over_days
+):
+    pdf = attested_over_days.pdf
+    assert not validate_pdf(pdf, trust_roots=[rogue_pki.ca_cert], now=clock.now()).ok
 
 
-def test_pyhanko_cli_calls_every_signature_intact_and_trusted(app, signed_people, clock, tmp_path):
-    _, pdf = _attested(app, signed_people, clock)
+@pytest.mark.system
+def test_pyhanko_cli_calls_every_signature_intact_and_trusted(
+    app, signed_people, clock, tmp_path, attested_over_days
+):
+    pdf = attested_over_days.pdf
     path = tmp_path / "attesterad.pdf"
     path.write_bytes(pdf)
     with app.app_context():
@@ -175,8 +159,7 @@ def test_pyhanko_cli_calls_every_signature_intact_and_trusted(app, signed_people
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_records_chain_the_hashes_and_fingerprints(app, signed_people, clock):
-    _attested(app, signed_people, clock)
+def test_records_chain_the_hashes_and_fingerprints(app, signed_people, clock, attested_over_days):
     with app.app_context():
         submission = db.session().scalar(sa.select(Submission))
         first, second = submission.attestations
@@ -261,12 +244,12 @@ def test_password_change_re_encrypts_the_same_key(app, signed_people):
 
 
 def test_reset_revokes_the_old_certificate_and_signing_with_it_afterwards_fails(
-    app, signed_people, clock
+    app, signed_people, clock, attested_over_days
 ):
     from attest.attestation.hooks import timestamper
     from attest.signing import sign_field
 
-    _, earlier = _attested(app, signed_people, clock)
+    earlier = attested_over_days.pdf
     with app.app_context():
         jenny = _u(signed_people.avdelningschef.username)
         old_row = personal.active_key(jenny)
@@ -326,8 +309,8 @@ def test_preview_of_a_sent_memo_is_the_frozen_pdf(app, signed_people, auth, clie
     assert report.ok and report.signatures[0].is_certification and report.unsigned_fields
 
 
-def test_download_of_the_attested_pdf(app, signed_people, clock, auth, client):
-    memo_id, pdf = _attested(app, signed_people, clock)
+def test_download_of_the_attested_pdf(app, signed_people, clock, auth, client, attested_over_days):
+    memo_id, pdf = attested_over_days.memo_id, attested_over_days.pdf
     auth.login(signed_people.registrator.username)
     page = client.get(f"/memos/{memo_id}").get_data(as_text=True)
     assert "Ladda ner attesterad PDF" in page
@@ -337,9 +320,8 @@ def test_download_of_the_attested_pdf(app, signed_people, clock, auth, client):
 
 
 def test_each_attestation_timestamps_the_audit_head_and_the_chain_verifies(
-    app, signed_people, clock, runner
+    app, signed_people, clock, runner, attested_over_days
 ):
-    _attested(app, signed_people, clock)
     with app.app_context():
         anchors = db.session().scalars(sa.select(AuditTimestamp)).all()
         assert len(anchors) == 2
@@ -350,9 +332,8 @@ def test_each_attestation_timestamps_the_audit_head_and_the_chain_verifies(
 
 
 def test_audit_truncation_against_the_timestamped_head_is_detected(
-    app, signed_people, clock, runner
+    app, signed_people, clock, runner, attested_over_days
 ):
-    _attested(app, signed_people, clock)
     with app.app_context():
         last = (
             db.session()
@@ -375,8 +356,7 @@ def test_audit_truncation_against_the_timestamped_head_is_detected(
     assert result.exit_code == 1 and "bruten" in result.output
 
 
-def test_a_rewritten_anchored_entry_is_detected(app, signed_people, clock):
-    _attested(app, signed_people, clock)
+def test_a_rewritten_anchored_entry_is_detected(app, signed_people, clock, attested_over_days):
     with app.app_context():
         from attest.audit.operations import entry_hash
 
@@ -398,16 +378,12 @@ def test_public_ca_and_crl_downloads(app, signed_people, client):
     assert client.get("/pki/NOPE/ca.pem").status_code == 404
 
 
+@pytest.mark.system
 def test_signing_through_the_apps_own_tsa_over_http(app, signed_people, clock):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/tsa/%C3%85V".replace("%C3%85V", "E%C3%85V")
+    with thread_server(app) as base_url:
+        url = f"{base_url}/tsa/E%C3%85V"
         app.config["TSA_URL"] = url
         _, pdf = _attested(app, signed_people, clock)
-    finally:
-        server.shutdown()
     report = validate_pdf(pdf, trust_roots=[_trust(app)], crls=[_crl(app)], now=clock.now())
     assert report.ok, report.problems
     with app.app_context():
@@ -420,8 +396,9 @@ def test_the_tsa_endpoint_refuses_what_is_not_a_timestamp_query(signed_people, c
     assert response.status_code == 200 and response.mimetype == "application/timestamp-reply"
 
 
-def test_an_edited_entry_is_named_as_edited_not_as_truncation(app, signed_people, clock):
-    _attested(app, signed_people, clock)
+def test_an_edited_entry_is_named_as_edited_not_as_truncation(
+    app, signed_people, clock, attested_over_days
+):
     with app.app_context():
         entry = db.session().get(AuditEvent, 3)
         entry.data = '{"forged":true}'

@@ -3,7 +3,7 @@ import sqlalchemy as sa
 from attest import db
 from attest.audit.models import AuditEvent
 from attest.users.operations import deactivate_user
-from tests.conftest import csrf_token
+from tests.support.web import csrf_token
 
 LOGIN_FAILED = "Fel användarnamn eller lösenord."
 

@@ -56,6 +56,7 @@ def test_targets_are_compared_both_ways():
     assert run.target_met(1.0, "about 1") is None and run.target_met(1.0, None) is None
 
 
+@pytest.mark.system
 def test_runner_streams_a_script_and_tabulates_its_ratios(tmp_path):
     fake = _script(
         tmp_path,
@@ -124,6 +125,7 @@ def test_runner_streams_a_script_and_tabulates_its_ratios(tmp_path):
     assert "| bench_failing.py | - | - | NO | failed (exit status 3) |" in markdown
 
 
+@pytest.mark.system
 def test_a_script_over_its_time_limit_is_stopped_with_what_it_printed(tmp_path):
     slow = _script(
         tmp_path,

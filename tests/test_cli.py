@@ -1,14 +1,17 @@
 import os
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from attest import db
 from attest.orgs.models import Organisation
 from attest.users.models import User
 from attest.users.operations import authenticate
+from tests.support.servers import Server
 
 ORG_ARGS = [
     "org",
@@ -169,40 +172,17 @@ def test_demo_is_idempotent(app, runner):
             assert authenticate(username, "attest-demo-2024") is not None
 
 
+@pytest.mark.system
 def test_serve_answers_on_the_login_page(tmp_path):
     """`attest serve` really serves: start it, fetch the login page, stop it."""
-    import socket
-    import time
-    import urllib.request
-
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     env["ATTEST_INSTANCE_PATH"] = str(tmp_path / "instance")
     env["ATTEST_KEYS_DIR"] = str(tmp_path / "keys")
     assert _attest("init", env=env).returncode == 0
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    script = Path(sys.executable).parent / "attest"
-    server = subprocess.Popen(
-        [str(script), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login") as response:
-                    html = response.read().decode()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "attest serve did not answer"
-                time.sleep(0.2)
-        assert "Användarnamn" in html and "Logga in" in html
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    with Server(env, tmp_path / "server.log", prod=False) as server:
+        with urllib.request.urlopen(f"{server.url}/auth/login", timeout=10) as response:
+            html = response.read().decode()
+    assert "Användarnamn" in html and "Logga in" in html
 
 
 def _attest(*args, env, input=None):
@@ -212,6 +192,7 @@ def _attest(*args, env, input=None):
     )
 
 
+@pytest.mark.system
 def test_console_script_from_nothing_to_demo(tmp_path):
     """What `make run` does: a fresh instance folder, init, demo; then init again."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}

@@ -43,9 +43,12 @@ from attest.users.operations import get_user
 from attest.workflow.definition import State
 from attest.workflow.models import HistoryEntry, Submission
 from attest.workflow.operations import submit_memo
-from tests import factories
-from tests.conftest import POSTGRES_URL
-from tests.faults_server import DatabaseProxy, Reply, Server, Visitor, form_fields, server_env
+from tests.support import factories
+from tests.support.database import POSTGRES_URL
+from tests.support.servers import DatabaseProxy, Reply, Server, Visitor, form_fields, server_env
+
+# servers killed, databases cut, disks filled: the system tests
+pytestmark = pytest.mark.system
 
 SEED = int(os.environ.get("FAULTS_SEED", "8"))
 PASSWORD = factories.PASSWORD
@@ -691,7 +694,7 @@ def test_a_full_disk_while_storing_a_bilaga_is_a_clear_error_and_the_draft_stays
     """Uploading a bilaga when BLOB_DIR's filesystem is full: 507 with a Swedish message,
     the draft (text, bilagor, versions) unchanged, no half file; once there is room again
     the same upload succeeds."""
-    from tests.test_memos_web import edit_form, post_form, upload
+    from tests.support.memos import edit_form, post_form, upload
 
     _with_blob_dir(app, blob_disk.directory)
     [memo_id] = _drafts(app, people, 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import urllib.parse
 from io import BytesIO
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,8 +14,11 @@ from hypothesis import strategies as st
 from attest import db
 from attest.memos.models import Memo, MemoVersion
 from attest.memos.sections import SECTIONS
-from tests import factories
-from tests.conftest import csrf_token
+from tests.support import factories
+from tests.support.web import csrf_token
+
+# hundreds of generated requests per test
+pytestmark = pytest.mark.slow
 
 SETTINGS = settings(
     max_examples=100,
@@ -143,7 +147,7 @@ def test_uploads_never_fail_with_a_5xx_and_refusals_store_nothing(
 def test_comments_and_searches_never_fail_with_a_5xx(app, people, comment, query, page):
     from attest.users.operations import get_user
     from attest.workflow.operations import submit_memo
-    from tests.conftest import Auth
+    from tests.support.web import Auth
 
     with app.app_context():
         memo = db.session().scalar(sa.select(Memo).where(Memo.state == "attest"))

@@ -32,10 +32,10 @@ from attest.blobs import Blob
 from attest.memos.models import Attachment, Memo, MemoVersion
 from attest.memos.sections import SECTIONS
 from attest.workflow.models import Submission
-from tests import factories
-from tests import hostile_corpus as corpus
-from tests import test_verify_records as shared
-from tests.conftest import csrf_token
+from tests.support import factories
+from tests.support import hostile_corpus as corpus
+from tests.support.web import csrf_token
+from tests.support.worlds import Attested
 
 CASES = corpus.cases()
 REQUEST_BOUND = 20.0  # seconds; a request takes well under one on this machine (see MEASURED)
@@ -290,8 +290,8 @@ def verification_events(app) -> list[str]:
 
 
 @pytest.fixture
-def attested_pdf(app, signed_people, clock) -> shared.Attested:
-    return shared.attest_one(app, signed_people, clock)
+def attested_pdf(attested) -> Attested:
+    return attested
 
 
 def test_every_hostile_file_on_the_verify_page(

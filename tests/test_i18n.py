@@ -18,8 +18,8 @@ from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from attest import i18n
-from tests.conftest import csrf_token
-from tests.test_workflow_web import sent_memo
+from tests.support.memos import sent_memo
+from tests.support.web import choose, csrf_token
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -28,12 +28,6 @@ MO = PO.with_suffix(".mo")
 
 def lang_of(html: str) -> str:
     return re.search(r'<html lang="(\w+)">', html).group(1)
-
-
-def choose(client, language: str, next_url: str = "/auth/login"):
-    page = client.get("/auth/login", follow_redirects=True)  # the start page once logged in
-    token = csrf_token(page.get_data(as_text=True))
-    return client.post("/sprak", data={"lang": language, "next": next_url, "csrf_token": token})
 
 
 def test_swedish_is_the_default_whatever_the_browser_asks_for(client):
@@ -96,7 +90,7 @@ def test_the_memo_page_in_english_and_its_pdf_in_swedish(app, client, auth, peop
 
     # The PDF is the attested document: always Swedish.
     pdf = client.get(f"/memos/{memo_id}/pdf").data
-    from tests.test_pdf import flat, pdftotext
+    from tests.support.pdftools import flat, pdftotext
 
     text = flat(pdftotext(pdf))
     assert "Sammanfattning" in text and "Summary" not in text

@@ -23,8 +23,8 @@ from attest.memos.operations import (
 from attest.memos.rendering import pdf_filename, render_draft
 from attest.users.models import User
 from attest.workflow.definition import State
-from tests import factories
-from tests.test_pdf import flat, pdftotext
+from tests.support import factories
+from tests.support.pdftools import flat, pdftotext
 
 
 def reload(memo: Memo) -> Memo:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from io import BytesIO
 from typing import Any
@@ -15,54 +14,11 @@ from attest import db
 from attest.memos.models import Memo, MemoVersion
 from attest.memos.sections import SECTIONS
 from attest.workflow.definition import State
-from tests import factories
-from tests.test_pdf import flat, pdftotext
+from tests.support import factories
+from tests.support.memos import edit_form, memo_form, post_form, upload
+from tests.support.pdftools import flat, pdftotext
 
 INJECTIONS = ("<b>&<img src=x>", '<a href="javascript:alert(1)">x</a>')
-
-
-def upload(data: bytes, name: str = "bilaga.pdf") -> tuple[BytesIO, str]:
-    return (BytesIO(data), name)
-
-
-def memo_form(**fields: Any) -> dict[str, Any]:
-    """What a browser sends for a new memo: every field, the empty ones empty."""
-    data: dict[str, Any] = {"rubrik": "Läxhjälp i Rågsved", "underrubrik": "", "meeting_date": ""}
-    data.update({name: "" for name, _ in SECTIONS})
-    data.update(
-        {
-            "subsections-0-title": "",
-            "subsections-0-text": "",
-            "subsections-1-title": "",
-            "subsections-1-text": "",
-        }
-    )
-    data.update(fields)
-    return data
-
-
-def post_form(auth, url: str, data: dict[str, Any]):
-    return auth.post(url, data, page=url, content_type="multipart/form-data")
-
-
-def edit_form(page: str, **changes: Any) -> dict[str, Any]:
-    """The edit form as the page filled it in, with ``changes`` typed over it."""
-    data: dict[str, Any] = {}
-    form = page[page.index('<form method="post" enctype') :]
-    for tag in re.findall(r"<input[^>]*>", form):
-        attrs = dict(re.findall(r'([\w-]+)="([^"]*)"', tag))
-        if attrs.get("type") == "checkbox" and " checked" not in tag:
-            continue
-        if "name" in attrs and "value" in attrs:
-            data[attrs["name"]] = html_lib.unescape(attrs["value"])
-    for name, value in re.findall(
-        r'<textarea[^>]*?name="([^"]+)"[^>]*>\n?(.*?)</textarea>', form, re.S
-    ):
-        data[name] = html_lib.unescape(value)
-    for name in ("csrf_token", "submit"):
-        data.pop(name, None)
-    data.update(changes)
-    return data
 
 
 def count(app, model) -> int:

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 
 from attest import create_app, db, migrate
 from attest.db import Base
-from tests.conftest import POSTGRES_URL, _base_config
+from tests.support.database import POSTGRES_URL, base_config
 
 
 def _empty_database_url(tmp_path):
@@ -36,7 +36,7 @@ def _drop_database(app) -> None:
 
 
 def test_upgrade_from_empty_then_down_and_up_again(tmp_path):
-    app = create_app(_base_config(tmp_path, _empty_database_url(tmp_path)))
+    app = create_app(base_config(tmp_path, _empty_database_url(tmp_path)))
     config = migrate.alembic_config(app)
     head = ScriptDirectory.from_config(config).get_current_head()
     with app.app_context():
@@ -61,7 +61,7 @@ def test_upgrade_from_empty_then_down_and_up_again(tmp_path):
 
 def test_audit_events_learn_their_memo_on_upgrade(tmp_path):
     """0009 fills audit_events.memo_id from each event's hashed data, leaving the rest alone."""
-    app = create_app(_base_config(tmp_path, _empty_database_url(tmp_path)))
+    app = create_app(base_config(tmp_path, _empty_database_url(tmp_path)))
     insert = sa.text(
         "INSERT INTO audit_events (seq, created_at, event, address, data, prev_hash, entry_hash)"
         " VALUES (:seq, CURRENT_TIMESTAMP, :event, '', :data, :prev, :hash)"

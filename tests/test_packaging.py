@@ -28,6 +28,7 @@ def test_every_package_is_declared():
 
 
 @pytest.mark.slow
+@pytest.mark.system
 def test_wheel_contains_templates_migrations_and_static(tmp_path):
     subprocess.run(
         [

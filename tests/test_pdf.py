@@ -7,10 +7,8 @@ import datetime
 import hashlib
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 from io import BytesIO
 from typing import Any
 
@@ -39,6 +37,7 @@ from attest.pdf import (
 )
 from attest.pdf.fonts import unprintable, unprintable_message
 from attest.pdf.memo import ROW_HEIGHT
+from tests.support.pdftools import flat, pdftotext, poppler
 
 pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
 
@@ -111,52 +110,6 @@ def long_doc() -> MemoDocument:
 
 
 # --- Reading the PDF back ---------------------------------------------------------------
-
-
-def _poppler(tool: str) -> str:
-    path = shutil.which(tool)
-    if path is None:
-        pytest.fail(f"{tool} not found: install poppler-utils (apt-get install poppler-utils)")
-    return path
-
-
-def pdftotext(
-    pdf: bytes,
-    page: int | None = None,
-    *,
-    layout: bool = False,
-    crop: tuple[float, float, float, float] | None = None,
-) -> str:
-    """Text of the PDF (or of one 1-based page); crop=(x1, y1, x2, y2) in PDF points."""
-    args = [_poppler("pdftotext")]
-    if layout:
-        args.append("-layout")
-    if page is not None:
-        args += ["-f", str(page), "-l", str(page)]
-    if crop is not None:
-        assert page is not None
-        height = float(PdfReader(BytesIO(pdf)).pages[page - 1].mediabox.height)
-        x1, y1, x2, y2 = crop
-        # pdftotext crops in pixels from the top left; at its default 72 dpi a pixel is a point.
-        args += [
-            "-x",
-            str(round(x1)),
-            "-y",
-            str(round(height - y2)),
-            "-W",
-            str(round(x2 - x1)),
-            "-H",
-            str(round(y2 - y1)),
-        ]
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "in.pdf")
-        with open(path, "wb") as f:
-            f.write(pdf)
-        return subprocess.run([*args, path, "-"], check=True, capture_output=True, text=True).stdout
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
 
 
 def assert_in_order(text: str, expected: list[str]) -> None:
@@ -441,7 +394,7 @@ def test_unprintable_lists_only_what_the_font_cannot_draw():
 def test_memo_pages_use_only_embedded_fonts():
     rendered = render_memo(long_doc())
     output = subprocess.run(
-        [_poppler("pdffonts"), "-l", str(rendered.memo_page_count), "-"],
+        [poppler("pdffonts"), "-l", str(rendered.memo_page_count), "-"],
         input=rendered.pdf,
         capture_output=True,
         check=True,
@@ -469,6 +422,7 @@ def test_identical_input_gives_identical_bytes():
     )
 
 
+@pytest.mark.system
 def test_identical_input_gives_identical_bytes_in_a_fresh_process():
     script = (
         "import hashlib, runpy, sys\n"

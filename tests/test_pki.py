@@ -26,11 +26,10 @@ from attest.pki import (
     decrypt_private_key,
     dump_org_pki,
     encrypt_private_key,
-    generate_personal_key,
     issue_personal_certificate,
     load_org_pki,
 )
-from tests.signing_helpers import FAST_ROUNDS, ISSUED_AT, ORGANISATION, make_pki
+from tests.support.signing import FAST_ROUNDS, ISSUED_AT, ORGANISATION, make_pki, pooled_key
 
 pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
 
@@ -44,7 +43,7 @@ def pki() -> OrgPki:
 
 @pytest.fixture(scope="module")
 def personal_key() -> rsa.RSAPrivateKey:
-    return generate_personal_key()
+    return pooled_key()
 
 
 def _ext(cert: x509.Certificate, kind: type) -> x509.Extension:
@@ -305,7 +304,7 @@ def test_crl_is_signed_by_the_ca_and_lists_revocations(pki: OrgPki, personal_key
 
 
 def test_twin_crl_from_another_ca_does_not_verify(pki: OrgPki) -> None:
-    other = make_pki()
+    other = make_pki("other")
     crl = build_crl(other, [], now=ISSUED_AT)
     assert crl.issuer == pki.ca_cert.subject  # same name ...
     assert not crl.is_signature_valid(pki.ca_key.public_key())  # ... different key

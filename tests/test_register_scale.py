@@ -21,8 +21,8 @@ from attest.workflow import worklists
 from attest.workflow.models import OutboxMail
 from attest.workflow.operations import submit_memo
 from attest.workflow.worklists import PER_PAGE
-from tests.test_i18n import choose
-from tests.test_workflow_web import Browser, Page, attested_memo
+from tests.support.memos import attested_memo
+from tests.support.web import Browser, Page, choose
 
 UTC = dt.timezone.utc
 

@@ -17,8 +17,8 @@ from attest.users.operations import deactivate_user, get_user
 from attest.workflow import operations
 from attest.workflow.hooks import PasswordRejected, RecordOnlyHooks
 from attest.workflow.models import Attestation
-from tests import factories
-from tests.conftest import csrf_token
+from tests.support import factories
+from tests.support.web import csrf_token
 
 PASSWORD = factories.PASSWORD
 LOGIN_FAILED = "Fel användarnamn eller lösenord."

@@ -3,12 +3,7 @@
 import json
 import logging
 import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,8 +11,9 @@ import sqlalchemy as sa
 from attest import blobs, create_app, db
 from attest.blobs import Blob, DirectoryBlobStore
 from attest.serving.logs import JsonFormatter
-from tests import factories
-from tests.conftest import POSTGRES_URL
+from tests.support import factories
+from tests.support.database import POSTGRES_URL
+from tests.support.servers import Server
 
 
 def test_healthz_ok(client, org):
@@ -110,12 +106,7 @@ def test_memos_and_pdfs_work_with_blobs_in_a_directory(app, people, auth, client
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
+@pytest.mark.system
 def test_gunicorn_serves_with_several_workers(database_url, tmp_path):
     """`attest serve --prod`: gunicorn workers answer /healthz and the login page (on
     PostgreSQL in the PostgreSQL run)."""
@@ -126,32 +117,14 @@ def test_gunicorn_serves_with_several_workers(database_url, tmp_path):
         ATTEST_DATABASE_URL=database_url,
         ATTEST_SIGNING="record-only",
     )
-    port = _free_port()
-    script = Path(sys.executable).parent / "attest"
-    server = subprocess.Popen(
-        [str(script), "serve", "--prod", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
-                    health = json.loads(r.read())
-                    request_id = r.headers["X-Request-Id"]
-                break
-            except OSError:
-                assert server.poll() is None, server.stdout.read().decode()
-                assert time.monotonic() < deadline, "gunicorn did not answer"
-                time.sleep(0.3)
+    with Server(env, tmp_path / "server.log", workers=2) as server:
+        with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as r:
+            health = json.loads(r.read())
+            request_id = r.headers["X-Request-Id"]
         assert health["status"] == "ok" and request_id
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/auth/login", timeout=5) as r:
+        with urllib.request.urlopen(f"{server.url}/auth/login", timeout=5) as r:
             assert "Logga in" in r.read().decode()
-    finally:
-        server.terminate()
-        output = server.communicate(timeout=30)[0].decode()
+    output = server.output(tail=None)
     assert "Booting worker" in output and output.count("Booting worker") >= 2
     if POSTGRES_URL:
         assert database_url.startswith("postgresql")

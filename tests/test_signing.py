@@ -42,7 +42,7 @@ from attest.signing import (
     validate_pdf,
 )
 from attest.signing.timestamps import ATTEST_TSA_POLICY, TimeStampResponse
-from tests.signing_helpers import (
+from tests.support.signing import (
     FAST_ROUNDS,
     PEOPLE,
     UTC,
@@ -140,7 +140,7 @@ def test_every_intermediate_version_validates(flow: Flow) -> None:
 
 
 def test_wrong_trust_root_is_untrusted(flow: Flow) -> None:
-    other = make_pki()  # another organisation's CA with the very same name
+    other = make_pki("other")  # another organisation's CA with the very same name
     report = validate_pdf(flow.final, trust_roots=[other.ca_cert], now=validation_time())
     assert_fails(report, "inte utfärdat av organisationens CA")
     assert not any(s.trusted for s in report.signatures)
@@ -302,7 +302,7 @@ def test_twin_signature_field_removed(flow: Flow) -> None:
 
 
 def test_twin_certificate_from_another_ca_with_the_same_names(flow: Flow) -> None:
-    rogue_pki = make_pki()  # same organisation name and code: same CA subject
+    rogue_pki = make_pki("rogue")  # same organisation name and code: same CA subject
     rogue = make_attester(rogue_pki, *PEOPLE[0])
     assert rogue.cert.subject == flow.attesters[0].cert.subject
     assert rogue_pki.ca_cert.subject == flow.pki.ca_cert.subject
@@ -509,6 +509,9 @@ def test_tsa_leaves_out_certificates_unless_asked(flow: Flow) -> None:
         (TimeStamper().request_cms(hashlib.sha1(b"x").digest(), "sha1")[1].dump(), "bad_alg"),
         (TimeStamper().request_cms(b"short", "sha256")[1].dump(), "bad_data_format"),
     ],
+    # The requests carry random nonces: ids by position keep the collection the same in
+    # every pytest-xdist worker.
+    ids=["truncated", "garbage", "sha1", "short-digest"],
 )
 def test_tsa_rejects_bad_requests(flow: Flow, request_der: bytes, fail_info: str) -> None:
     pki = flow.pki
@@ -568,6 +571,7 @@ def tsa_server(flow: Flow) -> Iterator[tuple[str, TestClock]]:
         server.server_close()
 
 
+@pytest.mark.system
 def test_attestation_through_the_http_tsa(flow: Flow, tsa_server) -> None:
     url, clock = tsa_server
     tsa = HttpTimeStamper(url, username="attest", password="hemligt")

@@ -22,12 +22,10 @@ from pyhanko.sign.timestamps import DummyTimeStamper
 
 import attest.signing.sign as signing_module
 from attest.pdf import (
-    Attachment,
     AttestationStep,
     RenderedMemo,
     Signatory,
     render_memo,
-    render_report,
 )
 from attest.pki import OrgPki, build_crl
 from attest.signing import (
@@ -36,129 +34,35 @@ from attest.signing import (
     add_signature_fields,
     certify,
     fields_for_rows,
-    finish_lta,
     sign_field,
 )
 from attest.verify import CHECK_CODES, VerificationResult, verify_pdf
 from attest.verify.cli import main as cli_main
-from tests import tamper
-from tests.signing_helpers import (
-    DNR,
+from tests.support import tamper
+from tests.support.signing import (
     FROZEN_AT,
     ORGANISATION,
     PEOPLE,
+    STEP_TIMES,
+    THIRD,
     UTC,
     Attester,
+    Memo,
     TestClock,
     attest,
-    freeze,
+    attest_route,
+    bilaga,
     make_attester,
     make_pki,
     reference_doc,
     row_appearance,
     validation_time,
+    varied_memos,
 )
 
 pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
 
 ROOT = Path(__file__).resolve().parent.parent
-STEP_TIMES = (
-    dt.datetime(2024, 8, 15, 9, 30, tzinfo=UTC),
-    dt.datetime(2024, 8, 16, 14, 5, tzinfo=UTC),
-    dt.datetime(2024, 8, 16, 15, 40, tzinfo=UTC),
-)
-THIRD = ("Maria Lind", "Biträdande stadsdelsdirektör")
-
-
-# --- Building attested PDFs -----------------------------------------------------------------
-
-
-@dataclasses.dataclass(frozen=True)
-class Memo:
-    """A memo at every stage of its attestation."""
-
-    rendered: RenderedMemo
-    frozen: bytes
-    stages: tuple[bytes, ...]  # after each attestation, in signing order
-    final: bytes  # archived: DSS and document timestamp
-
-    @property
-    def before_archive(self) -> bytes:
-        return self.stages[-1]
-
-
-def attest_route(
-    pki: OrgPki,
-    rendered: RenderedMemo,
-    attesters: tuple[Attester, ...],
-    *,
-    order: tuple[int, ...] | None = None,
-    times: tuple[dt.datetime, ...] = STEP_TIMES,
-    frozen_at: dt.datetime = FROZEN_AT,
-    stamper: Callable[[int, TestClock], TimeStamper] | None = None,
-    claimed: Callable[[int, dt.datetime], dt.datetime] | None = None,
-    chains: dict[int, tuple[x509.Certificate, ...]] | None = None,
-    frozen: bytes | None = None,
-) -> Memo:
-    """Freeze (unless given), attest step by step in order, archive with DSS and timestamp.
-
-    stamper(step, clock) gives the TSA for one step (default: the organisation's);
-    claimed(step, time) the signing time the signer claims (default: the clock's).
-    """
-    clock = TestClock(frozen_at)
-    tsa = InProcessTimeStamper(pki.tsa_key, pki.tsa_cert, pki.chain, clock.now)
-    pdf = freeze(rendered, pki, tsa, clock.now()) if frozen is None else frozen
-    start = pdf
-    stages = []
-    for done, step in enumerate(order or tuple(range(len(attesters)))):
-        clock.set(times[done])
-        step_tsa = stamper(step, clock) if stamper else tsa
-        when = claimed(step, clock.now()) if claimed else clock.now()
-        chain = (chains or {}).get(step)
-        pdf = attest(pdf, rendered, step, attesters[step], pki, step_tsa, when, chain=chain)
-        stages.append(pdf)
-    clock.set(clock.now() + dt.timedelta(minutes=1))
-    final = finish_lta(
-        pdf,
-        timestamper=tsa,
-        ca_cert=pki.ca_cert,
-        crls=[build_crl(pki, [], now=clock.now())],
-        now=clock.now(),
-    )
-    return Memo(rendered, start, tuple(stages), final)
-
-
-def bilaga(title: str, number: int) -> Attachment:
-    date = dt.date(2024, 8, 14)
-    pdf = render_report(
-        organisation=ORGANISATION,
-        unit="Avdelning HR och utveckling",
-        dnr=DNR,
-        date=date,
-        title=title,
-        sections=((f"Del {number}", f"Innehållet i bilaga {number}: {title}."),),
-    )
-    return Attachment(title, pdf)
-
-
-def varied_memos(pki: OrgPki, people: tuple[Attester, ...], count: int) -> list[tuple[bytes, int]]:
-    """count distinct attested memos (PDF, number of steps): 0–5 bilagor, 2- or 3-step routes."""
-    base = reference_doc(with_bilaga=False)
-    jenny, anders, maria = people[:3]
-    memos = []
-    for number in range(count):
-        bilagor = tuple(bilaga(f"Bilaga {i} till ärende {number}", i) for i in range(number % 6))
-        three = number % 3 == 2
-        route = (jenny, maria, anders) if three else (jenny, anders)
-        doc = dataclasses.replace(
-            base,
-            dnr=f"EÅV 2024/{200 + number}",
-            rubrik=f"{base.rubrik} ({number})",
-            attachments=bilagor,
-            steps=tuple(AttestationStep(a.title) for a in route),
-        )
-        memos.append((attest_route(pki, render_memo(doc), route).final, len(route)))
-    return memos
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +105,7 @@ def other_memo(pki, two) -> Memo:
 @pytest.fixture(scope="module")
 def rogue() -> OrgPki:
     """A self-made CA with exactly the organisation's names."""
-    return make_pki()
+    return make_pki("rogue")
 
 
 @pytest.fixture(scope="module")
@@ -291,11 +195,13 @@ def test_genuine_variants_verify(genuine_variants, pki, variant: str) -> None:
 
 
 @pytest.mark.slow
-def test_thirty_varied_genuine_memos_all_verify(pki, people) -> None:
-    """Every combination of 0–5 bilagor and 2- or 3-step routes, five times over; the bulk
-    check (tests/test_verify_bulk.py) verifies 100 more made through the whole workflow."""
+@pytest.mark.parametrize("part", range(3))
+def test_thirty_varied_genuine_memos_all_verify(pki, people, part) -> None:
+    """Every combination of 0–5 bilagor and 2- or 3-step routes, five times over (30 memos
+    in three parts that pytest-xdist runs side by side); the bulk check
+    (tests/test_verify_bulk.py) verifies 100 more made through the whole workflow."""
     crl = current_crl(pki)
-    for pdf, steps in varied_memos(pki, people, 30):
+    for pdf, steps in varied_memos(pki, people, 10, start=10 * part):
         result = verify(pdf, pki, crls=[crl], expected_steps=steps)
         assert result.verdict == "valid", [c.message for c in result.failed]
 
@@ -798,6 +704,7 @@ def run_cli(*args: object) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.system
 def test_cli_genuine_exits_0_with_verdict_attesters_and_checks(files) -> None:
     done = run_cli(files["genuine"], "--trust", files["ca"], "--crl", files["crl"])
     assert done.returncode == 0, done.stdout + done.stderr
@@ -811,6 +718,7 @@ def test_cli_genuine_exits_0_with_verdict_attesters_and_checks(files) -> None:
     assert done.stderr == ""
 
 
+@pytest.mark.system
 def test_cli_tampered_exits_1_and_names_the_reason(files) -> None:
     done = run_cli(files["tampered"], "--trust", files["ca"])
     assert done.returncode == 1
@@ -831,12 +739,14 @@ def test_cli_tampered_exits_1_and_names_the_reason(files) -> None:
     ],
     ids=["not-a-pdf", "one-unusable-of-two", "missing-file", "no-trust", "bad-trust", "bad-crl"],
 )
+@pytest.mark.system
 def test_cli_unusable_input_exits_2(files, args, message) -> None:
     done = run_cli(*(a.format(**files) for a in args))
     assert done.returncode == 2, done.stdout + done.stderr
     assert message in done.stdout + done.stderr
 
 
+@pytest.mark.system
 def test_cli_json_parses_and_english_texts(files) -> None:
     done = run_cli(
         files["genuine"], files["tampered"], "--trust", files["ca"], "--json", "--lang", "en"
@@ -865,6 +775,7 @@ def test_cli_in_process_matches_exit_codes(files, capsys) -> None:
     assert "3 förväntades" in capsys.readouterr().out
 
 
+@pytest.mark.system
 def test_console_script_dispatches_to_the_verifier(files) -> None:
     script = Path(sys.executable).with_name("attest")
     if not script.exists():
@@ -898,6 +809,7 @@ def _imported_modules(*args: object) -> set[str]:
 
 
 @pytest.mark.parametrize("verifying", [False, True], ids=["help", "verifying"])
+@pytest.mark.system
 def test_verifier_imports_no_web_app(files, verifying: bool) -> None:
     args = (files["genuine"], "--trust", files["ca"]) if verifying else ("--help",)
     modules = _imported_modules(*args)

@@ -1,23 +1,17 @@
 """The verification's comparison with the records: genuine attested PDFs made through the real
 workflow match their rows and the audit log; an edited row, a broken chain, a file the
 records do not know, each is reported with its reason.
-
-The fixtures here (real PAdES signing with cached keys, attested memos) are shared by
-tests/test_verify_web.py and tests/test_verify_bulk.py.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 
-import pytest
 import sqlalchemy as sa
 
 from attest import blobs, db
 from attest.audit.models import AuditEvent
-from attest.memos.bilagor import check_pdf
 from attest.memos.operations import DraftContent, create_memo
 from attest.pdf import render_memo
 from attest.users.operations import get_user
@@ -31,48 +25,11 @@ from attest.verify.records import (
 )
 from attest.workflow.models import Attestation, Submission
 from attest.workflow.operations import attest_memo, return_memo, submit_memo
-from tests import factories, tamper
-from tests.signing_helpers import make_attester, reference_doc, run_flow
+from tests.support import factories, tamper
+from tests.support.signing import make_attester, reference_doc, run_flow
+from tests.support.worlds import attest_one
 
 PASSWORD = factories.PASSWORD
-
-
-# --- Shared fixtures: real signing with cached keys, memos attested through the workflow -----
-
-
-@dataclasses.dataclass(frozen=True)
-class Attested:
-    memo_id: int
-    submission_id: int
-    code: str
-    pdf: bytes
-
-
-def attest_one(app, people, clock, *, rubrik: str = "Idéburet offentligt partnerskap", bilagor=0):
-    """A memo sent and attested by Avdelningschef and Stadsdelsdirektör; its stored PDF."""
-    with app.app_context():
-        author = get_user(people.handlaggare.username)
-        uploads = [
-            check_pdf(f"bilaga-{n}.pdf", factories.pdf_bytes(n, f"Bilaga {n}"))
-            for n in range(1, bilagor + 1)
-        ]
-        memo = create_memo(
-            author, DraftContent(rubrik=rubrik, sammanfattning="Slutrapporten summerar."), uploads
-        )
-        submit_memo(memo, author)
-        db.session().commit()
-        for attester in (people.avdelningschef, people.stadsdelsdirektor):
-            clock.advance(hours=2)
-            attest_memo(memo, get_user(attester.username), password=PASSWORD)
-            db.session().commit()
-        submission = db.session().scalar(sa.select(Submission).where(Submission.memo_id == memo.id))
-        pdf = blobs.store().get(submission.current_pdf_sha256)
-        return Attested(memo.id, submission.id, submission.verification_code, pdf)
-
-
-@pytest.fixture
-def attested(app, signed_people, clock) -> Attested:
-    return attest_one(app, signed_people, clock)
 
 
 def organisation(code: str = "EÅV"):

@@ -16,11 +16,8 @@ from attest import db
 from attest.audit.models import AuditEvent
 from attest.blobs import Blob
 from attest.workflow.models import Attestation
-from tests import factories, tamper
-from tests import test_verify_records as shared
-
-# The shared fixtures: real PAdES signing with cached keys, a memo attested through the workflow.
-attested = shared.attested
+from tests.support import factories, tamper
+from tests.support.worlds import attest_one
 
 
 def upload(auth, data: bytes, filename: str = "tjansteutlatande.pdf", **fields):
@@ -271,7 +268,7 @@ def test_an_oversize_file(app, small_limit, registrator):
 def test_the_bulk_page_verifies_the_period_and_lists_the_invalid_ones(
     app, auth, client, signed_people, clock, attested
 ):
-    second = shared.attest_one(app, signed_people, clock, rubrik="Andra ärendet", bilagor=2)
+    second = attest_one(app, signed_people, clock, rubrik="Andra ärendet", bilagor=2)
     registrator = auth
     auth.login(signed_people.registrator.username)
     page = client.get("/verifiera/alla")

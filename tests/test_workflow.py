@@ -19,7 +19,7 @@ from attest.workflow.models import Attestation, HistoryEntry, OutboxMail, Submis
 from attest.workflow.operations import attest_memo, return_memo, submit_memo, withdraw_memo
 from attest.workflow.routes import set_route
 from attest.workflow.substitutes import add_substitution
-from tests import factories
+from tests.support import factories
 
 
 def _u(username):

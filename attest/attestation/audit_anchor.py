@@ -69,6 +69,8 @@ def _check_anchor(anchor: AuditTimestamp) -> str | None:
     from attest.pki.ca import asn1_certificate
 
     org = db.session().get(Organisation, anchor.organisation_id)
+    if org is None:
+        return "organisationen som tidsstämplade posten finns inte"
     pki = keystore.org_pki(org)
     try:
         signed_data = cms.ContentInfo.load(anchor.token)["content"]
@@ -145,7 +147,7 @@ def verify_audit_of(seqs: Iterable[int]) -> ChainReport:
             .order_by(AuditTimestamp.seq, AuditTimestamp.id)
             .limit(1)
         ).first()
-        end = anchor.seq if anchor is not None else last.seq
+        end = anchor.seq if anchor is not None else (last.seq if last is not None else 0)
         entries = session.scalars(
             sa.select(AuditEvent)
             .where(AuditEvent.seq.between(seq - 1, end))

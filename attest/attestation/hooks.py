@@ -10,37 +10,35 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from io import BytesIO
 
+from cryptography.hazmat.primitives import hashes
 from flask import current_app
 
 from attest import clock, db
-from attest.attestation import keystore
+from attest.attestation import keystore, pades
 from attest.attestation.personal import current_crl, unlock
 from attest.errors import Invalid
 from attest.orgs.models import Organisation
-from attest.pdf import RenderedMemo, render_row_appearance
-from attest.pdf.memo import ROW_NAME_COL_WIDTH
+from attest.pdf import RenderedMemo
 from attest.pki import OrgPki, WrongPassword
 from attest.signing import (
     HttpTimeStamper,
     InProcessTimeStamper,
     SigningRefused,
     TimeStamper,
-    add_signature_fields,
-    certify,
     fields_for_rows,
-    finish_lta,
-    sign_field,
 )
 from attest.workflow.hooks import PasswordRejected, StepSignature
 
-_timestampers: dict[tuple[str, int], TimeStamper] = {}
 _timestampers_lock = threading.Lock()
 
 
 def timestamper(organisation: Organisation, pki: OrgPki) -> TimeStamper:
-    """The configured external TSA, or the organisation's own (kept per process)."""
+    """The configured external TSA, or the organisation's own (kept per app).
+
+    The in-process TSA is kept per app (whose clock it reads) and per TSA certificate:
+    keyed by what it signs with, never by id(), which a later object may reuse.
+    """
     config = current_app.config
     if config.get("TSA_URL"):
         return HttpTimeStamper(
@@ -49,12 +47,14 @@ def timestamper(organisation: Organisation, pki: OrgPki) -> TimeStamper:
             password=config.get("TSA_PASSWORD"),
         )
     app_clock = current_app.extensions["attest.clock"]
-    key = (organisation.code, id(pki), id(app_clock))
+    key = (organisation.code, pki.tsa_cert.fingerprint(hashes.SHA256()))
     with _timestampers_lock:
-        found = _timestampers.get(key)
+        cache: dict[tuple[str, bytes], TimeStamper]
+        cache = current_app.extensions.setdefault("attest.timestampers", {})
+        found = cache.get(key)
         if found is None:
             found = InProcessTimeStamper(pki.tsa_key, pki.tsa_cert, pki.chain, app_clock.now)
-            _timestampers[key] = found
+            cache[key] = found
     return found
 
 
@@ -67,19 +67,6 @@ def _organisation(organisation_id: int) -> Organisation:
     org = db.session().get(Organisation, organisation_id)
     assert org is not None
     return org
-
-
-def _field_rect(pdf: bytes, field_name: str) -> tuple[float, float, float, float]:
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.fields import enumerate_sig_fields
-
-    reader = PdfFileReader(BytesIO(pdf))
-    for name, _value, ref in enumerate_sig_fields(reader):
-        if name == field_name:
-            rect = ref.get_object()["/Rect"]
-            x1, y1, x2, y2 = (float(v) for v in rect)
-            return min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2)
-    raise Invalid(f"Fältet {field_name} finns inte i dokumentet.")
 
 
 def _timestamp_time(signed: bytes, previous_length: int) -> dt.datetime | None:
@@ -113,17 +100,9 @@ class PadesHooks:
     ) -> bytes:
         org = _organisation(organisation_id)
         pki = keystore.org_pki(org)
-        fields = fields_for_rows(rendered.rows)
-        assert [f.name for f in fields] == field_names, "the table rows are the route steps"
-        with_fields = add_signature_fields(rendered.pdf, fields)
-        return certify(
-            with_fields,
-            signer_key=pki.seal_key,
-            signer_cert=pki.seal_cert,
-            chain=pki.chain,
-            timestamper=timestamper(org, pki),
-            now=clock.now(),
-        )
+        expected = [field.name for field in fields_for_rows(rendered.rows)]
+        assert expected == field_names, "the table rows are the route steps"
+        return pades.freeze(rendered, pki, timestamper(org, pki), clock.now())
 
     def attest(self, pdf, *, field_name, signer, name_title, moment, password) -> StepSignature:
         if not password:
@@ -134,23 +113,22 @@ class PadesHooks:
             raise PasswordRejected() from None
         org = signer.organisation
         pki = keystore.org_pki(org)
-        x1, y1, x2, y2 = _field_rect(pdf, field_name)
-        appearance = render_row_appearance(
-            x2 - x1, y2 - y1, name_title, clock.format_date(moment), ROW_NAME_COL_WIDTH
-        )
         try:
-            signed = sign_field(
+            signed = pades.sign_row(
                 pdf,
                 field_name=field_name,
                 signer_key=key,
                 signer_cert=cert,
                 chain=pki.chain,
-                appearance_pdf=appearance,
+                name_title=name_title,
+                date_text=clock.format_date(moment),
                 timestamper=timestamper(org, pki),
                 reason=f"Attesterat av {name_title}",
                 location=org.name,
                 now=moment,
             )
+        except pades.NoSuchField:
+            raise Invalid(f"Fältet {field_name} finns inte i dokumentet.") from None
         except SigningRefused as exc:
             raise Invalid(f"Signeringen avbröts: {exc}") from None
         return StepSignature(
@@ -163,10 +141,4 @@ class PadesHooks:
     def finish(self, pdf: bytes, *, organisation_id: int) -> bytes:
         org = _organisation(organisation_id)
         pki = keystore.org_pki(org)
-        return finish_lta(
-            pdf,
-            timestamper=timestamper(org, pki),
-            ca_cert=pki.ca_cert,
-            crls=[current_crl(org)],
-            now=clock.now(),
-        )
+        return pades.close(pdf, pki, timestamper(org, pki), [current_crl(org)], clock.now())

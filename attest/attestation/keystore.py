@@ -67,7 +67,7 @@ def init_org_keys(organisation: Organisation) -> OrgPki:
     if has_pki(organisation):
         raise Invalid(f"Organisationen {organisation.code} har redan nycklar.")
     pki = create_org_pki(organisation.name, organisation.code, clock.now())
-    files = dump_org_pki(pki, _passphrase())
+    files = dump_org_pki(pki, _passphrase(), rounds=current_app.config["KEY_KDF_ROUNDS"])
     directory = org_dir(organisation.code)
     directory.mkdir(parents=True, exist_ok=True)
     os.chmod(directory, 0o700)

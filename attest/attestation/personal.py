@@ -146,4 +146,5 @@ def current_crl(organisation) -> x509.CertificateRevocationList:
         )
         .all()
     )
-    return build_crl(pki, [(int(serial), at) for serial, at in revoked], now=clock.now())
+    entries = [(int(serial), at) for serial, at in revoked if at is not None]
+    return build_crl(pki, entries, now=clock.now())

@@ -4,7 +4,7 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -43,10 +43,12 @@ def _insert_head_once(session) -> sa.Insert:
     """INSERT the empty head (seq 0, the genesis hash) unless it is there already."""
     values = {"id": 1, "seq": 0, "entry_hash": GENESIS_HASH}
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(AuditHead).values(values).on_conflict_do_nothing(index_elements=["id"])
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(AuditHead).values(values).on_conflict_do_nothing(index_elements=["id"])
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(AuditHead).values(values).on_conflict_do_nothing(index_elements=["id"])
 
 
 def record(
@@ -63,7 +65,7 @@ def record(
     """
     session = db.session()
     advance = sa.update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-    if session.execute(advance).rowcount == 0:  # the first event ever
+    if cast(sa.CursorResult[Any], session.execute(advance)).rowcount == 0:  # the first event ever
         # Two first events at once: one inserts the head, the other waits for it (the key's
         # lock) and inserts nothing; then each advances it in turn like any later event.
         session.execute(_insert_head_once(session))

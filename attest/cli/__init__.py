@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Iterator
+from typing import Any, Iterator, cast
 
 import click
 from flask import Flask, current_app
@@ -396,7 +396,7 @@ def serve_command(host: str, port: int, prod: bool, workers: int | None, threads
     from werkzeug.serving import run_simple
 
     click.echo(f"attest svarar på http://{host}:{port}/ (avsluta med Ctrl+C)")
-    run_simple(host, port, current_app._get_current_object(), threaded=True)
+    run_simple(host, port, cast(Any, current_app)._get_current_object(), threaded=True)
 
 
 def _serve_production(host: str, port: int, workers: int | None, threads: int) -> None:

@@ -6,6 +6,7 @@ import json
 import logging
 import secrets
 import time
+from typing import Any
 
 from flask import Flask, g, has_request_context, request
 
@@ -14,7 +15,7 @@ REQUEST_ID_HEADER = "X-Request-Id"
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, Any] = {
             "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S") + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,

@@ -78,7 +78,7 @@ class _KeySigner(signers.Signer):
             cert_registry=SimpleCertificateStore.from_certs([asn1_certificate(c) for c in chain]),
         )
         self._key = key
-        self._public_key = cert.public_key()
+        self._public_key = key.public_key()  # the certificate's, as checked above
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False

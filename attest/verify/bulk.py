@@ -422,6 +422,7 @@ def _item(job: _Job, context: RecordsContext) -> BulkItem:
 
     submission = job.submission
     memo, version = submission.memo, submission.version
+    problems: tuple[Check, ...]
     if job.data is None or job.result is None:
         verdict, problems, sha = "invalid", (MISSING_PDF,), submission.current_pdf_sha256
     else:

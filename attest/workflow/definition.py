@@ -19,7 +19,8 @@ class State(str, enum.Enum):
     ATTESTERAD = "attesterad"
 
     @property
-    def title(self) -> str:
+    def label(self) -> str:
+        """What a person reads ("Utkast"); not ``title``, which would hide str.title."""
         return STATE_TITLES[self]
 
 

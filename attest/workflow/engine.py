@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping, cast
 
 import sqlalchemy as sa
 from blinker import Namespace
@@ -48,7 +48,7 @@ def state_title(memo: Memo, submission: Submission | None = None) -> str:
         step = submission.current_step if submission else None
         if step is not None:
             return WAITING_AT.format(role=step.role_title.lower())
-    return state.title
+    return state.label
 
 
 @dataclass
@@ -151,7 +151,10 @@ def apply_transition(
         },
     )
     transition_applied.send(
-        current_app._get_current_object(), memo=memo, entry=entry, submission=outcome.submission
+        cast(Any, current_app)._get_current_object(),
+        memo=memo,
+        entry=entry,
+        submission=outcome.submission,
     )
     return entry
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from attest.pki.ca import load_certificate
 from attest.signing import validate_pdf
-from tests.e2e.conftest import Live, Person, Visit
+from tests.support.browser import Live, Person, Visit
 
 MAX_TABS = 80
 

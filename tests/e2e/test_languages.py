@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Live, memo_in_state
+from tests.support.browser import Live, memo_in_state
 
 
 def test_english_in_the_browser(visit, live: Live):

@@ -11,8 +11,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import ROLES, Live, memo_in_state
-from tests.e2e.test_refusals import POST_FORM, csrf_token
+from tests.support.browser import POST_FORM, ROLES, Live, csrf_token, memo_in_state
 
 STATES = ("utkast", "returnerad", "hos_avdelningschef", "hos_stadsdelsdirektor", "attesterad")
 

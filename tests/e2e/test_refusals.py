@@ -4,26 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Live, memo_facts, memo_in_state
-
-# Submits a form built in the page, as a crafted request from the person's own browser would
-# (their cookies, the page's CSRF token): what the server does when the button is not there.
-POST_FORM = """([action, fields]) => {
-  const form = document.createElement("form");
-  form.method = "post";
-  form.action = action;
-  for (const [name, value] of Object.entries(fields)) {
-    const input = document.createElement("input");
-    input.type = "hidden"; input.name = name; input.value = value;
-    form.append(input);
-  }
-  document.body.append(form);
-  form.submit();
-}"""
-
-
-def csrf_token(page) -> str:
-    return page.locator("input[name=csrf_token]").first.get_attribute("value")
+from tests.support.browser import POST_FORM, Live, csrf_token, memo_facts, memo_in_state
 
 
 def test_a_wrong_password_at_attest_signs_nothing_and_says_why(visit, live: Live):

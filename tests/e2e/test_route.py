@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from attest.pki.ca import load_certificate
 from attest.signing import validate_pdf
-from tests.e2e.conftest import Live, memo_in_state, small_pdf
+from tests.support.browser import Live, memo_in_state, small_pdf
 
 RETURN_COMMENT = "Beskriv kostnaden för läxhjälpen\noch vem som betalar den."
 

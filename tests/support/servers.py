@@ -1,5 +1,8 @@
-"""The fault tests' tools: the real server as a subprocess, a visitor over HTTP, and a TCP
-proxy that can take the database away from the server (tests/test_faults.py)."""
+"""Servers for the tests: the real server as a subprocess (``attest serve`` or gunicorn), the
+app in a thread, a visitor over HTTP, and a TCP proxy that can take the database away.
+
+Every server listens on a free port of 127.0.0.1, so pytest-xdist workers never collide.
+"""
 
 from __future__ import annotations
 
@@ -20,12 +23,12 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.cookiejar import CookieJar
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from flask import Flask
+from werkzeug.serving import WSGIRequestHandler, make_server
 
-from tests import factories
-from tests.test_serving import _free_port
+from tests.support import factories
 
 ATTEST = Path(sys.executable).parent / "attest"
 
@@ -44,6 +47,30 @@ _PASSED_ON = (
 )
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass  # a line per request would bury a failure's output
+
+
+@contextlib.contextmanager
+def thread_server(app: Flask) -> Iterator[str]:
+    """The app served by werkzeug in a thread of this process; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
 def server_env(app: Flask, **overrides: str) -> dict[str, str]:
     """The environment of a server that shares the test app's database, keys and blobs."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ATTEST_", "GUNICORN_"))}
@@ -57,7 +84,8 @@ def server_env(app: Flask, **overrides: str) -> dict[str, str]:
 
 
 class Server:
-    """`attest serve --prod` (gunicorn) on a free port, its output in a log file.
+    """`attest serve --prod` (gunicorn), or plain `attest serve`, on a free port, its output
+    in a log file. The one way the tests start a server process and wait for it.
 
     With ``preload`` gunicorn loads the app once in its master, so a worker killed with
     SIGKILL is replaced by a fork that serves at once (what a production master does for a
@@ -69,6 +97,7 @@ class Server:
         env: Mapping[str, str],
         log: Path,
         *,
+        prod: bool = True,
         workers: int = 1,
         threads: int = 4,
         preload: bool = False,
@@ -77,10 +106,18 @@ class Server:
         if preload:
             self.env["GUNICORN_CMD_ARGS"] = "--preload"
         self.log = log
+        self.prod = prod
         self.workers = workers
         self.threads = threads
-        self.port = _free_port()
+        self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
+
+    def __enter__(self) -> Server:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     @property
     def url(self) -> str:
@@ -88,9 +125,12 @@ class Server:
 
     def start(self, timeout: float = 60) -> None:
         with self.log.open("ab") as output:
+            command = [str(ATTEST), "serve", "--port", str(self.port)]
+            if self.prod:
+                command += ["--prod", "--workers", str(self.workers)]
+                command += ["--threads", str(self.threads)]
             self.process = subprocess.Popen(
-                [str(ATTEST), "serve", "--prod", "--port", str(self.port)]
-                + ["--workers", str(self.workers), "--threads", str(self.threads)],
+                command,
                 env=self.env,
                 stdout=output,
                 stderr=subprocess.STDOUT,
@@ -283,7 +323,7 @@ class DatabaseProxy:
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
-        self.port = _free_port()
+        self.port = free_port()
         self.connections = 0  # accepted in all
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()

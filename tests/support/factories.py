@@ -48,6 +48,32 @@ def user(org, role: str, *, username: str | None = None, **fields: Any):
 
 
 class People:
+    """One person per built-in role in an organisation, made with these usernames."""
+
+    USERNAMES = {
+        "handlaggare": "hl-{code}",
+        "avdelningschef": "ac-{code}",
+        "stadsdelsdirektor": "sd-{code}",
+        "registrator": "reg-{code}",
+        "administrator": "adm-{code}",
+    }
+
+    @classmethod
+    def load(cls, code: str, app=None) -> "People":
+        """The people made earlier (in a world, see tests.support.worlds), read back."""
+        from attest.users.operations import get_user
+
+        def read() -> People:
+            people = cls.__new__(cls)
+            for attribute, username in cls.USERNAMES.items():
+                setattr(people, attribute, get_user(username.format(code=code)))
+            return people
+
+        if app is None:
+            return read()
+        with app.app_context():
+            return read()
+
     def __init__(self, org) -> None:
         self.handlaggare = user(
             org,

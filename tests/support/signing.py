@@ -1,17 +1,21 @@
 """Builders for the signing tests and the signing benchmark: real keys, real memo PDFs.
 
-Plain functions (tests/conftest.py belongs to the app tests); the test modules wrap the
-expensive ones in module-scoped fixtures.
+Plain functions over attest's own signing (attest.attestation.pades); the session-scoped
+fixtures in tests/conftest.py build the expensive ones once.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 from dataclasses import dataclass, field
 from typing import Callable
 
 from cryptography import x509
 
+from attest.attestation import pades
+from attest.clock import format_date
 from attest.demo_content import reference_bilaga_pdf, reference_document
 from attest.pdf import (
     Attachment,
@@ -21,6 +25,8 @@ from attest.pdf import (
     RenderedMemo,
     RowRect,
     Signatory,
+    render_memo,
+    render_report,
     render_row_appearance,
 )
 from attest.pki import (
@@ -34,11 +40,7 @@ from attest.pki import (
 from attest.signing import (
     InProcessTimeStamper,
     TimeStamper,
-    add_signature_fields,
-    certify,
-    fields_for_rows,
     finish_lta,
-    sign_field,
     step_field_name,
 )
 
@@ -110,14 +112,44 @@ def reference_doc(*, with_bilaga: bool = True) -> MemoDocument:
     )
 
 
-def make_pki(now: dt.datetime = ISSUED_AT) -> OrgPki:
-    return create_org_pki(ORGANISATION.name, ORG_CODE, now)
+# RSA-3072 keys take 0.1–1 s each to generate: a test session makes each PKI once and a
+# small pool of personal keys, and hands them out in turn (certificates are always new).
+KEY_POOL_SIZE = 8
+_pkis: dict[str, OrgPki] = {}
+_keys: list[PrivateKey] = []
+_next_key = itertools.count()
+
+
+def make_pki(name: str = "own") -> OrgPki:
+    """The session's PKI called ``name``, with the organisation's names, made on first use.
+
+    "own" is the organisation's; any other name gives a second CA with exactly the same
+    names (another förvaltning, or a forger's), distinct keys.
+    """
+    if name not in _pkis:
+        _pkis[name] = create_org_pki(ORGANISATION.name, ORG_CODE, ISSUED_AT)
+    return _pkis[name]
+
+
+def pooled_key() -> PrivateKey:
+    """The next personal key of the session's pool (made on first use)."""
+    index = next(_next_key) % KEY_POOL_SIZE
+    while len(_keys) <= index:
+        _keys.append(generate_personal_key())
+    return _keys[index]
+
+
+def key_pool() -> list[PrivateKey]:
+    """Every key of the pool, in order."""
+    for _ in range(KEY_POOL_SIZE - len(_keys)):
+        _keys.append(generate_personal_key())
+    return list(_keys)
 
 
 def make_attester(
     pki: OrgPki, full_name: str, title: str, *, now: dt.datetime = ISSUED_AT, days: int = 1095
 ) -> Attester:
-    key = generate_personal_key()
+    key = pooled_key()
     cert = issue_personal_certificate(
         pki,
         key.public_key(),
@@ -142,15 +174,7 @@ def row_appearance(row: RowRect, name_title: str, moment: dt.datetime) -> bytes:
 
 def freeze(rendered: RenderedMemo, pki: OrgPki, tsa: TimeStamper, now: dt.datetime) -> bytes:
     """Fields at the table rows plus the seal's certification: the version to attest."""
-    with_fields = add_signature_fields(rendered.pdf, fields_for_rows(rendered.rows))
-    return certify(
-        with_fields,
-        signer_key=pki.seal_key,
-        signer_cert=pki.seal_cert,
-        chain=pki.chain,
-        timestamper=tsa,
-        now=now,
-    )
+    return pades.freeze(rendered, pki, tsa, now)
 
 
 def attest(
@@ -164,14 +188,14 @@ def attest(
     chain: tuple[x509.Certificate, ...] | None = None,
 ) -> bytes:
     """One attestation: the attester signs their row, which shows "Namn, Titel" and the date."""
-    row = rendered.rows[step_index]
-    return sign_field(
+    return pades.sign_row(
         pdf,
         field_name=step_field_name(step_index),
         signer_key=attester.key,
         signer_cert=attester.cert,
         chain=pki.chain if chain is None else chain,
-        appearance_pdf=row_appearance(row, attester.name_title, now),
+        name_title=attester.name_title,
+        date_text=format_date(now),
         timestamper=tsa,
         reason="Attesterat",
         location="Stockholm",
@@ -230,3 +254,106 @@ def run_flow(pki: OrgPki, attesters: tuple[Attester, ...], rendered: RenderedMem
 def validation_time() -> dt.datetime:
     """When the tests verify: a week after archiving, well inside every validity period."""
     return dt.datetime(2024, 8, 23, 10, 0, tzinfo=UTC)
+
+
+# --- A memo at every stage, and many varied ones ---------------------------------------
+
+STEP_TIMES = (
+    dt.datetime(2024, 8, 15, 9, 30, tzinfo=UTC),
+    dt.datetime(2024, 8, 16, 14, 5, tzinfo=UTC),
+    dt.datetime(2024, 8, 16, 15, 40, tzinfo=UTC),
+)
+THIRD = ("Maria Lind", "Biträdande stadsdelsdirektör")
+
+
+@dataclasses.dataclass(frozen=True)
+class Memo:
+    """A memo at every stage of its attestation."""
+
+    rendered: RenderedMemo
+    frozen: bytes
+    stages: tuple[bytes, ...]  # after each attestation, in signing order
+    final: bytes  # archived: DSS and document timestamp
+
+    @property
+    def before_archive(self) -> bytes:
+        return self.stages[-1]
+
+
+def attest_route(
+    pki: OrgPki,
+    rendered: RenderedMemo,
+    attesters: tuple[Attester, ...],
+    *,
+    order: tuple[int, ...] | None = None,
+    times: tuple[dt.datetime, ...] = STEP_TIMES,
+    frozen_at: dt.datetime = FROZEN_AT,
+    stamper: Callable[[int, TestClock], TimeStamper] | None = None,
+    claimed: Callable[[int, dt.datetime], dt.datetime] | None = None,
+    chains: dict[int, tuple[x509.Certificate, ...]] | None = None,
+    frozen: bytes | None = None,
+) -> Memo:
+    """Freeze (unless given), attest step by step in order, archive with DSS and timestamp.
+
+    stamper(step, clock) gives the TSA for one step (default: the organisation's);
+    claimed(step, time) the signing time the signer claims (default: the clock's).
+    """
+    clock = TestClock(frozen_at)
+    tsa = InProcessTimeStamper(pki.tsa_key, pki.tsa_cert, pki.chain, clock.now)
+    pdf = freeze(rendered, pki, tsa, clock.now()) if frozen is None else frozen
+    start = pdf
+    stages = []
+    for done, step in enumerate(order or tuple(range(len(attesters)))):
+        clock.set(times[done])
+        step_tsa = stamper(step, clock) if stamper else tsa
+        when = claimed(step, clock.now()) if claimed else clock.now()
+        chain = (chains or {}).get(step)
+        pdf = attest(pdf, rendered, step, attesters[step], pki, step_tsa, when, chain=chain)
+        stages.append(pdf)
+    clock.set(clock.now() + dt.timedelta(minutes=1))
+    final = finish_lta(
+        pdf,
+        timestamper=tsa,
+        ca_cert=pki.ca_cert,
+        crls=[build_crl(pki, [], now=clock.now())],
+        now=clock.now(),
+    )
+    return Memo(rendered, start, tuple(stages), final)
+
+
+def bilaga(title: str, number: int) -> Attachment:
+    date = dt.date(2024, 8, 14)
+    pdf = render_report(
+        organisation=ORGANISATION,
+        unit="Avdelning HR och utveckling",
+        dnr=DNR,
+        date=date,
+        title=title,
+        sections=((f"Del {number}", f"Innehållet i bilaga {number}: {title}."),),
+    )
+    return Attachment(title, pdf)
+
+
+def varied_memos(
+    pki: OrgPki, people: tuple[Attester, ...], count: int, *, start: int = 0
+) -> list[tuple[bytes, int]]:
+    """count distinct attested memos (PDF, number of steps): 0–5 bilagor, 2- or 3-step routes.
+
+    Memo number n (from start) has n % 6 bilagor and three steps when n % 3 == 2.
+    """
+    base = reference_doc(with_bilaga=False)
+    jenny, anders, maria = people[:3]
+    memos = []
+    for number in range(start, start + count):
+        bilagor = tuple(bilaga(f"Bilaga {i} till ärende {number}", i) for i in range(number % 6))
+        three = number % 3 == 2
+        route = (jenny, maria, anders) if three else (jenny, anders)
+        doc = dataclasses.replace(
+            base,
+            dnr=f"EÅV 2024/{200 + number}",
+            rubrik=f"{base.rubrik} ({number})",
+            attachments=bilagor,
+            steps=tuple(AttestationStep(a.title) for a in route),
+        )
+        memos.append((attest_route(pki, render_memo(doc), route).final, len(route)))
+    return memos

@@ -1,0 +1,200 @@
+"""The test databases: a migrated template per run, a fresh copy per test, and snapshots.
+
+``ATTEST_TEST_DATABASE_URL`` selects PostgreSQL, e.g.
+``postgresql+psycopg://postgres@127.0.0.1:5432/test``: the suite then creates its own
+database ``attest_test_<pid>`` there (so two runs, or two pytest-xdist workers, never share
+one), migrates it once, truncates it before each test and drops it at the end. On SQLite
+the migrated template is a file copied per test.
+
+A ``Snapshot`` is a database state built once (an organisation with keys, attested memos)
+and put back per test: on SQLite a copy of the file, on PostgreSQL the rows of every table
+written back after a truncate, sequences included.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.engine import make_url
+
+from attest import create_app, db, migrate
+
+POSTGRES_URL = os.environ.get("ATTEST_TEST_DATABASE_URL", "")
+RUN_DATABASE = f"attest_test_{os.getpid()}"
+
+# argon2 at its cheapest: the tests hash many passwords; production cost is in config.
+FAST_HASHING = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 1024, "ARGON2_PARALLELISM": 1}
+# PBKDF2 rounds for every key the tests make (personal keys and the organisation's keys);
+# the production default (attest.pki.keys.DEFAULT_KDF_ROUNDS) is tested where it matters.
+TEST_KDF_ROUNDS = 1000
+
+
+def base_config(instance: Path, url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "KEY_PASSPHRASE": "test-key-passphrase",
+        "DATABASE_URL": url,
+        # The workflow's mechanics are tested without signatures; tests of the signatures
+        # set SIGNING = "pades" (the default in production) with the `signing` fixture.
+        "SIGNING": "record-only",
+        "KEYS_DIR": str(instance / "keys"),
+        "KEY_KDF_ROUNDS": TEST_KDF_ROUNDS,
+        **FAST_HASHING,
+    }
+
+
+def describe() -> str:
+    if POSTGRES_URL:
+        return f"PostgreSQL ({make_url(POSTGRES_URL).render_as_string()})"
+    return "SQLite"
+
+
+def _admin_engine() -> sa.Engine:
+    return sa.create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+
+
+def create_template(instance: Path) -> str:
+    """A migrated database of this run: a SQLite file, or the run's PostgreSQL database."""
+    if POSTGRES_URL:
+        admin = _admin_engine()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)"))
+            connection.execute(sa.text(f"CREATE DATABASE {RUN_DATABASE}"))
+        admin.dispose()
+        url = make_url(POSTGRES_URL).set(database=RUN_DATABASE)
+        url_text = url.render_as_string(hide_password=False)
+    else:
+        url_text = f"sqlite:///{instance / 'template.sqlite'}"
+    app = create_app(base_config(instance, url_text))
+    with app.app_context():
+        migrate.upgrade(app)
+    db.engine_of(app).dispose()
+    return url_text
+
+
+def drop_template() -> None:
+    if POSTGRES_URL:
+        admin = _admin_engine()
+        with admin.connect() as connection:
+            connection.execute(sa.text(f"DROP DATABASE IF EXISTS {RUN_DATABASE} WITH (FORCE)"))
+        admin.dispose()
+
+
+def _postgres_tables(connection: sa.Connection) -> list[str]:
+    return [
+        row[0]
+        for row in connection.execute(
+            sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'"
+            )
+        )
+    ]
+
+
+def _truncate(connection: sa.Connection) -> None:
+    tables = _postgres_tables(connection)
+    if tables:
+        quoted = ", ".join(f'"{name}"' for name in tables)
+        connection.execute(sa.text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+
+
+def truncate_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        _truncate(connection)
+    engine.dispose()
+
+
+def fresh_database(template_url: str, tmp_path: Path) -> str:
+    """An empty migrated database for one test."""
+    if POSTGRES_URL:
+        truncate_postgres(template_url)
+        return template_url
+    path = tmp_path / "attest.sqlite"
+    shutil.copyfile(_sqlite_path(template_url), path)
+    return f"sqlite:///{path}"
+
+
+def _sqlite_path(url: str) -> str:
+    path = make_url(url).database
+    assert path, url
+    return path
+
+
+# --- snapshots ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One database state: a SQLite file, or each PostgreSQL table's rows in insert order."""
+
+    sqlite_file: Path | None = None
+    tables: tuple[tuple[str, tuple[dict[str, Any], ...]], ...] = ()
+
+
+def capture(app: Flask, folder: Path) -> Snapshot:
+    """The app's database as it stands (committed data only)."""
+    engine = db.engine_of(app)
+    if engine.dialect.name == "sqlite":
+        target = folder / "snapshot.sqlite"
+        source = sqlite3.connect(_sqlite_path(str(engine.url)))
+        copy = sqlite3.connect(target)
+        with copy:
+            source.backup(copy)
+        source.close()
+        copy.close()
+        engine.dispose()
+        return Snapshot(sqlite_file=target)
+    metadata = sa.MetaData()
+    metadata.reflect(engine)
+    tables = []
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            rows = tuple(dict(row._mapping) for row in connection.execute(sa.select(table)))
+            tables.append((table.name, rows))
+    engine.dispose()
+    return Snapshot(tables=tuple(tables))
+
+
+def restore(app: Flask, snapshot: Snapshot) -> None:
+    """Put the snapshot's state into the app's database, replacing what is there."""
+    engine = db.engine_of(app)
+    engine.dispose()  # no pooled connection may see the old file or rows
+    if snapshot.sqlite_file is not None:
+        path = Path(_sqlite_path(str(engine.url)))
+        for suffix in ("-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(snapshot.sqlite_file, path)
+        return
+    metadata = sa.MetaData()
+    metadata.reflect(engine)
+    with engine.begin() as connection:
+        _truncate(connection)
+        for name, rows in snapshot.tables:
+            if rows:
+                connection.execute(metadata.tables[name].insert(), list(rows))
+        for table in metadata.sorted_tables:
+            for column in table.primary_key.columns:
+                sequence = connection.scalar(
+                    sa.text("SELECT pg_get_serial_sequence(:table, :column)"),
+                    {"table": table.name, "column": column.name},
+                )
+                if sequence:
+                    connection.execute(
+                        sa.text(
+                            f'SELECT setval(:sequence, coalesce(max("{column.name}"), 0) + 1, '
+                            f'false) FROM "{table.name}"'
+                        ),
+                        {"sequence": sequence},
+                    )

@@ -1,0 +1,185 @@
+"""Signed material built once per test session and put back per test.
+
+Making an organisation's keys, the people's personal keys and attested memos is real
+signing work (RSA keys, PAdES signatures, timestamps): seconds per memo. A *world* is such
+a state, built the first time a test asks for it, through the same operations the CLI and
+the views call, with the session's PKI and key pool; each test then gets its own copy of
+the database and the keys folder (``restore``), as it gets a copy of the migrated template.
+
+The worlds:
+- ``signed``: the organisation EÅV with its keys and one person per built-in role, each
+  with a personal key.
+- ``attested``: ``signed`` plus one memo sent and attested by Avdelningschef and
+  Stadsdelsdirektör two hours apart (``facts["attested"]``).
+- ``attested_over_days``: ``signed`` plus one memo attested a day after sending and the
+  next day (``facts["attested"]``), the dates the reference memo has.
+- ``three_days``: ``signed`` plus memos attested on 14, 15 and 16 August 2024 with 0, 1
+  and 2 bilagor (``facts["three_days"]``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import itertools
+import shutil
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from attest import blobs, create_app, db
+from attest.attestation import keystore, personal
+from attest.clock import FixedClock
+from attest.memos.bilagor import check_pdf
+from attest.memos.operations import DraftContent, create_memo
+from attest.pki import OrgPki, PrivateKey
+from attest.users.operations import ensure_builtin_roles, get_user
+from attest.workflow.models import Submission
+from attest.workflow.operations import attest_memo, submit_memo
+from tests.support import database, factories
+
+START = dt.datetime(2024, 8, 14, 7, 30, tzinfo=dt.timezone.utc)  # 09:30 in Stockholm
+
+
+@dataclasses.dataclass(frozen=True)
+class Attested:
+    memo_id: int
+    submission_id: int
+    code: str
+    pdf: bytes
+
+
+def attest_one(
+    app: Flask,
+    people: Any,
+    clock: FixedClock,
+    *,
+    rubrik: str = "Idéburet offentligt partnerskap",
+    bilagor: int = 0,
+    step: dt.timedelta = dt.timedelta(hours=2),
+) -> Attested:
+    """A memo sent and attested by Avdelningschef and Stadsdelsdirektör; its stored PDF."""
+    with app.app_context():
+        author = get_user(people.handlaggare.username)
+        uploads = [
+            check_pdf(f"bilaga-{n}.pdf", factories.pdf_bytes(n, f"Bilaga {n}"))
+            for n in range(1, bilagor + 1)
+        ]
+        memo = create_memo(
+            author, DraftContent(rubrik=rubrik, sammanfattning="Slutrapporten summerar."), uploads
+        )
+        submit_memo(memo, author)
+        db.session().commit()
+        for attester in (people.avdelningschef, people.stadsdelsdirektor):
+            clock.at += step
+            attest_memo(memo, get_user(attester.username), password=factories.PASSWORD)
+            db.session().commit()
+        submission = db.session().scalar(sa.select(Submission).where(Submission.memo_id == memo.id))
+        assert submission is not None
+        pdf = blobs.store().get(submission.current_pdf_sha256)
+        return Attested(memo.id, submission.id, submission.verification_code, pdf)
+
+
+# --- the worlds' builders -----------------------------------------------------------------
+
+
+def _signed(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    with app.app_context():
+        org = factories.organisation()
+        keystore.init_org_keys(org)  # before the people: each gets a personal key
+        factories.people(org)
+    return {}
+
+
+def _attested(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    _signed(app, clock)
+    return {"attested": attest_one(app, factories.People.load("EÅV", app), clock)}
+
+
+def _attested_over_days(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    _signed(app, clock)
+    people = factories.People.load("EÅV", app)
+    return {"attested": attest_one(app, people, clock, step=dt.timedelta(days=1))}
+
+
+def _three_days(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    _signed(app, clock)
+    people = factories.People.load("EÅV", app)
+    made = []
+    for day in range(3):
+        made.append(attest_one(app, people, clock, rubrik=f"Ärende {day}", bilagor=day))
+        clock.at += dt.timedelta(days=1)
+    return {"three_days": tuple(made)}
+
+
+BUILDERS: dict[str, Callable[[Flask, FixedClock], dict[str, Any]]] = {
+    "signed": _signed,
+    "attested": _attested,
+    "attested_over_days": _attested_over_days,
+    "three_days": _three_days,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class World:
+    name: str
+    snapshot: database.Snapshot
+    keys_dir: Path
+    clock_at: dt.datetime  # where the clock stood when the world was made
+    facts: dict[str, Any]
+
+
+class Worlds:
+    """The session's worlds, each built on first use."""
+
+    def __init__(
+        self,
+        template_url: str,
+        folder: Path,
+        pki: OrgPki,
+        key_pool: list[PrivateKey],
+    ) -> None:
+        self._template_url = template_url
+        self._folder = folder
+        self._pki = pki
+        self._key_pool = key_pool
+        self._built: dict[str, World] = {}
+
+    def get(self, name: str) -> World:
+        if name not in self._built:
+            self._built[name] = self._build(name)
+        return self._built[name]
+
+    def _build(self, name: str) -> World:
+        instance = self._folder / name
+        instance.mkdir()
+        url = database.fresh_database(self._template_url, instance)
+        clock = FixedClock(START)
+        config = {
+            **database.base_config(instance, url),
+            "SIGNING": "pades",
+            "CLOCK": clock,
+        }
+        keys = itertools.cycle(self._key_pool)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setenv("ATTEST_INSTANCE_PATH", str(instance))
+            patch.setattr(keystore, "create_org_pki", lambda *a, **k: self._pki)
+            patch.setattr(personal, "generate_personal_key", lambda: next(keys))
+            app = create_app(config)
+            with app.app_context():
+                ensure_builtin_roles()
+                db.session().commit()
+            facts = BUILDERS[name](app, clock)
+            snapshot = database.capture(app, instance)
+        return World(name, snapshot, instance / "keys", clock.now(), facts)
+
+    def restore(self, name: str, app: Flask, clock: FixedClock) -> World:
+        """Make ``app``'s database and keys folder the world's; move the clock to its end."""
+        world = self.get(name)
+        database.restore(app, world.snapshot)
+        shutil.copytree(world.keys_dir, app.config["KEYS_DIR"], dirs_exist_ok=True)
+        clock.at = world.clock_at
+        return world
