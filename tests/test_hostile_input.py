@@ -23,6 +23,9 @@ pytestmark = pytest.mark.slow
 SETTINGS = settings(
     max_examples=100,
     deadline=None,
+    # The same examples in every run and every xdist worker: a failure is reproducible
+    # (hypothesis seeds each test from its name).
+    derandomize=True,
     database=None,  # no example database left behind in the checkout
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -19,6 +19,8 @@ from typing import Any, Iterator
 import pytest
 
 from attest import create_app, db, migrate
+from attest.attestation import keystore, personal
+from attest.users.operations import ensure_builtin_roles
 from tests.support import factories
 from tests.support.browser import (
     AUDITS,
@@ -35,6 +37,7 @@ from tests.support.browser import (
 )
 from tests.support.database import FAST_HASHING, POSTGRES_URL, TEST_KDF_ROUNDS
 from tests.support.servers import thread_server
+from tests.support.signing import make_pki, pooled_key
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -68,10 +71,10 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("ATTEST_INSTANCE_PATH", str(instance))
         app = create_app(config)
-    with app.app_context():
-        from attest.attestation import keystore
-        from attest.users.operations import ensure_builtin_roles
-
+    # The session's PKI and key pool (RSA-3072 generation is slow); the rest is production.
+    with pytest.MonkeyPatch.context() as patch, app.app_context():
+        patch.setattr(keystore, "create_org_pki", lambda *a, **k: make_pki())
+        patch.setattr(personal, "generate_personal_key", pooled_key)
         migrate.upgrade(app)
         ensure_builtin_roles()
         db.session().commit()
