@@ -54,10 +54,12 @@ run: install
 
 # Everything: lint, bandit, mypy, pip-audit, then the whole suite on SQLite and again on
 # PostgreSQL (tests marked `once` only on SQLite). Nothing is left out to be fast.
+# The two passes run side by side (their workers share the cores; many tests wait on
+# servers and subprocesses): each pass's output is printed whole when it ends.
 test: install-dev system-deps e2e-deps check
 	$(MAKE) --no-print-directory lint
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	@echo "== the SQLite and PostgreSQL passes run side by side; each prints when it ends =="
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 # The inner loop: every test but the `system` (servers, subprocesses, Chromium, faults) and
 # `slow` ones, on SQLite, in parallel. Under two minutes.

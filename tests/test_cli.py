@@ -11,6 +11,7 @@ from attest import db
 from attest.orgs.models import Organisation
 from attest.users.models import User
 from attest.users.operations import authenticate
+from tests.support import factories
 from tests.support.servers import Server
 
 ORG_ARGS = [
@@ -218,3 +219,20 @@ def test_console_script_from_nothing_to_demo(tmp_path):
         timeout=60,
     )
     assert flask.returncode == 0 and "add" in flask.stdout
+
+
+def test_keys_init_makes_the_organisations_keys_and_publishes_the_ca(app, signing, runner):
+    """`attest keys init --org X`: the CA, seal and TSA in encrypted files, the CA published,
+    the event in the audit log."""
+    from attest.attestation import keystore
+    from attest.audit.models import AuditEvent
+
+    with app.app_context():
+        org = factories.organisation("FAR", name="Farsta stadsdelsförvaltning")
+    result = runner.invoke(args=["keys", "init", "--org", "FAR"])
+    assert result.exit_code == 0, result.output
+    assert "krypterade" in result.output and "FAR-ca.pem" in result.output
+    with app.app_context():
+        assert keystore.has_pki(org) and keystore.ca_path("FAR").exists()
+        events = db.session().scalars(sa.select(AuditEvent.event)).all()
+        assert "organisation:keys:created" in events

@@ -362,3 +362,21 @@ def test_uploaded_file_names_cannot_traverse_paths():
     assert safe_filename('a"b<c>|d*?:.pdf') == "abcd.pdf"
     assert safe_filename("\x00\n") == "bilaga.pdf"
     assert len(safe_filename("x" * 1000 + ".pdf")) == 255
+
+
+def test_a_bilaga_whose_page_size_is_not_numbers_is_refused(app_context):
+    """A MediaBox of names instead of numbers: refused with the page named, not a 500."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, NameObject
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(factories.pdf_bytes(pages=2))))
+    writer.pages[1][NameObject("/MediaBox")] = ArrayObject(
+        [NameObject("/a"), NameObject("/b"), NameObject("/c"), NameObject("/d")]
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    with pytest.raises(Invalid) as refused:
+        check_pdf("konstig.pdf", out.getvalue())
+    assert "konstig.pdf" in str(refused.value) and "2" in str(refused.value)
