@@ -28,7 +28,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from attest import config
 
     config.load(app, test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    from attest.files import private_dir
+
+    private_dir(app.instance_path)
 
     if app.config["TRUSTED_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -52,6 +52,15 @@ def init_command() -> None:
 
         ensure_builtin_roles()
         db.session().commit()
+    from attest.files import tighten
+
+    # The keys folder is private already (attest.attestation.keystore writes it so).
+    changed = tighten(app.instance_path, app.config["DATABASE_URL"], app.config["BLOB_DIR"])
+    if changed:
+        click.echo(
+            f"Behörigheterna är skärpta på {changed} filer och mappar: bara attests eget "
+            "konto kan läsa dem."
+        )
     click.echo(f"Databasen är klar: {_display_url(app.config['DATABASE_URL'])}")
 
 
