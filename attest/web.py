@@ -9,7 +9,7 @@ from flask import Flask, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from attest import db
 from attest.errors import AttestError
@@ -65,6 +65,11 @@ def error_page(status: int, message: str | None = None):
     )
 
 
+TOO_LARGE_MESSAGE = (
+    "Det du skickade är större än vad som tillåts: högst {megabytes} MB på en gång. "
+    "Skicka färre eller mindre bilagor åt gången."
+)
+
 NUL_MESSAGE = "Det du skickade innehåller ett otillåtet tecken (NUL). Ta bort det och försök igen."
 
 
@@ -100,6 +105,13 @@ def init_app(app: Flask) -> None:
         g._login_user = app.login_manager.anonymous_user()  # type: ignore[attr-defined]
         page, status = error_page(503)
         return page, status, {"Retry-After": "5"}
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge):
+        # Nothing of the body is read (the page around it reads no form either): the
+        # connection is closed after this answer.
+        limit = app.config["MAX_CONTENT_LENGTH"] or 0
+        return error_page(413, TOO_LARGE_MESSAGE.format(megabytes=limit // (1024 * 1024)))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
