@@ -20,6 +20,7 @@ from attest.memos.bilagor import check_pdf
 from attest.memos.operations import DraftContent, create_memo, save_draft
 from attest.users import roles
 from attest.users.operations import add_user, get_user
+from attest.web import REFUSED_ACCESS
 from attest.workflow.operations import attest_memo, submit_memo
 from attest.workflow.submissions import active_submission
 from tests.support import factories
@@ -202,13 +203,19 @@ def _url(app, endpoint: str, world: World) -> str:
 
 
 def _snapshot(app) -> dict[str, list[tuple]]:
-    """Every row of every table but the sessions' bookkeeping (last_seen_at)."""
+    """Every row of every table but bookkeeping: the sessions' (last_seen_at), and the
+    audit log's record of refused access (attest.web.record_refused_access) with its head."""
     with app.app_context():
-        return {
-            table.name: sorted(map(tuple, db.session().execute(sa.select(table))), key=repr)
-            for table in Base.metadata.sorted_tables
-            if table.name != "login_sessions"
-        }
+        snapshot = {}
+        for table in Base.metadata.sorted_tables:
+            if table.name in ("login_sessions", "audit_head"):
+                continue
+            query = sa.select(table)
+            if table.name == "audit_events":
+                query = query.where(table.c.event != REFUSED_ACCESS)
+            rows = db.session().execute(query)
+            snapshot[table.name] = sorted(map(tuple, rows), key=repr)
+        return snapshot
 
 
 def _client(app, world: World, actor: str):
