@@ -55,10 +55,13 @@ DEFAULTS: dict[str, Any] = {
     # the window, further attempts get 429 until the oldest of them is out of the window,
     # i.e. at most LOGIN_FAILURE_WINDOW_MINUTES; counted per username and per address.
     "LOGIN_MAX_FAILURES": 10,
-    # Raise it where many people reach the app from one address (a NAT without
-    # TRUSTED_PROXY_COUNT): one person's typos must not lock out the office.
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 10,
+    # Well above the per-person limit: many people reach the app from one address (an
+    # office's NAT), and one person's typos must not lock out the office.
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 100,
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    # A browser where a person logged in is a known device of theirs for this long: its
+    # attempts count apart from everyone else's (attest.auth.ratelimit).
+    "DEVICE_COOKIE_DAYS": 365,
     "TRUSTED_PROXY_COUNT": 0,
     "BASE_URL": "http://127.0.0.1:5000",  # links in e-mails
     # Notifications: with no MAIL_SERVER the mails stay in the outbox table.

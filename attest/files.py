@@ -46,9 +46,10 @@ def sqlite_path(url: str) -> Path | None:
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+    database = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not database or database == ":memory:":
         return None
-    return Path(parsed.database)
+    return Path(database)
 
 
 def _tighten_one(path: Path, wanted: int) -> bool:
