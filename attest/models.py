@@ -6,7 +6,7 @@ from attest.auth.ratelimit import AttemptCounter  # noqa: F401
 from attest.blobs import Blob  # noqa: F401
 from attest.memos.models import Attachment, DnrCounter, Memo, MemoVersion  # noqa: F401
 from attest.orgs.models import Organisation  # noqa: F401
-from attest.users.models import LoginSession, Role, User, UserRole  # noqa: F401
+from attest.users.models import Enrolment, LoginSession, Role, User, UserRole  # noqa: F401
 from attest.workflow.models import (  # noqa: F401
     Attestation,
     HistoryEntry,

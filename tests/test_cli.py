@@ -77,7 +77,7 @@ def test_user_add_reads_password_from_stdin(app, runner):
         assert user.password_hash.startswith("$argon2id$")
 
 
-def test_user_add_prompts_for_password(app, runner):
+def test_user_add_without_a_password_prints_an_enrolment_link_once(app, runner):
     runner.invoke(args=ORG_ARGS)
     result = runner.invoke(
         args=[
@@ -91,11 +91,14 @@ def test_user_add_prompts_for_password(app, runner):
             "--org",
             "EÅV",
         ],
-        input="ett långt lösenord\nett långt lösenord\n",
     )
     assert result.exit_code == 0, result.output
+    assert "Ingen e-postadress" in result.output
+    link = result.output.strip().splitlines()[-1]
+    assert link.startswith("http://127.0.0.1:5000/aktivera/")
     with app.app_context():
-        assert authenticate("anders", "ett långt lösenord") is not None
+        user = db.session().scalar(sa.select(User).where(User.username == "anders"))
+        assert user.password_hash is None and not user.own_password
 
 
 def test_user_add_unknown_org_or_role_or_short_password_writes_nothing(app, runner):

@@ -26,6 +26,7 @@ from attest.errors import Conflict, Invalid
 from attest.memos.operations import get_memo
 from attest.memos.rendering import pdf_filename
 from attest.users import roles
+from attest.users.operations import OWN_PASSWORD_REQUIRED, must_choose_own_password
 from attest.web import ERROR_TITLES
 from attest.workflow import notifications, operations, panel, worklists
 from attest.workflow.definition import TRANSITIONS, Action
@@ -119,6 +120,15 @@ def attest(memo_id: int):
     form = AttestForm()
     if not form.validate_on_submit():
         return _refused(memo, Action.ATTESTERA, form)
+    if must_choose_own_password(current_user):  # no password is tried, nothing counted
+        page = render_template(
+            "errors/error.html",
+            status=403,
+            title=ERROR_TITLES[403],
+            message=OWN_PASSWORD_REQUIRED,
+            link=(url_for("users.change_password"), "Byt lösenord"),
+        )
+        return page, 403
     reservation = ratelimit.reserve_attestation(current_user)  # before the password is tried
     if isinstance(reservation, ratelimit.Throttle):
         ratelimit.record_refused_attestation(current_user, memo)
