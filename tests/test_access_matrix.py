@@ -17,6 +17,7 @@ from flask import url_for
 from attest import db
 from attest.db import Base
 from attest.memos.bilagor import check_pdf
+from attest.memos.models import PreviewPdf
 from attest.memos.operations import DraftContent, create_memo, save_draft
 from attest.users import roles
 from attest.users.operations import add_user, get_user, invite_user
@@ -220,16 +221,18 @@ def _url(app, endpoint: str, world: World) -> str:
 
 def _snapshot(app) -> dict[str, list[tuple]]:
     """Every row of every table but bookkeeping: the sessions' (last_seen_at), the attempt
-    counters (an enrolment link tried), and the audit log's record of refused access
-    (attest.web.record_refused_access) with its head."""
+    counters (an enrolment link tried), the stored preview PDFs (a cache) and the audit
+    log's record of refused access (attest.web.record_refused_access) with its head."""
     with app.app_context():
         snapshot = {}
         for table in Base.metadata.sorted_tables:
-            if table.name in ("login_sessions", "audit_head", "attempt_counters"):
+            if table.name in ("login_sessions", "audit_head", "attempt_counters", "preview_pdfs"):
                 continue
             query = sa.select(table)
             if table.name == "audit_events":
                 query = query.where(table.c.event != REFUSED_ACCESS)
+            if table.name == "blobs":  # not the stored previews (a cache)
+                query = query.where(table.c.sha256.not_in(sa.select(PreviewPdf.pdf_sha256)))
             rows = db.session().execute(query)
             snapshot[table.name] = sorted(map(tuple, rows), key=repr)
         return snapshot

@@ -1,5 +1,5 @@
 """sole control of the signing key, and sign-in that holds under attack: attempt counters,
-enrolment links, passwords set by an administrator told apart
+enrolment links, passwords set by an administrator told apart, stored preview PDFs
 
 Revision ID: 0012
 Revises: 0010
@@ -58,8 +58,21 @@ def upgrade() -> None:
     with op.batch_alter_table("enrolments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_enrolments_user_id"), ["user_id"], unique=False)
 
+    # attest.memos.rendering: a draft version's preview, rendered once.
+    op.create_table(
+        "preview_pdfs",
+        sa.Column("key", sa.String(length=64), nullable=False),
+        sa.Column("pdf_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", attest.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["pdf_sha256"], ["blobs.sha256"], name=op.f("fk_preview_pdfs_pdf_sha256_blobs")
+        ),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_preview_pdfs")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("preview_pdfs")
     op.drop_table("enrolments")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_column("own_password")
