@@ -156,6 +156,8 @@ class Attachment(Base):
     blob_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
     size: Mapped[int]
     page_count: Mapped[int]
+    # What intake took out of the file as sent (attest.pdf.inert), for the handläggare.
+    removed: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
 
 class PreviewPdf(Base):

@@ -252,6 +252,7 @@ def _attachments_for(
             blob_sha256=old.blob_sha256,
             size=old.size,
             page_count=old.page_count,
+            removed=old.removed,
         )
         for n, (_, _, title, old) in enumerate(kept, start=1)
     ]
@@ -266,6 +267,7 @@ def _attachments_for(
                 blob_sha256=store.put(upload.data),
                 size=len(upload.data),
                 page_count=upload.page_count,
+                removed=upload.removed,
             )
         )
     return result

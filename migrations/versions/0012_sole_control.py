@@ -1,5 +1,6 @@
 """sole control of the signing key, and sign-in that holds under attack: attempt counters,
-enrolment links, passwords set by an administrator told apart, stored preview PDFs
+enrolment links, passwords set by an administrator told apart, stored preview PDFs, what
+intake removed from a bilaga
 
 Revision ID: 0012
 Revises: 0010
@@ -70,8 +71,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("key", name=op.f("pk_preview_pdfs")),
     )
 
+    # attest.pdf.inert: what was taken out of a bilaga at intake.
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("removed", sa.Text(), server_default="", nullable=False))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("attachments", schema=None) as batch_op:
+        batch_op.drop_column("removed")
     op.drop_table("preview_pdfs")
     op.drop_table("enrolments")
     with op.batch_alter_table("users", schema=None) as batch_op:
