@@ -113,6 +113,11 @@ def test_user_add_unknown_org_or_role_or_short_password_writes_nothing(app, runn
         result = runner.invoke(args=args, input="kort\n")
         assert result.exit_code == 2, result.output
         assert message in result.output
+    # The password rules hold for a password an administrator pipes in, too.
+    ok = base + ["--role", "avdelningschef", "--org", "EÅV"]
+    for password, message in (("password1234", "vanligaste"), ("xxxxxxxxxxxxxx", "upprepningar")):
+        result = runner.invoke(args=ok, input=f"{password}\n")
+        assert result.exit_code == 2 and message in result.output, result.output
     assert _count(app, User) == 0
 
 
