@@ -430,6 +430,11 @@ def demo_command() -> None:
         db.session().commit()
     click.echo(f"Demoorganisation: {report.organisation_code}")
     click.echo(f"Lösenord för alla demoanvändare: {demo.DEMO_PASSWORD}")
+    if current_app.config["REQUIRE_OWN_PASSWORD"]:
+        click.echo(
+            "REQUIRE_OWN_PASSWORD är på: demoanvändarna väljer egna lösenord under Byt "
+            "lösenord innan de kan attestera."
+        )
     for username, name, role_title in report.users:
         click.echo(f"  {username:<10} {name} ({role_title})")
 
