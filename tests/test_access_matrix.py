@@ -39,7 +39,7 @@ PUBLIC = {
     "health.healthz": "the load balancer asks",
     "start.accessibility": "the accessibility statement is for everyone",
     "start.language": "the page language, chosen before logging in too (a cookie, no data)",
-    "users.enrol": "a new person has no password yet: the one-time link is what they hold",
+    "users.enrolment": "a new person has no password yet: the one-time link is what they hold",
 }
 # Whole blueprints that are public: anyone holding an attested PDF may verify it.
 PUBLIC_BLUEPRINTS: set[str] = set()
@@ -51,7 +51,7 @@ FORM_PAGES = {
     "memos.edit",
     "verify.index",
     "verify.bulk",
-    "users.enrol",
+    "users.enrolment",
     "users.change_password",
 }
 

@@ -250,7 +250,7 @@ def issue_enrolment(user: User, *, by: User | None = None) -> EnrolmentLink:
         )
     )
     session.flush()
-    url = external_url("users.enrol", token=token)
+    url = external_url("users.enrolment", token=token)
     mailed_to = _mail_enrolment(user, url, expires_at)
     audit.record(
         "user:enrolment:issued",

@@ -13,9 +13,7 @@ from attest.users.operations import (
     LinkGone,
     WrongCurrentPassword,
     change_own_password,
-)
-from attest.users.operations import enrol as enrol_user
-from attest.users.operations import (
+    enrol,
     find_enrolment,
     must_choose_own_password,
 )
@@ -34,7 +32,7 @@ def _throttled_page(template: str, throttle: ratelimit.Throttle, **context):
 
 
 @bp.route("/aktivera/<token>", methods=["GET", "POST"])
-def enrol(token: str):
+def enrolment(token: str):
     """Choose a password with a one-time link; the signing key is made under it."""
     reservation = ratelimit.reserve_enrolment()  # each link tried counts, per address
     if isinstance(reservation, ratelimit.Throttle):
@@ -45,7 +43,7 @@ def enrol(token: str):
         )
         return page, 429, {"Retry-After": str(reservation.seconds)}
     try:
-        enrolment = find_enrolment(token)
+        found = find_enrolment(token)
     except AttestError as exc:
         db.session().rollback()
         reason = "gone" if isinstance(exc, LinkGone) else "unknown"
@@ -60,11 +58,11 @@ def enrol(token: str):
         return page, exc.status
     ratelimit.release(reservation)  # a good link is no failure
     db.session().commit()
-    person = enrolment.user
+    person = found.user
     form = EnrolForm()
     if form.validate_on_submit():
         try:
-            enrol_user(token, form.new_password.data or "")
+            enrol(token, form.new_password.data or "")
             db.session().commit()
         except Invalid as exc:
             db.session().rollback()
