@@ -28,7 +28,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from attest import config
 
     config.load(app, test_config)
-    os.makedirs(app.instance_path, exist_ok=True)
+    from attest.files import private_dir
+
+    private_dir(app.instance_path)
 
     if app.config["TRUSTED_PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -58,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from attest.serving import logs
     from attest.serving.health import bp as health_bp
     from attest.start.views import bp as start_bp
+    from attest.users.views import bp as users_bp
     from attest.workflow.views import bp as workflow_bp
 
     login_manager.init_app(app)
@@ -67,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(health_bp)
     logs.init_app(app)
     app.register_blueprint(workflow_bp)
+    app.register_blueprint(users_bp)
     from attest.verify.views import bp as verify_bp  # only here: attest.verify is Flask-free
 
     app.register_blueprint(verify_bp)

@@ -35,6 +35,12 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_POOL_SIZE": 5,  # connections kept per process (PostgreSQL)
     "DATABASE_MAX_OVERFLOW": 10,  # extra connections under load
     "PASSWORD_MIN_LENGTH": 12,
+    # An enrolment link (a new person, or after a reset) is valid this long.
+    "ENROLMENT_HOURS": 72,
+    # A password an administrator set (--password-stdin) lets the person log in, but never
+    # unlocks a signing key: they choose their own before their first attestation. The
+    # development configuration that `attest init` writes turns it off, for the demo.
+    "REQUIRE_OWN_PASSWORD": True,
     # argon2id cost; the defaults follow argon2-cffi's RFC 9106 low-memory profile.
     "ARGON2_TIME_COST": 3,
     "ARGON2_MEMORY_COST": 65536,
@@ -55,10 +61,13 @@ DEFAULTS: dict[str, Any] = {
     # the window, further attempts get 429 until the oldest of them is out of the window,
     # i.e. at most LOGIN_FAILURE_WINDOW_MINUTES; counted per username and per address.
     "LOGIN_MAX_FAILURES": 10,
-    # Raise it where many people reach the app from one address (a NAT without
-    # TRUSTED_PROXY_COUNT): one person's typos must not lock out the office.
-    "LOGIN_MAX_FAILURES_PER_ADDRESS": 10,
+    # Well above the per-person limit: many people reach the app from one address (an
+    # office's NAT), and one person's typos must not lock out the office.
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": 100,
     "LOGIN_FAILURE_WINDOW_MINUTES": 15,
+    # A browser where a person logged in is a known device of theirs for this long: its
+    # attempts count apart from everyone else's (attest.auth.ratelimit).
+    "DEVICE_COOKIE_DAYS": 365,
     "TRUSTED_PROXY_COUNT": 0,
     "BASE_URL": "http://127.0.0.1:5000",  # links in e-mails
     # Notifications: with no MAIL_SERVER the mails stay in the outbox table.
@@ -152,6 +161,9 @@ def write_development_config(instance_path: str | Path) -> Path | None:
         "# Production takes its secrets from ATTEST_* environment variables instead.\n"
         f"SECRET_KEY = {secrets.token_urlsafe(48)!r}\n"
         f"KEY_PASSPHRASE = {secrets.token_urlsafe(32)!r}\n"
+        "# The demo's people sign with the password `attest demo` gave them; in production\n"
+        "# everyone chooses their own before attesting (REQUIRE_OWN_PASSWORD, the default).\n"
+        "REQUIRE_OWN_PASSWORD = False\n"
     )
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -12,6 +12,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
+from attest import files
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -67,6 +69,10 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
     kwargs: dict[str, Any] = {}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": 30}
+        database = files.sqlite_path(url)
+        if database is not None and database.parent.is_dir():
+            # Created 0600 here; SQLite gives its -wal and -shm files the same mode.
+            files.create_private_file(database)
     else:
         # pre_ping: a connection the database dropped (a restart) is replaced on checkout,
         # not handed to a request. connect_timeout: an unreachable server is an error in

@@ -170,6 +170,49 @@ FROM_PYTHON = (
     N_("Tjänsteutlåtandet är återkallat och är ett utkast igen."),
     N_("Du kan inte attestera ditt eget tjänsteutlåtande."),
     N_("Bara handläggaren som skrev tjänsteutlåtandet kan göra det."),
+    # attest.users: enrolment, "Byt lösenord", the password rules
+    N_("Byt lösenord"),
+    N_("Välj lösenord"),
+    N_("Nytt lösenord"),
+    N_("Nytt lösenord igen"),
+    N_("Nuvarande lösenord"),
+    N_("Aktivera kontot"),
+    N_("Välj ett lösenord."),
+    N_("Ange ditt nuvarande lösenord."),
+    N_("Skriv samma nya lösenord två gånger."),
+    N_(
+        "Minst 12 tecken. Till exempel tre eller fyra ord som inte hör ihop. Inte ditt namn och "
+        "inte ett vanligt lösenord. Lösenordet låser också upp din signeringsnyckel."
+    ),
+    N_("Lösenordet måste ha minst 12 tecken."),
+    N_("Lösenordet är för långt."),
+    N_(
+        "Lösenordet finns bland de vanligaste lösenorden och i listor över läckta lösenord, som "
+        "är det första en angripare provar. Välj ett annat."
+    ),
+    N_("Lösenordet får inte innehålla ditt namn eller ditt användarnamn."),
+    N_("Lösenordet består av upprepningar (som aaaa eller abcabc) och är lätt att gissa."),
+    N_("Lösenordet är en följd (som abcd, 1234 eller qwerty) och är lätt att gissa."),
+    N_(
+        "Lösenordet är för lätt att gissa. Använd till exempel tre eller fyra ord som inte hör "
+        "ihop, eller fler tecken."
+    ),
+    N_("Det nuvarande lösenordet stämmer inte."),
+    N_("Det nya lösenordet måste skilja sig från det nuvarande."),
+    N_("Länken kan inte användas"),
+    N_(
+        "Länken är redan använd: kontot är aktiverat. Logga in med det lösenord du valde, eller "
+        "be en administratör om en ny länk om du har glömt det."
+    ),
+    N_("Länken gäller inte längre: en nyare länk har skickats. Använd den i stället."),
+    N_("Länken har slutat gälla. Be en administratör om en ny."),
+    N_("Länken är ogiltig. Kontrollera att du har fått med hela länken."),
+    N_(
+        "Ditt lösenord har satts av en administratör. Välj ett eget under ”Byt lösenord” "
+        "innan du attesterar: först då får du en signeringsnyckel som bara du kan låsa upp."
+    ),
+    N_("Ditt konto är aktiverat. Logga in med ditt nya lösenord."),
+    N_("Ditt lösenord är bytt. Dina andra inloggningar är avslutade."),
     # attest.web: the error pages
     N_("Felaktig begäran"),
     N_("Inloggning krävs"),

@@ -2,10 +2,17 @@
 
 from attest.attestation.models import UserKey  # noqa: F401
 from attest.audit.models import AuditEvent, AuditHead  # noqa: F401
+from attest.auth.ratelimit import AttemptCounter  # noqa: F401
 from attest.blobs import Blob  # noqa: F401
-from attest.memos.models import Attachment, DnrCounter, Memo, MemoVersion  # noqa: F401
+from attest.memos.models import (  # noqa: F401
+    Attachment,
+    DnrCounter,
+    Memo,
+    MemoVersion,
+    PreviewPdf,
+)
 from attest.orgs.models import Organisation  # noqa: F401
-from attest.users.models import LoginSession, Role, User, UserRole  # noqa: F401
+from attest.users.models import Enrolment, LoginSession, Role, User, UserRole  # noqa: F401
 from attest.workflow.models import (  # noqa: F401
     Attestation,
     HistoryEntry,

@@ -17,4 +17,6 @@ def init_app(app: Flask) -> None:
     def _globals():
         from attest.auth.forms import LogoutForm
 
-        return {"logout_form": LogoutForm()}
+        # Shown on every page, never read from the request: an error page about the body
+        # (413) must not read it again.
+        return {"logout_form": LogoutForm(formdata=None)}

@@ -9,9 +9,9 @@ from flask import Flask, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from attest import db
+from attest import audit, db
 from attest.errors import AttestError
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,37 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
+REFUSED_ACCESS = "access:refused"
+REFUSALS = (403, 404)
+
+
+def record_refused_access(status: int) -> None:
+    """A logged-in person refused an object or page (403, 404): who, what, from where.
+
+    An address that is no page of ours (no route) is nobody's object and not recorded;
+    neither is a visitor who is not logged in (sent to the login page instead).
+    """
+    from flask_login import current_user
+
+    if status not in REFUSALS or request.url_rule is None or not current_user.is_authenticated:
+        return
+    user = current_user._get_current_object()
+    data: dict[str, object] = {
+        "method": request.method,
+        "path": request.path[:500],
+        "status": status,
+    }
+    for name, value in (request.view_args or {}).items():
+        data["memo" if name == "memo_id" else name] = value
+    try:
+        audit.record(REFUSED_ACCESS, actor=user, organisation=user.organisation, data=data)
+        db.session().commit()
+    except sa_exc.SQLAlchemyError as exc:  # the refusal is answered all the same
+        log.warning("refused access not recorded: %s", exc)
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            db.session().rollback()
+
+
 def error_page(status: int, message: str | None = None):
     return (
         render_template(
@@ -64,6 +95,11 @@ def error_page(status: int, message: str | None = None):
         status,
     )
 
+
+TOO_LARGE_MESSAGE = (
+    "Det du skickade är större än vad som tillåts: högst {megabytes} MB på en gång. "
+    "Skicka färre eller mindre bilagor åt gången."
+)
 
 NUL_MESSAGE = "Det du skickade innehåller ett otillåtet tecken (NUL). Ta bort det och försök igen."
 
@@ -87,6 +123,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(AttestError)
     def _domain_error(exc: AttestError):
         db.session().rollback()
+        record_refused_access(exc.status)
         return error_page(exc.status, exc.message)
 
     @app.errorhandler(sa_exc.OperationalError)  # connection lost or refused (a restart)
@@ -101,7 +138,17 @@ def init_app(app: Flask) -> None:
         page, status = error_page(503)
         return page, status, {"Retry-After": "5"}
 
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge):
+        # Nothing of the body is read (the page around it reads no form either): the
+        # connection is closed after this answer.
+        limit = app.config["MAX_CONTENT_LENGTH"] or 0
+        return error_page(413, TOO_LARGE_MESSAGE.format(megabytes=limit // (1024 * 1024)))
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
+        if status in REFUSALS:
+            db.session().rollback()
+            record_refused_access(status)
         return error_page(status)

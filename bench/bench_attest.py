@@ -60,6 +60,7 @@ def _app(directory: str):
         "KEYS_DIR": f"{directory}/keys",
         "KEY_KDF_ROUNDS": 1000,
         "SIGNING": "pades",
+        "REQUIRE_OWN_PASSWORD": False,  # the demo's people sign with the demo password
         "CLOCK": FixedClock(dt.datetime(2024, 8, 14, 9, 0, tzinfo=STOCKHOLM)),
     }
     os.environ["ATTEST_INSTANCE_PATH"] = directory

@@ -17,9 +17,11 @@ from flask import url_for
 from attest import db
 from attest.db import Base
 from attest.memos.bilagor import check_pdf
+from attest.memos.models import PreviewPdf
 from attest.memos.operations import DraftContent, create_memo, save_draft
 from attest.users import roles
-from attest.users.operations import add_user, get_user
+from attest.users.operations import add_user, get_user, invite_user
+from attest.web import REFUSED_ACCESS
 from attest.workflow.operations import attest_memo, submit_memo
 from attest.workflow.submissions import active_submission
 from tests.support import factories
@@ -37,12 +39,21 @@ PUBLIC = {
     "health.healthz": "the load balancer asks",
     "start.accessibility": "the accessibility statement is for everyone",
     "start.language": "the page language, chosen before logging in too (a cookie, no data)",
+    "users.enrolment": "a new person has no password yet: the one-time link is what they hold",
 }
 # Whole blueprints that are public: anyone holding an attested PDF may verify it.
 PUBLIC_BLUEPRINTS: set[str] = set()
 
 # A route with POST may also answer GET only with the form that posts to it.
-FORM_PAGES = {"auth.login", "memos.new", "memos.edit", "verify.index", "verify.bulk"}
+FORM_PAGES = {
+    "auth.login",
+    "memos.new",
+    "memos.edit",
+    "verify.index",
+    "verify.bulk",
+    "users.enrolment",
+    "users.change_password",
+}
 
 # Not protected by a CSRF token, and why (tests/test_security.py has the rest).
 CSRF_EXEMPT = {"pki.timestamp": "a machine protocol without cookies or session"}
@@ -81,6 +92,7 @@ MATRIX: dict[str, Case] = {
     "auth.logout": Case(None, _expect(ALLOWED, stranger=ALLOWED), ("POST",)),
     "start.index": Case(None, _expect(ALLOWED, stranger=ALLOWED)),
     "start.organisation": Case(None, EVERYONE_READS),
+    "users.change_password": Case(None, _expect(ALLOWED, stranger=ALLOWED), ("GET", "POST")),
     "memos.new": Case(
         None,
         _expect(403, stranger=ALLOWED, author=ALLOWED, colleague=ALLOWED),
@@ -115,6 +127,7 @@ class World:
     bilagor: dict[str, int]
     lock_versions: dict[str, int]
     verification_codes: dict[str, str] = field(default_factory=dict)
+    enrolment_token: str = ""  # a newcomer's unused enrolment link
     emails: list[str] = field(default_factory=list)  # of the organisation's people
 
     def values(self, case: Case | None) -> dict[str, Any]:
@@ -127,6 +140,7 @@ class World:
             "code": "EÅV",
             "filename": "attest.css",
             "verification_code": self.verification_codes.get(memo, "X"),
+            "token": self.enrolment_token,
         }
 
 
@@ -159,6 +173,9 @@ def world(app, people) -> World:
         for person in (people.avdelningschef, people.stadsdelsdirektor):
             attest_memo(attested, get_user(person.username), password=PASSWORD)
         theirs = create_memo(stranger, DraftContent(rubrik="Södermalms ärende"), [_bilaga()])
+        newcomer = invite_user(
+            "nyanställd", full_name="Nora Ny", organisation_code="EÅV", roles=["handlaggare"]
+        )
         db.session().commit()
         memos = {"draft": draft, "sent": sent, "attested": attested, "other": theirs}
         return World(
@@ -176,6 +193,7 @@ def world(app, people) -> World:
             bilagor={k: m.versions[0].attachments[0].id for k, m in memos.items()},
             lock_versions={k: m.lock_version for k, m in memos.items()},
             emails=[p.email for p in vars(people).values()],
+            enrolment_token=newcomer.link.url.rsplit("/", 1)[1],
             verification_codes={
                 k: active_submission(m).verification_code
                 for k, m in memos.items()
@@ -202,13 +220,22 @@ def _url(app, endpoint: str, world: World) -> str:
 
 
 def _snapshot(app) -> dict[str, list[tuple]]:
-    """Every row of every table but the sessions' bookkeeping (last_seen_at)."""
+    """Every row of every table but bookkeeping: the sessions' (last_seen_at), the attempt
+    counters (an enrolment link tried), the stored preview PDFs (a cache) and the audit
+    log's record of refused access (attest.web.record_refused_access) with its head."""
     with app.app_context():
-        return {
-            table.name: sorted(map(tuple, db.session().execute(sa.select(table))), key=repr)
-            for table in Base.metadata.sorted_tables
-            if table.name != "login_sessions"
-        }
+        snapshot = {}
+        for table in Base.metadata.sorted_tables:
+            if table.name in ("login_sessions", "audit_head", "attempt_counters", "preview_pdfs"):
+                continue
+            query = sa.select(table)
+            if table.name == "audit_events":
+                query = query.where(table.c.event != REFUSED_ACCESS)
+            if table.name == "blobs":  # not the stored previews (a cache)
+                query = query.where(table.c.sha256.not_in(sa.select(PreviewPdf.pdf_sha256)))
+            rows = db.session().execute(query)
+            snapshot[table.name] = sorted(map(tuple, rows), key=repr)
+        return snapshot
 
 
 def _client(app, world: World, actor: str):

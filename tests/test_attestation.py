@@ -24,7 +24,7 @@ from attest.memos.operations import DraftContent, create_memo
 from attest.pki import WrongPassword, decrypt_private_key
 from attest.pki.ca import load_certificate
 from attest.signing import validate_pdf
-from attest.users.operations import change_password, get_user, reset_password
+from attest.users.operations import change_own_password, get_user, reset_user
 from attest.workflow.models import Attestation, Submission
 from attest.workflow.operations import attest_memo, submit_memo
 from tests.support import factories
@@ -232,7 +232,7 @@ def test_password_change_re_encrypts_the_same_key(app, signed_people):
     with app.app_context():
         jenny = _u(signed_people.avdelningschef.username)
         before = personal.active_key(jenny).certificate_sha256
-        change_password(jenny, PASSWORD, "ett helt nytt lösenord")
+        change_own_password(jenny, PASSWORD, "ett helt nytt lösenord")
         db.session().commit()
         row = personal.active_key(jenny)
         assert row.certificate_sha256 == before
@@ -240,7 +240,7 @@ def test_password_change_re_encrypts_the_same_key(app, signed_people):
         with pytest.raises(WrongPassword):
             decrypt_private_key(row.encrypted_key_pem.encode(), PASSWORD)
         with pytest.raises(Invalid):
-            change_password(jenny, "fel", "ett annat nytt lösenord")
+            change_own_password(jenny, "fel", "ett annat nytt lösenord")
 
 
 def test_reset_revokes_the_old_certificate_and_signing_with_it_afterwards_fails(
@@ -256,8 +256,9 @@ def test_reset_revokes_the_old_certificate_and_signing_with_it_afterwards_fails(
         old_key = decrypt_private_key(old_row.encrypted_key_pem.encode(), PASSWORD)
         old_cert = load_certificate(old_row.certificate_pem.encode())
         clock.advance(days=1)
-        reset_password(jenny, "återställt lösenord 2024")
+        link = reset_user(jenny)
         db.session().commit()
+        factories.enrol_with_link(link, "återställt lösenord 2024")
         new = personal.active_key(jenny)
         assert new.certificate_sha256 != old_row.certificate_sha256
         revoked = db.session().scalar(sa.select(UserKey).where(UserKey.id == old_row.id))

@@ -78,7 +78,7 @@ def test_user_add_reads_password_from_stdin(app, runner):
         assert user.password_hash.startswith("$argon2id$")
 
 
-def test_user_add_prompts_for_password(app, runner):
+def test_user_add_without_a_password_prints_an_enrolment_link_once(app, runner):
     runner.invoke(args=ORG_ARGS)
     result = runner.invoke(
         args=[
@@ -92,11 +92,14 @@ def test_user_add_prompts_for_password(app, runner):
             "--org",
             "EÅV",
         ],
-        input="ett långt lösenord\nett långt lösenord\n",
     )
     assert result.exit_code == 0, result.output
+    assert "Ingen e-postadress" in result.output
+    link = result.output.strip().splitlines()[-1]
+    assert link.startswith("http://127.0.0.1:5000/aktivera/")
     with app.app_context():
-        assert authenticate("anders", "ett långt lösenord") is not None
+        user = db.session().scalar(sa.select(User).where(User.username == "anders"))
+        assert user.password_hash is None and not user.own_password
 
 
 def test_user_add_unknown_org_or_role_or_short_password_writes_nothing(app, runner):
@@ -111,6 +114,11 @@ def test_user_add_unknown_org_or_role_or_short_password_writes_nothing(app, runn
         result = runner.invoke(args=args, input="kort\n")
         assert result.exit_code == 2, result.output
         assert message in result.output
+    # The password rules hold for a password an administrator pipes in, too.
+    ok = base + ["--role", "avdelningschef", "--org", "EÅV"]
+    for password, message in (("password1234", "vanligaste"), ("xxxxxxxxxxxxxx", "upprepningar")):
+        result = runner.invoke(args=ok, input=f"{password}\n")
+        assert result.exit_code == 2 and message in result.output, result.output
     assert _count(app, User) == 0
 
 

@@ -34,6 +34,7 @@ from attest.memos.sections import SECTIONS
 from attest.workflow.models import Submission
 from tests.support import factories
 from tests.support import hostile_corpus as corpus
+from tests.support.pdftools import active_parts, ink
 from tests.support.web import csrf_token
 from tests.support.worlds import Attested
 
@@ -167,14 +168,20 @@ def assert_accepted_bilaga(app, auth, case: corpus.Case, memo_id: int) -> None:
         attachment = version.attachments[-1]
         kept = blobs.store().get(attachment.blob_sha256)
         name, title, attachment_id = attachment.filename, attachment.title, attachment.id
-    assert kept == case.data
+    if case.removed:
+        assert kept != case.data and active_parts(case.data), case.name
+        assert active_parts(kept) == [], f"{case.name}: {active_parts(kept)}"
+        page = auth.client.get(f"/memos/{memo_id}").get_data(as_text=True)
+        assert case.removed in page, f"{case.name}: the handläggare is not told what was removed"
+    else:
+        assert kept == case.data, f"{case.name}: not kept byte for byte"
     assert name == (case.stored_name or "bilaga.pdf"), f"{case.name}: kept as {name!r}"
     assert "/" not in name and "\\" not in name and name not in (".", "..")
     assert all(ch.isprintable() for ch in name + title)
     download = auth.client.get(f"/memos/{memo_id}/bilagor/{attachment_id}")
     assert download.status_code == 200 and download.mimetype == "application/pdf"
     assert download.headers["X-Content-Type-Options"] == "nosniff"  # never sniffed as HTML
-    assert download.data == case.data
+    assert download.data == kept
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and "\r" not in disposition
     assert "\n" not in disposition and "/" not in disposition.split("filename", 1)[1]
@@ -428,6 +435,14 @@ ODD_BUT_ACCEPTED = (
     "xref_stream_prev_self",
     "uri_link",
     "inline_annotation",
+    "javascript_in_link",
+    "uri_on_page_open",
+    "unc_gotor_link",
+    "print_only_stamp",
+    "hidden_stamp_revealed_on_open",
+    "rollover_stamp",
+    "printed_stamp",
+    "layer_always_on",
     "pdf_then_zip",
     "html_then_pdf",
     "zip_with_pdf",
@@ -458,6 +473,45 @@ def test_odd_but_accepted_bilagor_are_frozen_attested_and_verified_valid(app, si
         assert result.verdict == "valid", [c.message for c in result.failed]
         bilaga_pages = sum(upload.page_count for upload in uploads)
         assert len(PdfReader(io.BytesIO(pdf)).pages) > bilaga_pages
+
+
+# --- What is kept looks the same on screen and in print ---------------------------------------
+
+STAMP_BOX = (300, 600, 500, 650)  # where the corpus's stamp annotation draws GODKANT
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "print_only_stamp",
+        "screen_only_stamp",
+        "hidden_stamp_revealed_on_open",
+        "rollover_stamp",
+        "printed_stamp",
+    ],
+)
+def test_a_bilaga_as_kept_and_as_frozen_looks_the_same_on_screen_and_in_print(app, people, name):
+    """Rendered as a viewer draws it (pdftoppm) and as a printer gets it (pdftocairo -pdf,
+    which honours the Print and NoView flags): the review's files differ, what intake
+    keeps does not, neither alone nor as the last page of the memo's PDF."""
+    from attest.memos.bilagor import check_pdf
+    from attest.memos.rendering import render_draft
+    from attest.users.operations import get_user
+
+    case = {c.name: c for c in CASES}[name]
+    sent = [ink(case.data, STAMP_BOX, printing=p) > 0 for p in (False, True)]
+    if name in ("print_only_stamp", "screen_only_stamp"):
+        assert sent[0] != sent[1], "as sent, the screen and the paper differ"
+    with app.app_context():
+        kept = check_pdf("stampel.pdf", case.data)
+        memo = factories.memo(get_user(people.handlaggare.username), uploads=[kept])
+        frozen = render_draft(memo).pdf
+    last = len(PdfReader(io.BytesIO(frozen)).pages)
+    for pdf, page in ((kept.data, 1), (frozen, last)):
+        screen = ink(pdf, STAMP_BOX, printing=False, page=page)
+        printed = ink(pdf, STAMP_BOX, printing=True, page=page)
+        assert (screen > 0) == (printed > 0), (name, screen, printed)
+        assert (screen > 0) == (name == "printed_stamp" or name == "rollover_stamp"), name
 
 
 # --- Random mutations of real PDFs ----------------------------------------------------------------

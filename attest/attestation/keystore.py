@@ -17,6 +17,7 @@ from flask import current_app
 
 from attest import clock
 from attest.errors import Invalid
+from attest.files import private_dir
 from attest.orgs.models import Organisation
 from attest.paths import PACKAGE_DIR
 from attest.pki import OrgPki, WrongPassword, create_org_pki, dump_org_pki, load_org_pki
@@ -69,8 +70,8 @@ def init_org_keys(organisation: Organisation) -> OrgPki:
     pki = create_org_pki(organisation.name, organisation.code, clock.now())
     files = dump_org_pki(pki, _passphrase(), rounds=current_app.config["KEY_KDF_ROUNDS"])
     directory = org_dir(organisation.code)
-    directory.mkdir(parents=True, exist_ok=True)
-    os.chmod(directory, 0o700)
+    private_dir(keys_dir())
+    private_dir(directory)
     for name, data in files.items():
         _write_private(directory / name, data)
     ca_path(organisation.code).write_bytes(certificate_pem(pki.ca_cert))

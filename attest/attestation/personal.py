@@ -79,9 +79,18 @@ def issue_key(user: User, password: str) -> UserKey:
     return row
 
 
+def may_hold_key(user: User) -> bool:
+    """Whether the user's password may encrypt a signing key: one they chose themselves,
+    or any while REQUIRE_OWN_PASSWORD is off (the demo, scripted test set-ups)."""
+    return user.own_password or not current_app.config["REQUIRE_OWN_PASSWORD"]
+
+
 def ensure_key(user: User, password: str) -> UserKey | None:
-    """Issue a key if signing is on, the organisation has a PKI and the user has none."""
+    """Issue a key if signing is on, the organisation has a PKI, the user has none, and
+    the password is one that may hold a key (``may_hold_key``)."""
     if not signing_enabled() or not keystore.has_pki(user.organisation):
+        return None
+    if not may_hold_key(user):
         return None
     return active_key(user) or issue_key(user, password)
 

@@ -28,6 +28,13 @@ class AuditEvent(Base):
     entry_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
 
+# Finding one event's rows of the last minutes (the failed attest passwords of the last hour
+# in attest.workflow.operations) without reading every such row since the beginning.
+EVENT_TIME_INDEX = sa.Index(
+    "ix_audit_events_event_created_at", AuditEvent.event, AuditEvent.created_at
+)
+
+
 class AuditHead(Base):
     """A single row: the chain's last sequence number and hash, locked by each writer."""
 

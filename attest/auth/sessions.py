@@ -74,9 +74,11 @@ def rotate_session(user: User) -> str:
     return start_session(user)
 
 
-def end_all_sessions(user: User) -> None:
-    db.session().execute(
-        sa.update(LoginSession)
-        .where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
-        .values(ended_at=clock.now())
+def end_all_sessions(user: User, *, keep: str | None = None) -> None:
+    """End every live session of the user, but the one of ``keep`` (a token) if given."""
+    statement = sa.update(LoginSession).where(
+        LoginSession.user_id == user.id, LoginSession.ended_at.is_(None)
     )
+    if keep:
+        statement = statement.where(LoginSession.token_hash != _digest(keep))
+    db.session().execute(statement.values(ended_at=clock.now()))

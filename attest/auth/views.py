@@ -59,19 +59,20 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data or ""
-        throttle = ratelimit.login_throttle(username, request.remote_addr)
-        if throttle is not None:  # refused without looking at the password
+        reservation = ratelimit.reserve_login(username)  # counted before the password is tried
+        if isinstance(reservation, ratelimit.Throttle):
             ratelimit.record_refused_login(username)
             db.session().commit()
-            return _throttled(form, throttle)
+            return _throttled(form, reservation)
         user = authenticate(username, form.password.data or "")
         if user is None:
             audit.record(ratelimit.LOGIN_FAILED, data=ratelimit.login_data(username))
             db.session().commit()
-            throttle = ratelimit.login_throttle(username, request.remote_addr)
+            throttle = reservation.throttle_after_failure()
             if throttle is not None:  # that was the last try for now: say so at once
                 return _throttled(form, throttle, f"{LOGIN_FAILED} ")
             return render_template("auth/login.html", form=form, error=LOGIN_FAILED)
+        ratelimit.release(reservation)
         next_url = _safe_next(request.args.get("next"))
         from attest.attestation.personal import ensure_key
 
@@ -81,7 +82,9 @@ def login():
         login_user(user)
         audit.record("user:login", actor=user, organisation=user.organisation)
         db.session().commit()
-        return redirect(next_url)
+        response = redirect(next_url)
+        ratelimit.remember_device(response, user)
+        return response
     return render_template("auth/login.html", form=form)
 
 

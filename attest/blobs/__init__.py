@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
-from attest import clock, db
+from attest import clock, db, files
 from attest.db import Base, UTCDateTime
 from attest.errors import AttestError
 
@@ -184,7 +184,8 @@ class DirectoryBlobStore(DatabaseBlobStore):
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    files.private_dir(path.parent.parent)  # the blob folder, then its 256 subfolders
+    files.private_dir(path.parent)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=TEMPORARY_PREFIX)
     try:
         with os.fdopen(fd, "wb") as handle:

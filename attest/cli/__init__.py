@@ -52,6 +52,15 @@ def init_command() -> None:
 
         ensure_builtin_roles()
         db.session().commit()
+    from attest.files import tighten
+
+    # The keys folder is private already (attest.attestation.keystore writes it so).
+    changed = tighten(app.instance_path, app.config["DATABASE_URL"], app.config["BLOB_DIR"])
+    if changed:
+        click.echo(
+            f"Behörigheterna är skärpta på {changed} filer och mappar: bara attests eget "
+            "konto kan läsa dem."
+        )
     click.echo(f"Databasen är klar: {_display_url(app.config['DATABASE_URL'])}")
 
 
@@ -105,15 +114,29 @@ def user_group() -> None:
 @click.option("--role", "roles", multiple=True, required=True, help="Roll; kan upprepas.")
 @click.option("--org", "org_code", required=True, help="Organisationens kod.")
 @click.option("--department", default="", help="Avdelning.")
-@click.option("--email", default="")
+@click.option("--email", default="", help="Aktiveringslänken skickas hit.")
 @click.option("--phone", default="")
-@click.option("--password-stdin", is_flag=True, help="Läs lösenordet från standard input.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Skriptad uppsättning: läs ett lösenord som administratören valt från standard input.",
+)
 @with_appcontext
 def user_add(username, full_name, title, roles, org_code, department, email, phone, password_stdin):
-    """Add a user; the password is read from standard input or prompted for."""
+    """Add a user: an enrolment link with which they choose their own password (mailed to
+    --email, or printed once here); or, scripted, a password from standard input."""
     from attest.orgs.operations import get_organisation
-    from attest.users.operations import add_user, get_role
+    from attest.users.operations import add_user, get_role, invite_user
 
+    details = dict(
+        full_name=full_name,
+        title=title,
+        organisation_code=org_code,
+        roles=_split_roles(roles),
+        department=department,
+        email=email,
+        phone=phone,
+    )
     with refused_exits_2():
         # Check the names before asking for a password, so a typo costs nothing.
         get_organisation(org_code)
@@ -121,21 +144,39 @@ def user_add(username, full_name, title, roles, org_code, department, email, pho
             get_role(role)
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = click.prompt("Lösenord", hide_input=True, confirmation_prompt=True)
-        user = add_user(
-            username,
-            full_name=full_name,
-            title=title,
-            organisation_code=org_code,
-            roles=_split_roles(roles),
-            department=department,
-            email=email,
-            phone=phone,
-            password=password,
-        )
+            user = add_user(username, password=password, **details)
+            db.session().commit()
+            click.echo(f"Användaren {user.username} ({user.full_name}) är tillagd.")
+            _say_password_is_administrators()
+            return
+        invitation = invite_user(username, **details)
         db.session().commit()
-    click.echo(f"Användaren {user.username} ({user.full_name}) är tillagd.")
+    click.echo(f"Användaren {invitation.user.username} ({invitation.user.full_name}) är tillagd.")
+    _tell_link(invitation.link)
+
+
+def _tell_link(link) -> None:
+    from attest.clock import format_datetime
+
+    if link.mailed_to:
+        click.echo(
+            f"Aktiveringslänken är skickad till {link.mailed_to} och gäller till "
+            f"{format_datetime(link.expires_at)}."
+        )
+        return
+    click.echo(
+        "Ingen e-postadress: ge personen den här länken (den visas bara nu, gäller en gång "
+        f"och till {format_datetime(link.expires_at)}):"
+    )
+    click.echo(link.url)
+
+
+def _say_password_is_administrators() -> None:
+    if current_app.config["REQUIRE_OWN_PASSWORD"]:
+        click.echo(
+            "Lösenordet är satt av en administratör: personen kan logga in men måste välja "
+            "ett eget under Byt lösenord innan hen kan attestera."
+        )
 
 
 @user_group.command("deactivate")
@@ -151,13 +192,29 @@ def user_deactivate(username: str) -> None:
     click.echo(f"Användaren {username} är inaktiverad.")
 
 
+@user_group.command("reset")
+@click.argument("username")
+@with_appcontext
+def user_reset(username: str) -> None:
+    """Reset (administrator): the key is revoked, the password and sessions end, and a new
+    enrolment link lets the person choose a new password. Never sets one."""
+    from attest.users.operations import get_user, reset_user
+
+    with refused_exits_2():
+        link = reset_user(get_user(username))
+        db.session().commit()
+    click.echo(f"{username} är återställd: nyckeln är spärrad och lösenordet gäller inte längre.")
+    _tell_link(link)
+
+
 @user_group.command("passwd")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Läs det nya lösenordet från standard input.")
 @with_appcontext
 def user_passwd(username: str, password_stdin: bool) -> None:
-    """Reset a password (administrator): the old key is revoked and a new one issued."""
-    from attest.users.operations import get_user, reset_password
+    """Scripted set-up: set a password an administrator chose; the old key is revoked. For
+    a person who forgot theirs, use `attest user reset`."""
+    from attest.users.operations import get_user, set_password_by_administrator
 
     with refused_exits_2():
         user = get_user(username)
@@ -165,11 +222,10 @@ def user_passwd(username: str, password_stdin: bool) -> None:
             password = sys.stdin.readline().rstrip("\r\n")
         else:
             password = click.prompt("Nytt lösenord", hide_input=True, confirmation_prompt=True)
-        reset_password(user, password)
+        set_password_by_administrator(user, password)
         db.session().commit()
-    click.echo(
-        f"Lösenordet för {username} är bytt; en ny nyckel och ett nytt certifikat är utfärdade."
-    )
+    click.echo(f"Lösenordet för {username} är satt; den gamla nyckeln är spärrad.")
+    _say_password_is_administrators()
 
 
 @click.group("keys")
@@ -374,6 +430,11 @@ def demo_command() -> None:
         db.session().commit()
     click.echo(f"Demoorganisation: {report.organisation_code}")
     click.echo(f"Lösenord för alla demoanvändare: {demo.DEMO_PASSWORD}")
+    if current_app.config["REQUIRE_OWN_PASSWORD"]:
+        click.echo(
+            "REQUIRE_OWN_PASSWORD är på: demoanvändarna väljer egna lösenord under Byt "
+            "lösenord innan de kan attestera."
+        )
     for username, name, role_title in report.users:
         click.echo(f"  {username:<10} {name} ({role_title})")
 

@@ -1,10 +1,14 @@
 """Checking an uploaded bilaga by its content: a real, readable, unencrypted PDF in bounds.
 
-A bilaga becomes part of what is attested, so besides being readable it must be inert
-and of sane size: no JavaScript, program launches, form submissions, embedded files or
-XFA forms (a viewer could show or do something other than the pages say), pages of a
-size a viewer can draw, and no stream that inflates to an absurd size (a decompression
-bomb would make every attester's viewer, and any tool, inflate it). The checks read the
+A bilaga becomes part of what is attested, so besides being readable it must be inert,
+look the same on screen and in print, and be of sane size. Actions (links to web
+addresses or other files, JavaScript, program launches, form submissions, open actions)
+and annotations that show differently on screen and in print are removed at intake
+(attest.pdf.inert), and the handläggare is told what was; layers hidden by default or
+shown differently in print, embedded files and XFA forms refuse the file (a viewer could
+show or do something other than the pages say). Pages must be of a size a viewer can
+draw, and no stream may inflate to an absurd size (a decompression bomb would make every
+attester's viewer, and any tool, inflate it). The checks read the
 file with pypdf and walk the objects the document reaches; stream data is only inflated
 to count it, a chunk at a time, up to a limit.
 """
@@ -25,6 +29,7 @@ from typing import Any, Iterable, Iterator
 from flask import current_app
 
 from attest.errors import Invalid
+from attest.pdf.inert import Inert, TooManyObjects, ViewDependentLayers, make_inert
 from attest.pdf.merge import append_attachments
 
 log = logging.getLogger(__name__)
@@ -44,12 +49,19 @@ MIN_PAGE_SIDE, MAX_PAGE_SIDE = 3.0, 14_400.0
 _INFLATE_CHUNK = MiB
 
 # What makes a PDF active rather than a document, and how the refusal names it.
+# attest.pdf.inert removes every action it finds where actions go; one left over (somewhere
+# no viewer would look for it, or that could not be removed) refuses the file.
 _ACTIONS = {
     "/JavaScript": "JavaScript",
     "/Launch": "en åtgärd som startar ett program",
     "/SubmitForm": "en åtgärd som skickar formulärdata",
     "/ImportData": "en åtgärd som läser in data",
     "/GoToE": "en länk till en inbäddad fil",
+    "/GoToR": "en länk till en annan fil",
+    "/URI": "en länk till en webbadress",
+    "/Rendition": "en åtgärd som spelar upp media",
+    "/Hide": "en åtgärd som visar eller döljer innehåll",
+    "/SetOCGState": "en åtgärd som visar eller döljer lager",
     "/RichMediaExecute": "inbäddad multimedia",
 }
 _JAVASCRIPT_KEYS = ("/JS",)
@@ -66,6 +78,9 @@ class CheckedPdf:
     data: bytes
     page_count: int
     title: str  # a suggested title: the PDF's own, or the file name
+    # What was taken out to make it inert and the same on screen and in print (Swedish,
+    # for the handläggare), "" when it is kept byte for byte as sent.
+    removed: str = ""
 
 
 def safe_filename(name: str, fallback: str = "bilaga.pdf") -> str:
@@ -114,6 +129,10 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
                 raise Invalid(_too_many_pages(name, pages, max_pages))
             for number, page in enumerate(reader.pages, start=1):
                 _check_page_size(name, number, page)
+            inert = _inert(name, data)
+            if inert.changed:  # what is kept and checked from here on
+                data = inert.data
+                reader = PdfReader(io.BytesIO(data), strict=False)
             _inspect_objects(name, reader.trailer)
             metadata_title = (reader.metadata.title if reader.metadata else None) or ""
             if pages:
@@ -138,7 +157,31 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     if pages == 0:
         raise Invalid(f"Filen {name} innehåller inga sidor.")
     title = " ".join(str(metadata_title).split())[:300] or PurePath(name).stem
-    return CheckedPdf(filename=name, data=data, page_count=pages, title=title)
+    removed = f"Ur {name} togs bort: {inert.description()}." if inert.changed else ""
+    return CheckedPdf(filename=name, data=data, page_count=pages, title=title, removed=removed)
+
+
+LAYERS = (
+    "Filen {name} har lager (valfritt innehåll) som är dolda från början eller som visas "
+    "olika på skärmen och vid utskrift, så de som attesterar kunde se något annat än det "
+    "som skrivs ut. Gör en ny PDF av den med alla lager synliga (till exempel med Skriv ut "
+    "och Spara som PDF) och bifoga den nya filen."
+)
+
+
+def _inert(name: str, data: bytes) -> Inert:
+    """The bilaga made inert (attest.pdf.inert), or Invalid saying why it cannot be."""
+    import pikepdf
+
+    try:
+        return make_inert(data, max_objects=MAX_OBJECTS)
+    except ViewDependentLayers:
+        raise Invalid(LAYERS.format(name=name)) from None
+    except TooManyObjects:
+        raise Invalid(f"Filen {name} har för många objekt för att kunna kontrolleras.") from None
+    except (pikepdf.PdfError, RecursionError, ValueError, TypeError, KeyError) as exc:
+        log.info("refused bilaga %s: %s: %s", name, type(exc).__name__, exc)
+        raise Invalid(damaged(name)) from None
 
 
 _quiet = threading.Lock()

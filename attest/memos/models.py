@@ -156,3 +156,17 @@ class Attachment(Base):
     blob_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
     size: Mapped[int]
     page_count: Mapped[int]
+    # What intake took out of the file as sent (attest.pdf.inert), for the handläggare.
+    removed: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+
+class PreviewPdf(Base):
+    """A draft version's preview PDF, rendered once and kept: it is deterministic in its
+    inputs, whose SHA-256 (``key``) covers the version's text and bilagor, the route's
+    people, the organisation's letterhead and the layout code (attest.memos.rendering)."""
+
+    __tablename__ = "preview_pdfs"
+
+    key: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    pdf_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -79,9 +79,21 @@ def _check_content(content: DraftContent) -> DraftContent:
         subsections.append((title[:MAX_TITLE_LENGTH], text[:MAX_SECTION_LENGTH]))
     content.subsections = subsections
     texts = [content.rubrik, content.underrubrik, *(getattr(content, n) for n in SECTION_FIELDS)]
-    check_printable(*texts, *(part for pair in subsections for part in pair))
+    texts += [part for pair in subsections for part in pair]
+    if sum(len(text) for text in texts) > MAX_MEMO_LENGTH:
+        raise Invalid(
+            f"Tjänsteutlåtandet får ha högst {MAX_MEMO_LENGTH:,} tecken sammanlagt".replace(
+                ",", " "
+            )
+            + ". Lägg långa underlag som bilagor."
+        )
+    check_printable(*texts)
     return content
 
+
+# All the text of a version together: about 40 printed pages (the reference memo has 14 000
+# characters). Rendering it takes seconds; 800 000 characters took half a minute.
+MAX_MEMO_LENGTH = 150_000
 
 STALE_MEMO = (
     "Tjänsteutlåtandet har ändrats av någon annan sedan du öppnade sidan, "
@@ -240,6 +252,7 @@ def _attachments_for(
             blob_sha256=old.blob_sha256,
             size=old.size,
             page_count=old.page_count,
+            removed=old.removed,
         )
         for n, (_, _, title, old) in enumerate(kept, start=1)
     ]
@@ -254,6 +267,7 @@ def _attachments_for(
                 blob_sha256=store.put(upload.data),
                 size=len(upload.data),
                 page_count=upload.page_count,
+                removed=upload.removed,
             )
         )
     return result

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
+import hashlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Sequence
+
+from sqlalchemy.exc import IntegrityError
 
 from attest import blobs, clock
 from attest.memos.models import Memo, MemoVersion
@@ -99,13 +106,68 @@ def draft_steps(memo: Memo) -> list[StepLine]:
 
 
 def render_draft(memo: Memo, version: MemoVersion | None = None) -> RenderedMemo:
-    """The PDF of a draft version as it would be sent today (a preview; not stored)."""
+    """The PDF of a draft version as it would be sent today (not stored: see preview)."""
     version = version or memo.latest_version
-    return render_memo(
-        document_for(
-            memo, version, steps=draft_steps(memo), date=clock.local(version.created_at).date()
-        )
+    return render_memo(_draft_document(memo, version))
+
+
+def _draft_document(memo: Memo, version: MemoVersion) -> MemoDocument:
+    return document_for(
+        memo, version, steps=draft_steps(memo), date=clock.local(version.created_at).date()
     )
+
+
+@functools.lru_cache(maxsize=1)
+def _layout_fingerprint() -> str:
+    """The layout code and fonts: a change to them renders every preview anew."""
+    import attest.pdf
+
+    digest = hashlib.sha256()
+    folder = Path(attest.pdf.__file__).parent
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix in (".py", ".ttf"):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _preview_key(document: MemoDocument) -> str:
+    """The SHA-256 of everything the preview is rendered from (a bilaga by its digest)."""
+
+    def plain(value: object) -> object:
+        if isinstance(value, bytes):
+            return hashlib.sha256(value).hexdigest()
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        return str(value)
+
+    inputs = {"layout": _layout_fingerprint(), "document": dataclasses.asdict(document)}
+    text = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=plain)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def stored_preview(memo: Memo, version: MemoVersion | None = None) -> bytes:
+    """A draft version's preview PDF: rendered the first time it is asked for, stored (as a
+    blob) and read after that; rendered anew only when something it shows has changed.
+    The caller commits."""
+    from attest import db
+    from attest.memos.models import PreviewPdf
+
+    version = version or memo.latest_version
+    document = _draft_document(memo, version)
+    key = _preview_key(document)
+    session = db.session()
+    found = session.get(PreviewPdf, key)
+    store = blobs.store()
+    if found is not None:
+        return store.get(found.pdf_sha256)
+    pdf = render_memo(document).pdf
+    sha = store.put(pdf)
+    try:
+        with session.begin_nested():  # the same preview stored at once by another request
+            session.add(PreviewPdf(key=key, pdf_sha256=sha, created_at=clock.now()))
+    except IntegrityError:
+        pass
+    return pdf
 
 
 def pdf_filename(memo: Memo, suffix: str = "") -> str:
@@ -120,10 +182,11 @@ def pdf_filename(memo: Memo, suffix: str = "") -> str:
 
 
 def preview_pdf(memo: Memo) -> bytes:
-    """What "Förhandsgranska PDF" shows: the frozen copy once sent, else the draft rendered."""
+    """What "Förhandsgranska PDF" shows: the frozen copy once sent, else the draft's
+    stored preview. The caller commits."""
     from attest.workflow.submissions import current_pdf
 
     frozen = current_pdf(memo)
     if frozen is not None:
         return frozen
-    return render_draft(memo).pdf
+    return stored_preview(memo)

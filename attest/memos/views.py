@@ -19,7 +19,7 @@ from attest.memos.operations import (
     get_memo,
     save_draft,
 )
-from attest.memos.rendering import pdf_filename, preview_pdf, render_draft
+from attest.memos.rendering import pdf_filename, preview_pdf, stored_preview
 from attest.memos.sections import SECTIONS
 from attest.pdf import paragraphs
 from attest.users import roles
@@ -173,7 +173,9 @@ def version(memo_id: int, number: int):
 @login_required
 def preview(memo_id: int):
     memo = get_memo(memo_id, current_user)
-    return pdf_response(preview_pdf(memo), pdf_filename(memo))
+    pdf = preview_pdf(memo)
+    db.session().commit()  # a preview rendered now is kept for the next request
+    return pdf_response(pdf, pdf_filename(memo))
 
 
 @bp.route("/<int:memo_id>/versions/<int:number>/pdf")
@@ -181,7 +183,9 @@ def preview(memo_id: int):
 def version_pdf(memo_id: int, number: int):
     memo = get_memo(memo_id, current_user)
     version = get_version(memo, number)
-    return pdf_response(render_draft(memo, version).pdf, pdf_filename(memo, f"-version-{number}"))
+    pdf = stored_preview(memo, version)
+    db.session().commit()  # a preview rendered now is kept for the next request
+    return pdf_response(pdf, pdf_filename(memo, f"-version-{number}"))
 
 
 @bp.route("/<int:memo_id>/bilagor/<int:attachment_id>")

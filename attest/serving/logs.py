@@ -23,7 +23,7 @@ class JsonFormatter(logging.Formatter):
         }
         if has_request_context():
             entry["request_id"] = getattr(g, "request_id", None)
-        for key in ("method", "path", "status", "duration_ms", "remote"):
+        for key in ("method", "path", "status", "duration_ms", "remote", "user_id"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:
@@ -51,6 +51,12 @@ def _safe_request_id(value: str | None) -> str:
     if value and len(value) <= 64 and all(c.isalnum() or c in "-_." for c in value):
         return value
     return secrets.token_hex(8)
+
+
+def _user_id() -> int | None:
+    """The logged-in person's id, if this request loaded them (no query of its own)."""
+    user = g.get("_login_user")  # where Flask-Login keeps the request's user
+    return user.id if user is not None and user.is_authenticated else None
 
 
 def init_app(app: Flask) -> None:
@@ -81,6 +87,7 @@ def init_app(app: Flask) -> None:
                     round((time.perf_counter() - started) * 1000, 1) if started else None
                 ),
                 "remote": request.remote_addr,
+                "user_id": _user_id(),
             },
         )
         return response

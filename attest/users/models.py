@@ -43,7 +43,12 @@ class User(Base):
     )  # "Avdelning HR och utveckling"
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
-    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # None until the person has chosen one (an enrolment link) or after a reset.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # True when the person chose the password (enrolment, "Byt lösenord"); False when an
+    # administrator set it (scripted set-up): such a password never unlocks a signing key
+    # while REQUIRE_OWN_PASSWORD is on.
+    own_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -93,3 +98,24 @@ class LoginSession(Base):
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     address: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class Enrolment(Base):
+    """A one-time link with which a person chooses their password (and gets their key).
+
+    Only the token's SHA-256 is stored. A link is used once, expires after
+    ENROLMENT_HOURS, and is replaced (``replaced_at``) by a newer link or a reset.
+    """
+
+    __tablename__ = "enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    replaced_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

@@ -1,17 +1,23 @@
-"""Domain verbs for people: add, authenticate, change password, deactivate."""
+"""Domain verbs for people: invite (an enrolment link), enrol, authenticate, change one's
+own password, reset, deactivate. The CLI and the views call these."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
 from typing import Iterable
 
 import sqlalchemy as sa
+from flask import current_app
 
 from attest import audit, clock, db
-from attest.errors import Invalid, NotFound
+from attest.errors import AttestError, Forbidden, Invalid, NotFound
 from attest.orgs.operations import get_organisation
 from attest.pdf.fonts import check_printable
 from attest.users import passwords
-from attest.users.models import Role, User, UserRole
+from attest.users.models import Enrolment, Role, User, UserRole
 from attest.users.roles import BUILTIN_ROLES, normalise_role_code
 
 
@@ -52,19 +58,68 @@ def get_user(username: str) -> User:
     return user
 
 
-def add_user(
+@dataclass(frozen=True)
+class EnrolmentLink:
+    """A link made for a person to choose their password: shown once, stored hashed."""
+
+    url: str
+    expires_at: dt.datetime
+    mailed_to: str = ""  # the address it was mailed to (through the outbox), if any
+
+
+@dataclass(frozen=True)
+class Invitation:
+    user: User
+    link: EnrolmentLink
+
+
+USED_LINK = (
+    "Länken är redan använd: kontot är aktiverat. Logga in med det lösenord du valde, eller "
+    "be en administratör om en ny länk om du har glömt det."
+)
+REPLACED_LINK = "Länken gäller inte längre: en nyare länk har skickats. Använd den i stället."
+EXPIRED_LINK = "Länken har slutat gälla. Be en administratör om en ny."
+UNKNOWN_LINK = "Länken är ogiltig. Kontrollera att du har fått med hela länken."
+OWN_PASSWORD_REQUIRED = (
+    "Ditt lösenord har satts av en administratör. Välj ett eget under ”Byt lösenord” "
+    "innan du attesterar: först då får du en signeringsnyckel som bara du kan låsa upp."
+)
+
+
+class LinkGone(AttestError):
+    """An enrolment link that was good once: used, replaced or expired."""
+
+    status = 410
+
+
+class OwnPasswordRequired(Forbidden):
+    """The person's password was set by an administrator: no signature under it."""
+
+    def __init__(self) -> None:
+        super().__init__(OWN_PASSWORD_REQUIRED)
+
+
+class WrongCurrentPassword(Invalid):
+    def __init__(self) -> None:
+        super().__init__("Det nuvarande lösenordet stämmer inte.")
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_user(
     username: str,
     *,
     full_name: str,
     organisation_code: str,
-    password: str,
     roles: Iterable[str],
-    title: str = "",
-    department: str = "",
-    email: str = "",
-    phone: str = "",
+    title: str,
+    department: str,
+    email: str,
+    phone: str,
 ) -> User:
-    """Create a user; checks everything before writing anything."""
+    """The person's row, checked before anything is written; no password yet."""
     session = db.session()
     username = username.strip()
     if not username or not full_name.strip():
@@ -84,24 +139,181 @@ def add_user(
         email=email.strip(),
         phone=phone.strip(),
         organisation=org,
-        password_hash=passwords.hash_password(password),
+        password_hash=None,
+        own_password=False,
         active=True,
         created_at=clock.now(),
     )
     user.user_roles = [
         UserRole(role_code=r.code) for r in {r.code: r for r in role_objects}.values()
     ]
-    session.add(user)
-    session.flush()
+    return user
+
+
+def _added(user: User, how: str, by: User | None) -> None:
+    db.session().add(user)
+    db.session().flush()
     audit.record(
         "user:added",
-        organisation=org,
-        data={"username": username, "roles": sorted(user.role_codes)},
+        actor=by,
+        organisation=user.organisation,
+        data={"username": user.username, "roles": sorted(user.role_codes), "how": how},
     )
+
+
+def invite_user(
+    username: str,
+    *,
+    full_name: str,
+    organisation_code: str,
+    roles: Iterable[str],
+    title: str = "",
+    department: str = "",
+    email: str = "",
+    phone: str = "",
+    by: User | None = None,
+) -> Invitation:
+    """Create a person without a password, and the enrolment link with which they choose
+    one (mailed when they have an e-mail address). Nobody else ever knows it."""
+    user = _new_user(
+        username,
+        full_name=full_name,
+        organisation_code=organisation_code,
+        roles=roles,
+        title=title,
+        department=department,
+        email=email,
+        phone=phone,
+    )
+    _added(user, "invited", by)
+    return Invitation(user, issue_enrolment(user, by=by))
+
+
+def add_user(
+    username: str,
+    *,
+    full_name: str,
+    organisation_code: str,
+    password: str,
+    roles: Iterable[str],
+    title: str = "",
+    department: str = "",
+    email: str = "",
+    phone: str = "",
+) -> User:
+    """Create a person with a password an administrator chose (scripted set-up: the demo,
+    automation). It is recorded as the administrator's: under REQUIRE_OWN_PASSWORD it lets
+    the person log in but holds no signing key until they choose their own."""
+    user = _new_user(
+        username,
+        full_name=full_name,
+        organisation_code=organisation_code,
+        roles=roles,
+        title=title,
+        department=department,
+        email=email,
+        phone=phone,
+    )
+    passwords.check_strength(password, username=user.username, full_name=user.full_name)
+    user.password_hash = passwords.hash_password(password)
+    _added(user, "password_by_administrator", None)
     from attest.attestation.personal import ensure_key
 
-    ensure_key(user, password)  # anyone may become an attester or a t.f.: everyone has a key
+    ensure_key(user, password)  # only where may_hold_key: never in production configuration
     return user
+
+
+def issue_enrolment(user: User, *, by: User | None = None) -> EnrolmentLink:
+    """A new enrolment link for the person; any unused earlier one stops working."""
+    from attest.urls import external_url
+
+    session = db.session()
+    now = clock.now()
+    session.execute(
+        sa.update(Enrolment)
+        .where(
+            Enrolment.user_id == user.id,
+            Enrolment.used_at.is_(None),
+            Enrolment.replaced_at.is_(None),
+        )
+        .values(replaced_at=now)
+    )
+    token = secrets.token_urlsafe(32)
+    expires_at = now + dt.timedelta(hours=current_app.config["ENROLMENT_HOURS"])
+    session.add(
+        Enrolment(
+            user_id=user.id,
+            token_hash=_digest(token),
+            created_at=now,
+            created_by_id=by.id if by is not None else None,
+            expires_at=expires_at,
+        )
+    )
+    session.flush()
+    url = external_url("users.enrolment", token=token)
+    mailed_to = _mail_enrolment(user, url, expires_at)
+    audit.record(
+        "user:enrolment:issued",
+        actor=by,
+        organisation=user.organisation,
+        data={"username": user.username, "mailed": bool(mailed_to)},
+    )
+    return EnrolmentLink(url=url, expires_at=expires_at, mailed_to=mailed_to)
+
+
+def _mail_enrolment(user: User, url: str, expires_at: dt.datetime) -> str:
+    from attest.workflow.notifications import queue_mail
+
+    mail = queue_mail(
+        user,
+        None,
+        "Aktivera ditt konto i attest",
+        f"Hej {user.full_name},\n\nDu har ett konto i attest ({user.organisation.name}) med "
+        f"användarnamnet {user.username}. Öppna länken och välj ditt lösenord; det låser "
+        f"också upp din personliga signeringsnyckel, och ingen annan känner till det.\n\n"
+        f"{url}\n\nLänken kan användas en gång och gäller till "
+        f"{clock.format_datetime(expires_at)}.\n",
+    )
+    return mail.to_address if mail is not None else ""
+
+
+def find_enrolment(token: str) -> Enrolment:
+    """The usable enrolment of this token; Invalid (with why, in Swedish) otherwise."""
+    enrolment = db.session().scalar(
+        sa.select(Enrolment).where(Enrolment.token_hash == _digest(token or ""))
+    )
+    if enrolment is None:
+        raise NotFound(UNKNOWN_LINK)
+    if enrolment.used_at is not None:
+        raise LinkGone(USED_LINK)
+    if enrolment.replaced_at is not None:
+        raise LinkGone(REPLACED_LINK)
+    if enrolment.expires_at <= clock.now() or not enrolment.user.active:
+        raise LinkGone(EXPIRED_LINK)
+    return enrolment
+
+
+def enrol(token: str, password: str) -> User:
+    """The person chooses their password with their link; their key is issued under it."""
+    enrolment = find_enrolment(token)
+    user = enrolment.user
+    passwords.check_strength(password, username=user.username, full_name=user.full_name)
+    enrolment.used_at = clock.now()
+    _set_own_password(user, password)
+    audit.record("user:enrolled", actor=user, organisation=user.organisation)
+    return user
+
+
+def _set_own_password(user: User, password: str) -> None:
+    """The person's own password; a key none but they can unlock."""
+    from attest.attestation.personal import ensure_key, revoke_keys
+
+    user.password_hash = passwords.hash_password(password)
+    user.own_password = True
+    # A key that exists now was encrypted under a password someone else knew (set by an
+    # administrator, with REQUIRE_OWN_PASSWORD off): it is revoked, not re-encrypted.
+    revoke_keys(user, "own password chosen")
+    ensure_key(user, password)
 
 
 def authenticate(username: str, password: str) -> User | None:
@@ -117,29 +329,67 @@ def authenticate(username: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, old_password: str, new_password: str) -> None:
-    """The user's own change: the personal key is re-encrypted under the new password."""
-    from attest.attestation.personal import reencrypt
+def must_choose_own_password(user: User) -> bool:
+    return bool(current_app.config["REQUIRE_OWN_PASSWORD"]) and not user.own_password
 
-    if not passwords.verify_password(user.password_hash, old_password):
-        raise Invalid("Det nuvarande lösenordet stämmer inte.")
-    user.password_hash = passwords.hash_password(new_password)
-    reencrypt(user, old_password, new_password)
+
+def change_own_password(
+    user: User, current_password: str, new_password: str, *, keep_session: str | None = None
+) -> None:
+    """The person's own change ("Byt lösenord"): their key is re-encrypted under the new
+    password, or, when the old one was an administrator's, revoked and issued anew. Every
+    other session of theirs ends."""
+    from attest.attestation.personal import reencrypt
+    from attest.auth.sessions import end_all_sessions
+
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise WrongCurrentPassword()
+    passwords.check_strength(new_password, username=user.username, full_name=user.full_name)
+    if new_password == current_password:
+        raise Invalid("Det nya lösenordet måste skilja sig från det nuvarande.")
+    if user.own_password:
+        user.password_hash = passwords.hash_password(new_password)
+        reencrypt(user, current_password, new_password)
+    else:
+        _set_own_password(user, new_password)
+    end_all_sessions(user, keep=keep_session)
     audit.record("user:password_changed", actor=user, organisation=user.organisation)
 
 
-def reset_password(user: User, new_password: str) -> None:
-    """An administrator's reset: the old key cannot be unlocked, so it is revoked and a new
-    key and certificate are issued under the new password."""
+def reset_user(user: User, *, by: User | None = None) -> EnrolmentLink:
+    """An administrator's reset: the key is revoked (it appears on the CRL), the password
+    and every session end, and a new enrolment link lets the person choose a new one.
+    Never sets a password."""
+    from attest.attestation.personal import revoke_keys
+    from attest.auth.sessions import end_all_sessions
+
+    revoke_keys(user, "reset")
+    user.password_hash = None
+    user.own_password = False
+    end_all_sessions(user)
+    audit.record(
+        "user:reset", actor=by, organisation=user.organisation, data={"username": user.username}
+    )
+    return issue_enrolment(user, by=by)
+
+
+def set_password_by_administrator(user: User, new_password: str) -> None:
+    """Scripted set-up (``attest user passwd --password-stdin``): a password an
+    administrator chose. The key under the old one is revoked; under REQUIRE_OWN_PASSWORD
+    no key is issued until the person chooses their own."""
     from attest.attestation.personal import ensure_key, revoke_keys
     from attest.auth.sessions import end_all_sessions
 
+    passwords.check_strength(new_password, username=user.username, full_name=user.full_name)
     user.password_hash = passwords.hash_password(new_password)
-    revoke_keys(user, "password reset")
+    user.own_password = False
+    revoke_keys(user, "password set by an administrator")
     ensure_key(user, new_password)
     end_all_sessions(user)
     audit.record(
-        "user:password_reset", organisation=user.organisation, data={"username": user.username}
+        "user:password_set_by_administrator",
+        organisation=user.organisation,
+        data={"username": user.username},
     )
 
 

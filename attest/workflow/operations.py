@@ -11,6 +11,7 @@ from attest import audit, clock, db
 from attest.audit.models import AuditEvent
 from attest.memos.models import Memo
 from attest.users.models import User
+from attest.users.operations import OwnPasswordRequired, must_choose_own_password
 from attest.workflow.definition import Action
 from attest.workflow.engine import apply_transition
 from attest.workflow.models import HistoryEntry
@@ -36,7 +37,10 @@ def attest_memo(
     password: str | None = None,
     expected_lock_version: int | None = None,
 ) -> HistoryEntry:
-    """Attestera the current step."""
+    """Attestera the current step; never under a password an administrator set (while
+    REQUIRE_OWN_PASSWORD is on): the person chooses their own first."""
+    if must_choose_own_password(actor):
+        raise OwnPasswordRequired()
     return apply_transition(
         memo,
         Action.ATTESTERA,

@@ -11,6 +11,7 @@ from attest import db
 from attest.memos.diff import SectionChange, changes
 from attest.memos.models import Memo, MemoVersion
 from attest.users.models import User
+from attest.users.operations import must_choose_own_password
 from attest.workflow.definition import TRANSITIONS, Action, State
 from attest.workflow.engine import available, state_title
 from attest.workflow.forms import AttestForm, ReturnForm, SendForm, WithdrawForm
@@ -42,6 +43,7 @@ class Panel:
     changes_since: MemoVersion | None = None
     changes: list[SectionChange] = field(default_factory=list)
     requires_password: bool = False
+    own_password_required: bool = False  # the attest form gives way to "Byt lösenord"
 
 
 def history(memo: Memo) -> list[HistoryEntry]:
@@ -153,6 +155,7 @@ def build(memo: Memo, user: User) -> Panel:
         panel.forms["skicka"] = (SendForm.for_plan(steps, formdata=None, data=lock), steps)
     if Action.ATTESTERA.value in actions:
         panel.forms["attestera"] = AttestForm(formdata=None, data=lock)
+        panel.own_password_required = must_choose_own_password(user)
     if Action.RETURNERA.value in actions:
         panel.forms["returnera"] = ReturnForm(formdata=None, data=lock)
     if Action.ATERKALLA.value in actions:

