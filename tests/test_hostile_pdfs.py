@@ -198,6 +198,7 @@ def files_under(folder: Path) -> set[Path]:
     return {path for path in folder.rglob("*") if path.is_file()}
 
 
+@pytest.mark.slow  # the whole corpus or a hundred mutations
 def test_every_hostile_file_as_the_bilaga_of_a_new_memo(
     app, auth, people, limits, subtests, tmp_path
 ):
@@ -237,6 +238,7 @@ def test_every_hostile_file_as_the_bilaga_of_a_new_memo(
 # --- The corpus as a bilaga added to a draft ------------------------------------------------
 
 
+@pytest.mark.slow  # the whole corpus or a hundred mutations
 def test_every_hostile_file_as_a_bilaga_added_to_a_draft(app, auth, people, limits, subtests):
     with app.app_context():
         bilaga = corpus.real_pdf(1)
@@ -301,6 +303,7 @@ def attested_pdf(attested) -> Attested:
     return attested
 
 
+@pytest.mark.slow  # the whole corpus or a hundred mutations
 def test_every_hostile_file_on_the_verify_page(
     app, auth, signed_people, attested_pdf, limits, subtests
 ):
@@ -594,6 +597,7 @@ def handlaggare_form(auth, people) -> Form:
     return Form(auth, "/memos/new")
 
 
+@pytest.mark.slow  # the whole corpus or a hundred mutations
 @MUTATION_SETTINGS
 @given(mutations=MUTATIONS, seed=st.integers(0, 2**16))
 def test_mutated_pdfs_as_bilagor_never_fail_with_a_5xx(app, handlaggare_form, mutations, seed):
@@ -619,6 +623,7 @@ def registrator_form(auth, signed_people, attested_pdf) -> Form:
     return Form(auth, "/verifiera")
 
 
+@pytest.mark.slow  # the whole corpus or a hundred mutations
 @settings(MUTATION_SETTINGS, max_examples=30)
 @given(mutations=st.one_of(IN_PLACE_MUTATIONS, MUTATIONS), seed=st.integers(0, 2**16))
 def test_mutated_attested_pdfs_on_the_verify_page_never_fail_with_a_5xx(
