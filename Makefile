@@ -111,7 +111,7 @@ check: install-dev
 # .po (translate what is new there, then run it again) and compiles messages.mo. The .po and
 # the .mo are committed: a fresh checkout runs without this step.
 i18n: install-dev
-	$(BIN)/pybabel -q extract -F babel.cfg -o translations/messages.pot --no-wrap \
+	$(BIN)/pybabel -q extract -F babel.cfg -o translations/messages.pot --no-wrap -k _l -k lazy_gettext \
 	  --sort-by-file --add-location=file --project attest --version 0.1.0 \
 	  --copyright-holder attest --ignore-dirs ".* ._ build instance keys node_modules tests" .
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete

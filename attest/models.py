@@ -1,10 +1,12 @@
 """Imports every model module so that Base.metadata knows all tables (Alembic, tests)."""
 
+from attest.api.models import ApiToken  # noqa: F401
 from attest.attestation.models import UserKey  # noqa: F401
 from attest.audit.models import AuditEvent, AuditHead  # noqa: F401
 from attest.blobs import Blob  # noqa: F401
 from attest.memos.models import Attachment, DnrCounter, Memo, MemoVersion  # noqa: F401
 from attest.orgs.models import Organisation  # noqa: F401
+from attest.outbox.models import WorkerJob  # noqa: F401
 from attest.users.models import LoginSession, Role, User, UserRole  # noqa: F401
 from attest.workflow.models import (  # noqa: F401
     Attestation,
@@ -15,4 +17,9 @@ from attest.workflow.models import (  # noqa: F401
     Submission,
     SubmissionStep,
     Substitution,
+)
+from attest.webhooks.models import (  # noqa: F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
 )

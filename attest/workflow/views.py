@@ -27,7 +27,7 @@ from attest.memos.operations import get_memo
 from attest.memos.rendering import pdf_filename
 from attest.users import roles
 from attest.web import ERROR_TITLES
-from attest.workflow import notifications, operations, panel, worklists
+from attest.workflow import operations, panel, worklists
 from attest.workflow.definition import TRANSITIONS, Action
 from attest.workflow.engine import state_title
 from attest.workflow.forms import AttestForm, ReturnForm, SendForm, WithdrawForm
@@ -67,8 +67,7 @@ def _perform(memo, action: Action, form, operation: Callable[[], object]):
 
 
 def _done(memo, action: Action):
-    db.session().commit()
-    notifications.send_pending()
+    db.session().commit()  # the mails it queued go out with the worker (attest worker)
     flash(DONE[action], "success")
     return redirect(url_for("memos.show", memo_id=memo.id))
 
