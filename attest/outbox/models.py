@@ -8,6 +8,7 @@ import enum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from attest import clock
 from attest.db import Base, UTCDateTime
 
 
@@ -32,7 +33,8 @@ class Deliverable:
 
     status: Mapped[str] = mapped_column(sa.String(10), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Due at once unless said otherwise (the app's clock: rows are made in an app context).
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=clock.now)
     claimed_by: Mapped[str | None] = mapped_column(sa.String(80))
     claimed_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
