@@ -43,8 +43,10 @@ def translations_dir() -> Path:
 
 
 def select_language() -> str:
-    from flask import current_app
+    from flask import current_app, has_request_context
 
+    if not has_request_context():  # the CLI, the worker: Swedish, like the PDF
+        return DEFAULT_LANGUAGE
     # Programs (the JSON API) say their language in Accept-Language, people with the cookie.
     for prefix in current_app.extensions.get("attest.accept_language_paths", ()):
         if request.path.startswith(prefix):
