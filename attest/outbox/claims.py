@@ -145,9 +145,9 @@ def take_due_job(name: str, *, every: dt.timedelta, now: dt.datetime) -> bool:
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        insert: Any = pg_insert(WorkerJob).values(values).on_conflict_do_nothing()
+        insert: Any = pg_insert(WorkerJob.__table__).values(values).on_conflict_do_nothing()
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        insert = sqlite_insert(WorkerJob).values(values).on_conflict_do_nothing()
-    return getattr(session.execute(insert), "rowcount", 0) == 1
+        insert = sqlite_insert(WorkerJob.__table__).values(values).on_conflict_do_nothing()
+    return session.execute(insert.returning(WorkerJob.__table__.c.name)).first() is not None
