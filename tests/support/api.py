@@ -19,6 +19,16 @@ from attest.orgs.operations import get_organisation
 from tests.support import factories
 
 
+def register_webhook(app, url: str, events, org_code: str = "EÅV") -> str:
+    """A committed webhook endpoint of the organisation; its whsec_ secret."""
+    from attest.webhooks.operations import add_endpoint
+
+    with app.app_context():
+        added = add_endpoint(get_organisation(org_code), url, list(events))
+        db.session().commit()
+        return added.secret
+
+
 def make_token(
     app, org_code: str = "EÅV", name: str = "diariet", scopes=("memos:read", "memos:write")
 ) -> str:
