@@ -47,10 +47,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# The server and, beside it, the outbox's worker (mails, webhooks, reminders): the worker
+# stops when the server does.
 run: install
 	$(BIN)/attest init
 	$(BIN)/attest demo
-	$(BIN)/attest serve
+	$(BIN)/attest worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/attest serve
 
 # Everything: lint, bandit, mypy, pip-audit, then the whole suite on SQLite and again on
 # PostgreSQL (tests marked `once` only on SQLite). Nothing is left out to be fast.

@@ -8,6 +8,11 @@ from attest.memos.models import Attachment, DnrCounter, Memo, MemoVersion  # noq
 from attest.orgs.models import Organisation  # noqa: F401
 from attest.outbox.models import WorkerJob  # noqa: F401
 from attest.users.models import LoginSession, Role, User, UserRole  # noqa: F401
+from attest.webhooks.models import (  # noqa: F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from attest.workflow.models import (  # noqa: F401
     Attestation,
     HistoryEntry,
@@ -17,9 +22,4 @@ from attest.workflow.models import (  # noqa: F401
     Submission,
     SubmissionStep,
     Substitution,
-)
-from attest.webhooks.models import (  # noqa: F401
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
 )

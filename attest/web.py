@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-
 from typing import Any, Callable
 
 from flask import Flask, current_app, g, render_template, request

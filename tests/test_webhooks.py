@@ -20,7 +20,7 @@ from attest.webhooks.models import WebhookDelivery, WebhookEndpoint
 from attest.webhooks.operations import add_endpoint, remove_endpoint
 from attest.workflow.operations import attest_memo, return_memo, submit_memo, withdraw_memo
 from tests.support import factories
-from tests.support.api import payloads, webhook_receiver
+from tests.support.api import webhook_receiver
 from tests.support.web import Browser, Page
 
 

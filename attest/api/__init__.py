@@ -35,7 +35,7 @@ class AttestApi(Api):
     def _register_responses(self) -> None:
         from attest.api.problems import MEDIA_TYPE
 
-        default = self.DEFAULT_RESPONSE_CONTENT_TYPE
+        default: str = self.DEFAULT_RESPONSE_CONTENT_TYPE  # type: ignore[has-type]
         self.DEFAULT_RESPONSE_CONTENT_TYPE = MEDIA_TYPE  # every error is a problem
         try:
             super()._register_responses()
@@ -68,7 +68,7 @@ def _operations(spec: dict[str, Any]):
 
 
 def init_app(app: Flask) -> None:
-    from attest import i18n, web
+    from attest import web
     from attest.api import problems
     from attest.api.problems import ProblemSchema
     from attest.api.tokens import SCOPES

@@ -87,8 +87,9 @@ def render(
             fields = ", ".join(sorted(body["errors"]))
             body["detail"] = _("Uppgifterna i begäran är felaktiga: %(fields)s.", fields=fields)
         extra.update(data.get("headers") or {})
-    if isinstance(exc, HTTPException) and exc.code == 405 and exc.valid_methods:
-        extra.setdefault("Allow", ", ".join(exc.valid_methods))
+    allowed = getattr(exc, "valid_methods", None)  # werkzeug's MethodNotAllowed
+    if status == 405 and allowed:
+        extra.setdefault("Allow", ", ".join(allowed))
     if status == 401:
         extra.setdefault("WWW-Authenticate", 'Bearer realm="attest"')
     response = current_app.response_class(

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from typing import Any, Mapping, TypeVar
+from typing import Any, Mapping, TypeVar, cast
 
 import sqlalchemy as sa
 
 from attest import db
 from attest.outbox.models import Deliverable, DeliveryStatus, WorkerJob
+
+JOBS = cast(sa.Table, WorkerJob.__table__)
 
 T = TypeVar("T", bound=Deliverable)
 
@@ -145,9 +147,9 @@ def take_due_job(name: str, *, every: dt.timedelta, now: dt.datetime) -> bool:
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        insert: Any = pg_insert(WorkerJob.__table__).values(values).on_conflict_do_nothing()
+        insert: Any = pg_insert(JOBS).values(values).on_conflict_do_nothing()
     else:
         from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-        insert = sqlite_insert(WorkerJob.__table__).values(values).on_conflict_do_nothing()
-    return session.execute(insert.returning(WorkerJob.__table__.c.name)).first() is not None
+        insert = sqlite_insert(JOBS).values(values).on_conflict_do_nothing()
+    return session.execute(insert.returning(JOBS.c.name)).first() is not None

@@ -57,7 +57,7 @@ def resolve(parts: SplitResult, *, allow_private: bool) -> str:
         found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):
         raise TargetRefused(_("Värdnamnet %(host)s går inte att slå upp.", host=host)) from None
-    addresses = [info[4][0] for info in found]
+    addresses = [str(info[4][0]) for info in found]
     if not addresses:
         raise TargetRefused(_("Värdnamnet %(host)s går inte att slå upp.", host=host))
     if not allow_private and not all(_is_public(a) for a in addresses):
