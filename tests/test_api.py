@@ -252,3 +252,17 @@ def test_no_token_can_attest(app):
     for rule in api_rules:
         words = ("attestera", "skicka", "returnera", "aterkalla", "withdraw", "sign")
         assert not any(word in rule.rule for word in words), rule.rule
+
+
+def test_the_openapi_document_is_3_1_and_its_page_lists_every_operation(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert spec["openapi"] == "3.1.0"
+    assert spec["components"]["securitySchemes"]["token"]["scheme"] == "bearer"
+    operations = [
+        (m.upper(), p) for p, item in spec["paths"].items() for m in item if m != "parameters"
+    ]
+    assert len(operations) == 11
+    page = client.get("/api/v1/docs").get_data(as_text=True)
+    for method, path in operations:
+        assert f"<code>{method} {path}</code>" in page
+    assert "<script" not in page

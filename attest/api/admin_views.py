@@ -54,10 +54,12 @@ def _require_administrator() -> None:
         abort(403)
 
 
-def _forms() -> tuple[TokenForm, WebhookForm]:
-    token_form = TokenForm(prefix="token")
+def _forms(empty: bool = False) -> tuple[TokenForm, WebhookForm]:
+    """The page's two forms: as posted, or (``empty``, after a success) blank."""
+    data = {"formdata": None} if empty else {}
+    token_form = TokenForm(prefix="token", **data)
     token_form.scopes.choices = [(name, f"{name}: {text}") for name, text in tokens.SCOPES.items()]
-    webhook_form = WebhookForm(prefix="webhook")
+    webhook_form = WebhookForm(prefix="webhook", **data)
     webhook_form.events.choices = [(name, f"{name}: {text}") for name, text in EVENTS.items()]
     return token_form, webhook_form
 
@@ -106,7 +108,7 @@ def create_token():
         return _page(token_form, webhook_form, status=exc.status, errors=[(None, exc.message)])
     # Shown on this page once, never stored where it could be read back (not in a flash).
     shown = ("token", created.token.name, created.secret)
-    return _page(*_forms(), shown=shown)
+    return _page(*_forms(empty=True), shown=shown)
 
 
 @bp.route("/tokens/<int:token_id>/aterkalla", methods=["POST"])
@@ -142,7 +144,7 @@ def add_webhook():
     except AttestError as exc:
         db.session().rollback()
         return _page(token_form, webhook_form, status=exc.status, errors=[(None, exc.message)])
-    return _page(*_forms(), shown=("webhook", added.endpoint.url, added.secret))
+    return _page(*_forms(empty=True), shown=("webhook", added.endpoint.url, added.secret))
 
 
 @bp.route("/webhooks/<int:endpoint_id>/ta-bort", methods=["POST"])
