@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from flask import Flask
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from attest import clock, db
@@ -76,7 +77,13 @@ class Worker:
         """Until stopped: deliver what is due, sleep when there was nothing."""
         log.info("attest worker %s started", self.name)
         while not self.stop.is_set():
-            counts = self.run_once()
+            try:
+                counts = self.run_once()
+            except (sa_exc.OperationalError, sa_exc.TimeoutError) as exc:
+                # The database restarting: nothing is lost (a claim runs out); try again soon.
+                log.warning("attest worker %s: database unavailable: %s", self.name, exc)
+                self.stop.wait(5 * self.app.config["WORKER_POLL_SECONDS"])
+                continue
             if counts.work == 0:
                 self.stop.wait(self.app.config["WORKER_POLL_SECONDS"])
         log.info("attest worker %s stopped", self.name)
