@@ -47,10 +47,13 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
+# The server and, beside it, the outbox's worker (mails, webhooks, reminders): the worker
+# stops when the server does.
 run: install
 	$(BIN)/attest init
 	$(BIN)/attest demo
-	$(BIN)/attest serve
+	$(BIN)/attest worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/attest serve
 
 # Everything: lint, bandit, mypy, pip-audit, then the whole suite on SQLite and again on
 # PostgreSQL (tests marked `once` only on SQLite). Nothing is left out to be fast.
@@ -113,7 +116,7 @@ check: install-dev
 # .po (translate what is new there, then run it again) and compiles messages.mo. The .po and
 # the .mo are committed: a fresh checkout runs without this step.
 i18n: install-dev
-	$(BIN)/pybabel -q extract -F babel.cfg -o translations/messages.pot --no-wrap \
+	$(BIN)/pybabel -q extract -F babel.cfg -o translations/messages.pot --no-wrap -k _l -k lazy_gettext \
 	  --sort-by-file --add-location=file --project attest --version 0.1.0 \
 	  --copyright-holder attest --ignore-dirs ".* ._ build instance keys node_modules tests" .
 	$(BIN)/pybabel -q update -i translations/messages.pot -d translations --no-wrap --ignore-obsolete

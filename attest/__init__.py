@@ -82,6 +82,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     templating.init_app(app)
     notifications.init_app(app)
 
+    from attest import api
+    from attest.api.admin_views import bp as api_admin_bp
+    from attest.webhooks import events as webhook_events
+
+    api.init_app(app)  # /api/v1: the JSON API and its OpenAPI document
+    app.register_blueprint(api_admin_bp)
+    webhook_events.init_app(app)
+
     from attest.workflow.hooks import warn_if_not_signing
 
     warn_if_not_signing(app)

@@ -78,6 +78,16 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "attest@localhost",
     "REMIND_AFTER_HOURS": 48,
+    # The outbox worker (attest worker): it looks for work this often when idle; it runs
+    # the reminders this often; a message it claimed is its own for the lease, after which
+    # another worker may take it (a worker that died). The lease must outlast any one send.
+    "WORKER_POLL_SECONDS": 2,
+    "WORKER_SEND_TIMEOUT_SECONDS": 10,  # SMTP and webhook connections
+    "WORKER_LEASE_SECONDS": 300,
+    "REMIND_EVERY_MINUTES": 60,
+    # Webhook targets on loopback, private or link-local addresses (and plain http) are
+    # refused unless this is set: a webhook must not become a way into the internal network.
+    "WEBHOOK_ALLOW_PRIVATE": False,
     "REGISTER_PAGE_SIZE": 25,
     # A list (register, worklist, outbox) counts at most this many rows, then says "fler än".
     "LIST_COUNT_LIMIT": 500,
@@ -138,6 +148,11 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("SIGNING måste vara 'pades' eller 'record-only'.")
     if config["PASSWORD_MIN_LENGTH"] < 8:
         raise ConfigError("PASSWORD_MIN_LENGTH måste vara minst 8.")
+    if config["WORKER_LEASE_SECONDS"] < 3 * config["WORKER_SEND_TIMEOUT_SECONDS"]:
+        # A lease shorter than a send would let a second worker send the message again.
+        raise ConfigError(
+            "WORKER_LEASE_SECONDS måste vara minst tre gånger WORKER_SEND_TIMEOUT_SECONDS."
+        )
 
 
 def instance_config_path(instance_path: str | Path) -> Path:

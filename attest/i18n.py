@@ -43,6 +43,14 @@ def translations_dir() -> Path:
 
 
 def select_language() -> str:
+    from flask import current_app, has_request_context
+
+    if not has_request_context():  # the CLI, the worker: Swedish, like the PDF
+        return DEFAULT_LANGUAGE
+    # Programs (the JSON API) say their language in Accept-Language, people with the cookie.
+    for prefix in current_app.extensions.get("attest.accept_language_paths", ()):
+        if request.path.startswith(prefix):
+            return request.accept_languages.best_match(LANGUAGES, DEFAULT_LANGUAGE)
     chosen = request.cookies.get(COOKIE, "")
     return chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
 
@@ -225,6 +233,7 @@ FROM_PYTHON = (
     N_("Internt fel"),
     N_("Tillfälligt otillgänglig"),
     N_("Lagringen är full"),
+    N_("Felaktiga uppgifter"),
     N_("Databasen går inte att nå just nu. Vänta en stund och försök igen."),
     N_(
         "Lagringsutrymmet för filer är fullt, så det du skickade kunde inte sparas. "

@@ -1,5 +1,6 @@
 """Imports every model module so that Base.metadata knows all tables (Alembic, tests)."""
 
+from attest.api.models import ApiToken  # noqa: F401
 from attest.attestation.models import UserKey  # noqa: F401
 from attest.audit.models import AuditEvent, AuditHead  # noqa: F401
 from attest.auth.ratelimit import AttemptCounter  # noqa: F401
@@ -12,7 +13,13 @@ from attest.memos.models import (  # noqa: F401
     PreviewPdf,
 )
 from attest.orgs.models import Organisation  # noqa: F401
+from attest.outbox.models import WorkerJob  # noqa: F401
 from attest.users.models import Enrolment, LoginSession, Role, User, UserRole  # noqa: F401
+from attest.webhooks.models import (  # noqa: F401
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from attest.workflow.models import (  # noqa: F401
     Attestation,
     HistoryEntry,

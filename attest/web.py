@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import Any, Callable
 
-from flask import Flask, g, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
@@ -24,6 +25,7 @@ ERROR_TITLES = {
     405: "Metoden är inte tillåten",
     409: "Konflikt",
     413: "Filen är för stor",
+    422: "Felaktiga uppgifter",
     429: "För många försök",
     500: "Internt fel",
     503: "Tillfälligt otillgänglig",
@@ -84,6 +86,36 @@ def record_refused_access(status: int) -> None:
             db.session().rollback()
 
 
+# A part of the site that answers errors in its own form (the JSON API: problem details)
+# registers a renderer for its path prefix; every other path gets the HTML error page.
+ErrorRenderer = Callable[[int, "str | None", "dict[str, str] | None", "BaseException | None"], Any]
+
+
+def register_error_renderer(app: Flask, prefix: str, renderer: ErrorRenderer) -> None:
+    app.extensions.setdefault("attest.error_renderers", []).append((prefix, renderer))
+
+
+def _renderer() -> ErrorRenderer | None:
+    for prefix, renderer in current_app.extensions.get("attest.error_renderers", ()):
+        if request.path.startswith(prefix):
+            return renderer
+    return None
+
+
+def error_response(
+    status: int,
+    message: str | None = None,
+    headers: dict[str, str] | None = None,
+    exc: BaseException | None = None,
+):
+    """The error in the form the path's part of the site answers in."""
+    renderer = _renderer()
+    if renderer is not None:
+        return renderer(status, message, headers, exc)
+    page, status = error_page(status, message)
+    return page, status, headers or {}
+
+
 def error_page(status: int, message: str | None = None):
     return (
         render_template(
@@ -113,18 +145,18 @@ def init_app(app: Flask) -> None:
         # here, once for every form and query string, instead of failing deep in a save.
         values = list(request.args.values()) + list(request.form.values())
         if any("\x00" in value for value in values):
-            return error_page(400, NUL_MESSAGE)
+            return error_response(400, NUL_MESSAGE)
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
         db.session().rollback()
-        return error_page(400, CSRF_MESSAGE)
+        return error_response(400, CSRF_MESSAGE)
 
     @app.errorhandler(AttestError)
     def _domain_error(exc: AttestError):
         db.session().rollback()
         record_refused_access(exc.status)
-        return error_page(exc.status, exc.message)
+        return error_response(exc.status, exc.message, getattr(exc, "headers", None), exc)
 
     @app.errorhandler(sa_exc.OperationalError)  # connection lost or refused (a restart)
     @app.errorhandler(sa_exc.TimeoutError)  # no connection free in the pool
@@ -135,15 +167,15 @@ def init_app(app: Flask) -> None:
             db.session().rollback()  # nothing of the request is kept
         # Who is logged in is read from the database: draw the page for nobody in particular.
         g._login_user = app.login_manager.anonymous_user()  # type: ignore[attr-defined]
-        page, status = error_page(503)
-        return page, status, {"Retry-After": "5"}
+        return error_response(503, None, {"Retry-After": "5"}, exc)
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge):
         # Nothing of the body is read (the page around it reads no form either): the
         # connection is closed after this answer.
         limit = app.config["MAX_CONTENT_LENGTH"] or 0
-        return error_page(413, TOO_LARGE_MESSAGE.format(megabytes=limit // (1024 * 1024)))
+        message = TOO_LARGE_MESSAGE.format(megabytes=limit // (1024 * 1024))
+        return error_response(413, message, None, exc)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -151,4 +183,4 @@ def init_app(app: Flask) -> None:
         if status in REFUSALS:
             db.session().rollback()
             record_refused_access(status)
-        return error_page(status)
+        return error_response(status, None, None, exc)

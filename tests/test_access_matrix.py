@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask import url_for
 
 from attest import db
+from attest.api.tokens import create_token
 from attest.db import Base
 from attest.memos.bilagor import check_pdf
 from attest.memos.models import PreviewPdf
@@ -22,6 +23,8 @@ from attest.memos.operations import DraftContent, create_memo, save_draft
 from attest.users import roles
 from attest.users.operations import add_user, get_user, invite_user
 from attest.web import REFUSED_ACCESS
+from attest.webhooks.models import WebhookDelivery
+from attest.webhooks.operations import add_endpoint
 from attest.workflow.operations import attest_memo, submit_memo
 from attest.workflow.submissions import active_submission
 from tests.support import factories
@@ -40,6 +43,8 @@ PUBLIC = {
     "start.accessibility": "the accessibility statement is for everyone",
     "start.language": "the page language, chosen before logging in too (a cookie, no data)",
     "users.enrolment": "a new person has no password yet: the one-time link is what they hold",
+    "api.openapi_json": "the API's OpenAPI document describes the API, nobody's data",
+    "api.docs": "the same document as a page",
 }
 # Whole blueprints that are public: anyone holding an attested PDF may verify it.
 PUBLIC_BLUEPRINTS: set[str] = set()
@@ -56,7 +61,10 @@ FORM_PAGES = {
 }
 
 # Not protected by a CSRF token, and why (tests/test_security.py has the rest).
-CSRF_EXEMPT = {"pki.timestamp": "a machine protocol without cookies or session"}
+CSRF_EXEMPT = {
+    "pki.timestamp": "a machine protocol without cookies or session",
+    "api_memos.create": "the JSON API: a bearer token in a header, never a cookie",
+}
 
 ANONYMOUS = "anonymous"
 STRANGER = "stranger"  # another organisation, with every role
@@ -88,6 +96,11 @@ class Case:
 
 
 EVERYONE_READS = _expect(ALLOWED)
+# The JSON API answers a token, never a login session: 401 for everyone here
+# (tests/test_api.py tries the tokens, their scopes and other organisations).
+TOKEN_ONLY = {actor: 401 for actor in ACTORS}
+ADMINISTRATOR_ONLY = _expect(403, stranger=ALLOWED, administrator=ALLOWED)
+OUR_ADMINISTRATOR_ONLY = _expect(403, stranger=404, administrator=ALLOWED)
 MATRIX: dict[str, Case] = {
     "auth.logout": Case(None, _expect(ALLOWED, stranger=ALLOWED), ("POST",)),
     "start.index": Case(None, _expect(ALLOWED, stranger=ALLOWED)),
@@ -117,6 +130,24 @@ MATRIX: dict[str, Case] = {
     "verify.bulk": Case(None, _expect(403, stranger=ALLOWED, registrator=ALLOWED), ("GET", "POST")),
     # The organisation has no keys in this world (SIGNING=record-only): 400 says so.
     "verify.by_code": Case("attested", _expect(400)),
+    "api_memos.memos": Case(None, TOKEN_ONLY),
+    "api_memos.create": Case(None, TOKEN_ONLY, ("POST",)),
+    "api_memos.memo": Case("draft", TOKEN_ONLY),
+    "api_memos.update": Case("draft", TOKEN_ONLY, ("PUT",)),
+    "api_memos.dnr": Case("draft", TOKEN_ONLY, ("PUT",)),
+    "api_memos.state": Case("sent", TOKEN_ONLY),
+    "api_memos.route": Case("sent", TOKEN_ONLY),
+    "api_memos.memo_history": Case("sent", TOKEN_ONLY),
+    "api_memos.frozen_pdf": Case("sent", TOKEN_ONLY),
+    "api_memos.attested_pdf": Case("attested", TOKEN_ONLY),
+    "api_memos.verification": Case("attested", TOKEN_ONLY),
+    "api_admin.index": Case(None, ADMINISTRATOR_ONLY),
+    "api_admin.deliveries": Case(None, ADMINISTRATOR_ONLY),
+    "api_admin.create_token": Case(None, ADMINISTRATOR_ONLY, ("POST",)),
+    "api_admin.add_webhook": Case(None, ADMINISTRATOR_ONLY, ("POST",)),
+    "api_admin.revoke_token": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
+    "api_admin.remove_webhook": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
+    "api_admin.send_again": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
 }
 
 
@@ -129,6 +160,7 @@ class World:
     verification_codes: dict[str, str] = field(default_factory=dict)
     enrolment_token: str = ""  # a newcomer's unused enrolment link
     emails: list[str] = field(default_factory=list)  # of the organisation's people
+    api: dict[str, int] = field(default_factory=dict)  # token_id, endpoint_id, delivery_id
 
     def values(self, case: Case | None) -> dict[str, Any]:
         """The URL parameters a rule may name, taken from the case's memo."""
@@ -141,6 +173,7 @@ class World:
             "filename": "attest.css",
             "verification_code": self.verification_codes.get(memo, "X"),
             "token": self.enrolment_token,
+            **self.api,
         }
 
 
@@ -149,9 +182,18 @@ def _bilaga(name: str = "bilaga.pdf"):
 
 
 @pytest.fixture
+def app_config(app_config):
+    """The organisation's webhook goes to 127.0.0.1 (never called here)."""
+    return {**app_config, "WEBHOOK_ALLOW_PRIVATE": True}
+
+
+@pytest.fixture
 def world(app, people) -> World:
     with app.app_context():
         author = get_user(people.handlaggare.username)
+        organisation = author.organisation
+        token = create_token(organisation, "diariet", ["memos:read", "memos:write"])
+        endpoint = add_endpoint(organisation, "http://127.0.0.1:9/hook", ["memo.sent"])
         colleague = factories.user(author.organisation, roles.HANDLAGGARE, username="hl-kollega")
         factories.organisation("SÖ", name="Södermalms stadsdelsförvaltning")
         stranger = add_user(
@@ -178,6 +220,8 @@ def world(app, people) -> World:
         )
         db.session().commit()
         memos = {"draft": draft, "sent": sent, "attested": attested, "other": theirs}
+        delivery = db.session().scalars(sa.select(WebhookDelivery)).first()
+        assert delivery is not None
         return World(
             usernames={
                 STRANGER: stranger.username,
@@ -194,6 +238,11 @@ def world(app, people) -> World:
             lock_versions={k: m.lock_version for k, m in memos.items()},
             emails=[p.email for p in vars(people).values()],
             enrolment_token=newcomer.link.url.rsplit("/", 1)[1],
+            api={
+                "token_id": token.token.id,
+                "endpoint_id": endpoint.endpoint.id,
+                "delivery_id": delivery.id,
+            },
             verification_codes={
                 k: active_submission(m).verification_code
                 for k, m in memos.items()

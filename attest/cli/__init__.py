@@ -414,8 +414,7 @@ def remind_command(hours: int | None) -> None:
 
     hours = hours if hours is not None else current_app.config["REMIND_AFTER_HOURS"]
     count = notifications.remind(dt.timedelta(hours=hours))
-    db.session().commit()
-    notifications.send_pending()
+    db.session().commit()  # queued in the outbox; attest worker sends them
     click.echo(f"{count} påminnelser.")
 
 
@@ -585,6 +584,15 @@ def _print_bulk_report(report) -> None:
             click.echo(f"    ✗ {title}{where}: {check.message}")
 
 
+def _package_commands() -> tuple[click.Command, ...]:
+    """Commands that live beside their package (a cli.py each), registered here."""
+    from attest.api.cli import token_group
+    from attest.outbox.cli import worker_command
+    from attest.webhooks.cli import webhook_group
+
+    return (token_group, webhook_group, worker_command)
+
+
 COMMANDS = (
     init_command,
     verify_command,
@@ -600,6 +608,7 @@ COMMANDS = (
     remind_command,
     demo_command,
     serve_command,
+    *_package_commands(),
 )
 
 

@@ -28,6 +28,8 @@ class Memo(Base):
     __tablename__ = "memos"
     __table_args__ = (
         sa.UniqueConstraint("organisation_id", "dnr_year", "dnr_serial"),
+        # The diarium's own Dnr, set through the API: one memo per Dnr in an organisation.
+        sa.UniqueConstraint("organisation_id", "diarium_dnr"),
         sa.CheckConstraint("dnr_serial > 0", name="dnr_serial_positive"),
         sa.CheckConstraint("state IN ('utkast', 'attest', 'attesterad')", name="state_known"),
         # The register: an organisation's memos in a state, newest first (id breaks ties).
@@ -43,6 +45,9 @@ class Memo(Base):
     dnr_year: Mapped[int]
     dnr_serial: Mapped[int]
     state: Mapped[str] = mapped_column(sa.String(20), index=True)  # attest.workflow.definition
+    # The case management system's (diarium's) Dnr, when it numbers the case itself; set
+    # while a draft (attest.memos.operations.set_diarium_dnr) and printed in the PDF.
+    diarium_dnr: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # Optimistic locking: every change of the memo row bumps it; a stale writer gets 409.
@@ -60,6 +65,11 @@ class Memo(Base):
     @property
     def dnr(self) -> str:
         return f"{self.organisation.code} {self.dnr_year}/{self.dnr_serial}"
+
+    @property
+    def printed_dnr(self) -> str:
+        """The Dnr the PDF prints: the diarium's when it has given one, else attest's."""
+        return self.diarium_dnr or self.dnr
 
     @property
     def latest_version(self) -> MemoVersion:

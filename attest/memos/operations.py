@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -293,3 +294,64 @@ def check_can_edit(user: User, memo: Memo) -> None:
             "Tjänsteutlåtandet är skickat för attest och kan inte ändras. "
             "Återkalla det först om du behöver ändra något."
         )
+
+
+# The diarium's Dnr: letters (any alphabet), digits, spaces and . / : - _, with a digit.
+DIARIUM_DNR_PATTERN = re.compile(r"[^\W_](?:[\w ./:-]*[\w.])?")
+MAX_DIARIUM_DNR_LENGTH = 40
+
+
+def set_diarium_dnr(
+    memo: Memo, dnr: str | None, *, expected_lock_version: int | None = None
+) -> Memo:
+    """Give the memo the diarium's own Dnr (or take it away), while it is a draft.
+
+    Only a draft: the frozen PDF prints it, and what was frozen cannot change. Unique in
+    the organisation (the database says so too).
+    """
+    from flask_babel import gettext as _
+
+    if expected_lock_version is not None and expected_lock_version != memo.lock_version:
+        raise Conflict(STALE_MEMO)
+    if State(memo.state) not in EDITABLE_STATES:
+        raise Conflict(
+            _("Diariets Dnr kan bara sättas på ett utkast: den frysta PDF:en trycker det.")
+        )
+    if dnr is not None:
+        dnr = " ".join(dnr.split())
+        if (
+            not dnr
+            or len(dnr) > MAX_DIARIUM_DNR_LENGTH
+            or not DIARIUM_DNR_PATTERN.fullmatch(dnr)
+            or not any(ch.isdigit() for ch in dnr)
+        ):
+            raise Invalid(
+                _(
+                    "Ett Dnr har högst %(n)d tecken: bokstäver, siffror (minst en), mellanslag "
+                    "och . / : -, till exempel EÅV 2024/1234.",
+                    n=MAX_DIARIUM_DNR_LENGTH,
+                )
+            )
+        check_printable(dnr)
+        taken = db.session().scalar(
+            sa.select(Memo.id).where(
+                Memo.organisation_id == memo.organisation_id,
+                Memo.diarium_dnr == dnr,
+                Memo.id != memo.id,
+            )
+        )
+        if taken is not None:
+            raise Conflict(_("Dnr %(dnr)s har redan ett annat tjänsteutlåtande.", dnr=dnr))
+    lock_memo(memo)
+    memo.diarium_dnr = dnr
+    try:
+        db.session().flush()
+    except IntegrityError:  # the same Dnr set at the same moment on another memo
+        db.session().rollback()
+        raise Conflict(_("Dnr %(dnr)s har redan ett annat tjänsteutlåtande.", dnr=dnr)) from None
+    audit.record(
+        "memo:diarium_dnr:set",
+        organisation=memo.organisation,
+        data={"memo": memo.id, "dnr": memo.dnr, "diarium_dnr": dnr},
+    )
+    return memo

@@ -62,7 +62,7 @@ def document_for(
     return MemoDocument(
         organisation=pdf_organisation(org),
         unit=author.department,
-        dnr=memo.dnr,
+        dnr=memo.printed_dnr,
         date=date,
         handlaggare=author.full_name,
         telefon=author.phone,

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from attest.db import Base, UTCDateTime
 from attest.memos.models import Memo, MemoVersion
+from attest.outbox.models import DELIVERY_STATUSES, Deliverable
 from attest.users.models import Role, User
 
 
@@ -182,12 +183,18 @@ class Substitution(Base):
     for_user: Mapped[User | None] = relationship(foreign_keys=[for_user_id], lazy="joined")
 
 
-class OutboxMail(Base):
-    """A notification e-mail; kept here when no SMTP server is configured, and as a record."""
+class OutboxMail(Deliverable, Base):
+    """A notification e-mail: written in the transaction of its cause, sent by the worker
+    (``attest worker``) when SMTP is configured; kept here either way, as a record."""
 
     __tablename__ = "outbox"
-    # The outbox page: an organisation's mails, newest first.
-    __table_args__ = (sa.Index("ix_outbox_organisation_newest", "organisation_id", "id"),)
+    __table_args__ = (
+        # The outbox page: an organisation's mails, newest first.
+        sa.Index("ix_outbox_organisation_newest", "organisation_id", "id"),
+        # The worker: the pending mails, the one due first first.
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.CheckConstraint(DELIVERY_STATUSES, name="status_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -1,19 +1,18 @@
 """E-mail to the next attester, and to the author on return and completion.
 
-Every mail is written to the ``outbox`` table in the transition's transaction; when SMTP is
-configured (``MAIL_SERVER``) it is also sent after the commit and marked sent. Without SMTP
-the outbox is where an administrator (and the tests) read them.
+Every mail is written to the ``outbox`` table in the transition's transaction, and nothing
+more happens in the request: ``attest worker`` sends it over SMTP when ``MAIL_SERVER`` is
+configured (attest.outbox.mail). Without SMTP the outbox is where an administrator (and the
+tests) read them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import smtplib
-from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import Flask, current_app
+from flask import Flask
 
 from attest import clock, db
 from attest.memos.models import Memo
@@ -34,8 +33,10 @@ def queue_mail(recipient: User, memo: Memo | None, subject: str, body: str) -> O
     if not recipient.email:
         log.warning("no e-mail address for %s; notification not queued", recipient.username)
         return None
+    moment = clock.now()
     mail = OutboxMail(
-        created_at=clock.now(),
+        created_at=moment,
+        next_attempt_at=moment,
         organisation_id=recipient.organisation_id,
         recipient_id=recipient.id,
         to_address=recipient.email,
@@ -87,44 +88,6 @@ def on_transition(
             f"Hej {memo.author.full_name},\n\nTjänsteutlåtandet {memo.dnr} är attesterat "
             f"av alla i attestordningen.\n\nÖppna det här: {_memo_link(memo)}\n",
         )
-
-
-def send_pending(limit: int = 100) -> int:
-    """Send queued mails over SMTP when configured; returns how many were sent."""
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        return 0
-    session = db.session()
-    pending = list(
-        session.scalars(
-            sa.select(OutboxMail)
-            .where(OutboxMail.sent_at.is_(None))
-            .order_by(OutboxMail.id)
-            .limit(limit)
-        )
-    )
-    if not pending:
-        return 0
-    sent = 0
-    try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-            for mail in pending:
-                message = EmailMessage()
-                message["From"] = config["MAIL_FROM"]
-                message["To"] = mail.to_address
-                message["Subject"] = mail.subject
-                message.set_content(mail.body)
-                smtp.send_message(message)
-                mail.sent_at = clock.now()
-                sent += 1
-    except (OSError, smtplib.SMTPException) as exc:
-        log.warning("SMTP sending failed after %d mails: %s", sent, exc)
-    session.commit()
-    return sent
 
 
 def remind(older_than: dt.timedelta) -> int:

@@ -28,7 +28,7 @@ from attest.memos.rendering import pdf_filename
 from attest.users import roles
 from attest.users.operations import OWN_PASSWORD_REQUIRED, must_choose_own_password
 from attest.web import ERROR_TITLES
-from attest.workflow import notifications, operations, panel, worklists
+from attest.workflow import operations, panel, worklists
 from attest.workflow.definition import TRANSITIONS, Action
 from attest.workflow.engine import state_title
 from attest.workflow.forms import AttestForm, ReturnForm, SendForm, WithdrawForm
@@ -68,8 +68,7 @@ def _perform(memo, action: Action, form, operation: Callable[[], object]):
 
 
 def _done(memo, action: Action):
-    db.session().commit()
-    notifications.send_pending()
+    db.session().commit()  # the mails it queued go out with the worker (attest worker)
     flash(DONE[action], "success")
     return redirect(url_for("memos.show", memo_id=memo.id))
 
