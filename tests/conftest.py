@@ -74,7 +74,12 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 @pytest.fixture
-def database_url(database_template: str, tmp_path: Path) -> str:
+def database_url(database_template: str, worlds: Worlds, request, tmp_path: Path) -> str:
+    """A fresh database for the test: empty, or already holding the organisation (``org``)
+    and its people (``people``) when the test uses them, copied from a world built once."""
+    for start in ("people", "org"):
+        if start in request.fixturenames:
+            return worlds.fresh_database(start, tmp_path)
     return database.fresh_database(database_template, tmp_path)
 
 
@@ -128,15 +133,17 @@ def runner(app):
 # requests, which no real request ever does.
 @pytest.fixture
 def org(app):
+    """The organisation EÅV (the test's database starts with it: see database_url)."""
+    from attest.orgs.operations import get_organisation
+
     with app.app_context():
-        return factories.organisation()
+        return get_organisation("EÅV")
 
 
 @pytest.fixture
 def people(app, org):
-    """One committed person per built-in role in ``org``."""
-    with app.app_context():
-        return factories.people(org)
+    """One enrolled person per built-in role in ``org`` (in the database from the start)."""
+    return factories.People.load(org.code, app)
 
 
 @pytest.fixture
@@ -179,8 +186,13 @@ def signing(app, monkeypatch, cached_pki, key_pool):
 
 
 @pytest.fixture(scope="session")
-def worlds(database_template, tmp_path_factory, cached_pki, key_pool) -> Worlds:
-    return Worlds(database_template, tmp_path_factory.mktemp("worlds"), cached_pki, key_pool)
+def worlds(database_template, tmp_path_factory) -> Worlds:
+    return Worlds(
+        database_template,
+        tmp_path_factory.mktemp("worlds"),
+        signing_support.make_pki,
+        signing_support.key_pool,
+    )
 
 
 @pytest.fixture

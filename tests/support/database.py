@@ -92,11 +92,18 @@ def drop_template() -> None:
         admin.dispose()
 
 
-_layouts: dict[str, tuple[list[sa.Table], list[str]]] = {}
+@dataclass(frozen=True)
+class _Layout:
+    tables: list[sa.Table]  # in foreign-key order
+    sequences: list[str]
+    serials: list[tuple[str, str, str]]  # (table, column, its sequence)
 
 
-def _layout(connection: sa.Connection) -> tuple[list[sa.Table], list[str]]:
-    """The tables in foreign-key order and the sequences, read once per database."""
+_layouts: dict[str, _Layout] = {}
+
+
+def _layout(connection: sa.Connection) -> _Layout:
+    """The tables, sequences and serial columns, read once per database."""
     key = connection.engine.url.render_as_string(hide_password=False)
     if key not in _layouts:
         metadata = sa.MetaData()
@@ -107,7 +114,16 @@ def _layout(connection: sa.Connection) -> tuple[list[sa.Table], list[str]]:
                 sa.text("SELECT schemaname || '.' || sequencename FROM pg_sequences")
             )
         )
-        _layouts[key] = (tables, sequences)
+        serials = []
+        for table in tables:
+            for column in table.primary_key.columns:
+                sequence = connection.scalar(
+                    sa.text("SELECT pg_get_serial_sequence(:table, :column)"),
+                    {"table": table.name, "column": column.name},
+                )
+                if sequence:
+                    serials.append((table.name, column.name, sequence))
+        _layouts[key] = _Layout(tables, sequences, serials)
     return _layouts[key]
 
 
@@ -117,11 +133,11 @@ def _empty(connection: sa.Connection) -> None:
     DELETE, children first, rather than TRUNCATE: on tables of a few rows it costs a few
     milliseconds where TRUNCATE of every table costs a few hundred (new files per table).
     """
-    tables, sequences = _layout(connection)
-    for table in reversed(tables):
+    layout = _layout(connection)
+    for table in reversed(layout.tables):
         connection.execute(table.delete())
-    if sequences:
-        resets = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+    if layout.sequences:
+        resets = ", ".join(f"setval('{name}', 1, false)" for name in layout.sequences)
         connection.execute(sa.text(f"SELECT {resets}"))
 
 
@@ -189,30 +205,46 @@ def restore(app: Flask, snapshot: Snapshot) -> None:
     """Put the snapshot's state into the app's database, replacing what is there."""
     engine = db.engine_of(app)
     engine.dispose()  # no pooled connection may see the old file or rows
+    load(str(engine.url.render_as_string(hide_password=False)), snapshot)
+
+
+def load(url: str, snapshot: Snapshot) -> None:
+    """Make the database at ``url`` hold the snapshot's state (nothing may be connected to
+    a SQLite file, whose file is replaced)."""
     if snapshot.sqlite_file is not None:
-        path = Path(_sqlite_path(str(engine.url)))
+        path = Path(_sqlite_path(url))
         for suffix in ("-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(snapshot.sqlite_file, path)
         return
-    metadata = sa.MetaData()
-    metadata.reflect(engine)
+    engine = sa.create_engine(url)
     with engine.begin() as connection:
         _empty(connection)
+        layout = _layout(connection)
+        by_name = {table.name: table for table in layout.tables}
         for name, rows in snapshot.tables:
             if rows:
-                connection.execute(metadata.tables[name].insert(), list(rows))
-        for table in metadata.sorted_tables:
-            for column in table.primary_key.columns:
-                sequence = connection.scalar(
-                    sa.text("SELECT pg_get_serial_sequence(:table, :column)"),
-                    {"table": table.name, "column": column.name},
-                )
-                if sequence:
-                    connection.execute(
-                        sa.text(
-                            f'SELECT setval(:sequence, coalesce(max("{column.name}"), 0) + 1, '
-                            f'false) FROM "{table.name}"'
-                        ),
-                        {"sequence": sequence},
+                connection.execute(by_name[name].insert(), list(rows))
+        if layout.serials:
+            # Each serial continues after the snapshot's largest value (or starts at 1).
+            connection.execute(
+                sa.text(
+                    "SELECT "
+                    + ", ".join(
+                        f"setval('{sequence}', coalesce((SELECT max(\"{column}\") "
+                        f'FROM "{table}"), 0) + 1, false)'
+                        for table, column, sequence in layout.serials
                     )
+                )
+            )
+    engine.dispose()
+
+
+def fresh_copy(template_url: str, snapshot: Snapshot, tmp_path: Path) -> str:
+    """A database for one test that starts as the snapshot."""
+    if snapshot.sqlite_file is not None:
+        path = tmp_path / "attest.sqlite"
+        shutil.copyfile(snapshot.sqlite_file, path)
+        return f"sqlite:///{path}"
+    load(template_url, snapshot)
+    return template_url

@@ -7,6 +7,9 @@ the views call, with the session's PKI and key pool; each test then gets its own
 the database and the keys folder (``restore``), as it gets a copy of the migrated template.
 
 The worlds:
+- ``org``: the organisation EÅV (no keys); the ``org`` fixture's database starts as it.
+- ``people``: ``org`` plus one enrolled person per built-in role; the ``people`` fixture's
+  database starts as it (tests/conftest.py picks the start when the test needs it).
 - ``signed``: the organisation EÅV with its keys and one person per built-in role, each
   with a personal key.
 - ``attested``: ``signed`` plus one memo sent and attested by Avdelningschef and
@@ -86,6 +89,18 @@ def attest_one(
 # --- the worlds' builders -----------------------------------------------------------------
 
 
+def _org(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    with app.app_context():
+        factories.organisation()
+    return {}
+
+
+def _people(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    with app.app_context():
+        factories.people(factories.organisation())
+    return {}
+
+
 def _signed(app: Flask, clock: FixedClock) -> dict[str, Any]:
     with app.app_context():
         org = factories.organisation()
@@ -115,7 +130,12 @@ def _three_days(app: Flask, clock: FixedClock) -> dict[str, Any]:
     return {"three_days": tuple(made)}
 
 
+# Made as the app tests run by default (SIGNING = "record-only": no keys); the others sign.
+UNSIGNED = {"org", "people"}
+
 BUILDERS: dict[str, Callable[[Flask, FixedClock], dict[str, Any]]] = {
+    "org": _org,
+    "people": _people,
     "signed": _signed,
     "attested": _attested,
     "attested_over_days": _attested_over_days,
@@ -139,12 +159,12 @@ class Worlds:
         self,
         template_url: str,
         folder: Path,
-        pki: OrgPki,
-        key_pool: list[PrivateKey],
+        pki: Callable[[], OrgPki],
+        key_pool: Callable[[], list[PrivateKey]],
     ) -> None:
         self._template_url = template_url
         self._folder = folder
-        self._pki = pki
+        self._pki = pki  # made only when a signed world is first built
         self._key_pool = key_pool
         self._built: dict[str, World] = {}
 
@@ -158,16 +178,14 @@ class Worlds:
         instance.mkdir()
         url = database.fresh_database(self._template_url, instance)
         clock = FixedClock(START)
-        config = {
-            **database.base_config(instance, url),
-            "SIGNING": "pades",
-            "CLOCK": clock,
-        }
-        keys = itertools.cycle(self._key_pool)
+        config = {**database.base_config(instance, url), "CLOCK": clock}
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("ATTEST_INSTANCE_PATH", str(instance))
-            patch.setattr(keystore, "create_org_pki", lambda *a, **k: self._pki)
-            patch.setattr(personal, "generate_personal_key", lambda: next(keys))
+            if name not in UNSIGNED:
+                config["SIGNING"] = "pades"
+                pki, keys = self._pki(), itertools.cycle(self._key_pool())
+                patch.setattr(keystore, "create_org_pki", lambda *a, **k: pki)
+                patch.setattr(personal, "generate_personal_key", lambda: next(keys))
             app = create_app(config)
             with app.app_context():
                 ensure_builtin_roles()
@@ -175,6 +193,11 @@ class Worlds:
             facts = BUILDERS[name](app, clock)
             snapshot = database.capture(app, instance)
         return World(name, snapshot, instance / "keys", clock.now(), facts)
+
+    def fresh_database(self, name: str, tmp_path: Path) -> str:
+        """A database for one test that starts as the (unsigned) world."""
+        assert name in UNSIGNED, "a signed world has keys too: restore it into the app"
+        return database.fresh_copy(self._template_url, self.get(name).snapshot, tmp_path)
 
     def restore(self, name: str, app: Flask, clock: FixedClock) -> World:
         """Make ``app``'s database and keys folder the world's; move the clock to its end."""
