@@ -1,6 +1,6 @@
 """Imports every model module so that Base.metadata knows all tables (Alembic, tests)."""
 
-from attest.attestation.models import UserKey  # noqa: F401
+from attest.attestation.models import PersonCertificate, UserKey  # noqa: F401
 from attest.audit.models import AuditEvent, AuditHead  # noqa: F401
 from attest.blobs import Blob  # noqa: F401
 from attest.memos.models import Attachment, DnrCounter, Memo, MemoVersion  # noqa: F401
