@@ -283,7 +283,11 @@ class Verification:
                 time=format_time(facts.timestamp_time),
             )
         elif token.tsa_cert is None or issuer_in(token.tsa_cert, self.trust) is None:
-            add("timestamp", FAILED, "timestamp.untrusted", name, field=name, tsa=tsa)
+            if self.organisation_ca is None:
+                # The organisation's own TSA, presumably: its CA is the unknown one.
+                add("timestamp", NOT_CHECKED, "timestamp.unknown_organisation", name, tsa=tsa)
+            else:
+                add("timestamp", FAILED, "timestamp.untrusted", name, field=name, tsa=tsa)
         else:
             add("timestamp", FAILED, "timestamp.invalid", name, field=name)
 

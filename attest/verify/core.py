@@ -97,15 +97,16 @@ def verify_pdf(
     attestations: tuple[Attestation, ...] = ()
     organisation = ""
 
-    reader = document.open_file(data, findings)
-    if reader is None:
+    opened = document.open_file(data, findings)
+    if opened is None:
         unusable = any(c.code == "file_is_pdf" and c.status == FAILED for c in findings.checks)
         key = "not_checked.unusable" if unusable else "not_checked.damaged"
         findings.not_checked(key, ("file_intact", "within_limits"))
         findings.not_checked(key)
-    elif not document.check_limits(data, reader, findings, max_signatures):
+    elif not document.check_limits(opened[1], opened[0], findings, max_signatures):
         findings.not_checked("not_checked.refused")
     else:
+        reader, body = opened
         signed: list[str] | None
         try:
             signed = [name for name, _, _ in enumerate_sig_fields(reader, filled_status=True)]
@@ -115,13 +116,13 @@ def verify_pdf(
                 "has_signatures", FAILED, "has_signatures.unreadable", detail=describe(exc)
             )
         if signed:
-            report = _validate(data, trust, moment)
+            report = _validate(body, trust, moment)
             fingerprints = {name: facts.certificate_sha256 for name, facts in report.items()}
             read = read_document(reader, fingerprints)
             count = len(read.signatures) + len(read.broken)
             findings.add("has_signatures", OK, "has_signatures.ok", count=count)
             verification = Verification(
-                data, read, trust, revocation_lists, moment, findings, report
+                body, read, trust, revocation_lists, moment, findings, report
             )
             attestations = _check_document(verification, expected_steps)
             organisation = verification.organisation

@@ -85,11 +85,14 @@ def _looks_signed(data: bytes) -> bool:
     return b"/ByteRange" in data and b"/Contents" in data
 
 
-def open_file(data: bytes, findings: Findings) -> PdfFileReader | None:
-    """The file as a PDF (file_is_pdf, file_intact); None when it cannot be checked further.
+def open_file(data: bytes, findings: Findings) -> tuple[PdfFileReader, bytes] | None:
+    """The file as a PDF (file_is_pdf, file_intact): the reader and the PDF's own bytes (from
+    %PDF on), or None when it cannot be checked further.
 
     A recognisable signed PDF that is damaged, cut short or has bytes before %PDF is
     invalid, with the reason; only what is not a PDF at all (or encrypted) is unusable.
+    Bytes before %PDF are reported and the PDF after them checked as well, so the report
+    also says whether what follows is the attested document.
     """
     add = findings.add
     if not data:
@@ -99,15 +102,16 @@ def open_file(data: bytes, findings: Findings) -> PdfFileReader | None:
     if start < 0:
         add("file_is_pdf", FAILED, "file_is_pdf.not_pdf")
         return None
+    body = data[start:]
     try:
-        reader = PdfFileReader(BytesIO(data), strict=False)
+        reader = PdfFileReader(BytesIO(body), strict=False)
         if reader.encrypted:
             add("file_is_pdf", FAILED, "file_is_pdf.encrypted")
             return None
         reader.root.get("/AcroForm")
         reader.root["/Pages"].get_object()
     except Exception as exc:  # whatever a damaged file makes the parser raise
-        if _looks_signed(data):
+        if _looks_signed(body):
             add("file_is_pdf", OK, "file_is_pdf.ok")
             add("file_intact", FAILED, "file_intact.damaged", detail=describe(exc))
         else:
@@ -118,7 +122,7 @@ def open_file(data: bytes, findings: Findings) -> PdfFileReader | None:
         add("file_intact", FAILED, "file_intact.before", count=start)
     else:
         add("file_intact", OK, "file_intact.ok")
-    return reader
+    return reader, body
 
 
 def check_limits(data: bytes, reader: PdfFileReader, findings: Findings, limit: int) -> bool:
@@ -283,25 +287,11 @@ def check_closing_seal(
     if not closing.is_approval:
         add("closing_seal", FAILED, "closing_seal.not_approval")
         return None
-    if (
-        not is_seal(closing.cert)
-        or closing.cert is None
-        or issuer_in(closing.cert, v.trust) != v.organisation_ca
-    ):
-        add("closing_seal", FAILED, "closing_seal.not_seal", signer=who(closing.cert, "?"))
-        return None
     late = [
         s for s in steps if (s.revision, s.covered_end) > (closing.revision, closing.covered_end)
     ]
     if late:
         add("closing_seal", FAILED, "closing_seal.before_last", last=late[-1].field_name)
-        return None
-    closing_facts = facts.get(CLOSING_SEAL_FIELD)
-    if closing_facts is None:
-        add("closing_seal", NOT_CHECKED, "closing_seal.not_validated")
-        return None
-    if not (closing_facts.intact and closing_facts.valid and closing_facts.trusted):
-        add("closing_seal", FAILED, "closing_seal.untrusted")
         return None
     after = signatures[signatures.index(closing) + 1 :]
     other = [
@@ -310,9 +300,19 @@ def check_closing_seal(
     if other:
         add("closing_seal", FAILED, "closing_seal.signed_after", field=other[0].field_name)
         return None
-    changes = describe_changes(v.document.reader, closing.revision)
-    level = closing_facts.modification_level
-    if changes or level not in AFTER_CLOSING:
+    closing_facts = facts.get(CLOSING_SEAL_FIELD)
+    try:
+        changes = describe_changes(v.document.reader, closing.revision)
+    except Exception as exc:  # what cannot be read after the seal is not what was sealed
+        detail = describe(exc)
+        changes = [
+            Both(
+                f"ändringar som inte kan läsas ({detail})",
+                f"changes that cannot be read ({detail})",
+            )
+        ]
+    level = closing_facts.modification_level if closing_facts is not None else None
+    if changes or (closing_facts is not None and level not in AFTER_CLOSING):
         if not changes:
             from attest.verify.report import MODIFICATION_LEVELS
 
@@ -324,6 +324,22 @@ def check_closing_seal(
             "closing_seal.changed_after",
             changes=Both("; ".join(c[0] for c in changes), "; ".join(c[1] for c in changes)),
         )
+        return None
+    if v.organisation_ca is None:
+        add("closing_seal", NOT_CHECKED, "closing_seal.unknown_organisation")
+        return closing
+    if (
+        not is_seal(closing.cert)
+        or closing.cert is None
+        or issuer_in(closing.cert, v.trust) != v.organisation_ca
+    ):
+        add("closing_seal", FAILED, "closing_seal.not_seal", signer=who(closing.cert, "?"))
+        return None
+    if closing_facts is None:
+        add("closing_seal", NOT_CHECKED, "closing_seal.not_validated")
+        return None
+    if not (closing_facts.intact and closing_facts.valid and closing_facts.trusted):
+        add("closing_seal", FAILED, "closing_seal.untrusted")
         return None
     add(
         "closing_seal",
@@ -380,7 +396,7 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Both]:
         )
 
     old_root, new_root = old.root, new.root
-    if _xmp(old_root) != _xmp(new_root):
+    if _xmp(old) != _xmp(new):
         changes.append(Both("XMP-metadata (/Metadata)", "the XMP metadata (/Metadata)"))
     allowed_root = {"/DSS", "/AcroForm", "/Metadata", "/Pages", "/Extensions", "/Version"}
     catalog = sorted(
@@ -455,9 +471,10 @@ def _info(resolver: HistoricalResolver) -> generic.DictionaryObject:
     return info if isinstance(info, generic.DictionaryObject) else generic.DictionaryObject()
 
 
-def _xmp(root: generic.DictionaryObject) -> bytes | None:
+def _xmp(resolver: HistoricalResolver) -> bytes | None:
     """The XMP metadata without what every PDF writer updates on saving (dates, producer)."""
-    stream = root["/Metadata"] if "/Metadata" in root else None
+    root = resolver.root
+    stream = _value(resolver, root.raw_get("/Metadata")) if "/Metadata" in root else None
     if not isinstance(stream, generic.StreamObject):
         return None
     if len(stream.encoded_data) > CHANGE_BUDGET:
@@ -574,7 +591,10 @@ def check_archive(v: Verification, closing: Signature | None) -> None:
         names = ", ".join(sorted(certificate_name(c)[0] for c in absent))
         missing_sv.append(f"certifikat för {names}")
         missing_en.append(f"certificates of {names}")
-    roots = (v.organisation_ca,) if v.organisation_ca is not None else v.trust
+    if v.organisation_ca is None:
+        add("archive_timestamp", NOT_CHECKED, "archive_timestamp.unknown_organisation")
+        return
+    roots = (v.organisation_ca,)
     if not any(root in dss_certs for root in roots):
         missing_sv.append("organisationens CA-certifikat")
         missing_en.append("the organisation's CA certificate")

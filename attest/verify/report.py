@@ -151,7 +151,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     ),
     "within_limits.ok": (
         "Filen har {signatures} signaturer och {revisions} revisioner (gränsen är {limit}).",
-        "The file has {signatures} signatures and {revisions} revisions (the limit is " "{limit}).",
+        "The file has {signatures} signatures and {revisions} revisions (the limit is {limit}).",
     ),
     "within_limits.exceeded": (
         "Filen har {signatures} signaturer och {revisions} revisioner, fler än gränsen "
@@ -414,6 +414,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "The timestamp on the signature in {field} comes from a timestamp authority ({tsa}) "
         "whose certificate is not issued by the organisation's CA.",
     ),
+    "timestamp.unknown_organisation": (
+        "Inte kontrollerat: tidsstämpeln kommer från {tsa}, vars CA inte är bland de betrodda.",
+        "Not checked: the timestamp comes from {tsa}, whose CA is not among the trusted ones.",
+    ),
     "timestamp.invalid": (
         "Tidsstämpeln på signaturen i {field} är ogiltig.",
         "The timestamp on the signature in {field} is invalid.",
@@ -518,9 +522,10 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "to attest {field} cannot be decided from the file.",
     ),
     "authority.no_route": (
-        "Inte kontrollerat: rutten kan inte läsas, så behörigheten för {field} kan inte "
-        "avgöras.",
-        "Not checked: the route cannot be read, so the authority for {field} cannot be " "decided.",
+        "Inte kontrollerat: utan en läsbar rutt förseglad av en känd organisation kan "
+        "behörigheten för {field} inte avgöras.",
+        "Not checked: without a readable route sealed by a known organisation the authority "
+        "for {field} cannot be decided.",
     ),
     "appearance.ok": (
         "Raden {field} visar det som certifikatet säger och inget annat: ”{shown}”.",
@@ -547,12 +552,14 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "Not checked: the certificate gives no title for the role of the row {field}.",
     ),
     "appearance.older_format": (
-        "Inte kontrollerat: i det äldre formatet jämförs inte raden {field} med " "certifikatet.",
-        "Not checked: in the older format the row {field} is not compared with the " "certificate.",
+        "Inte kontrollerat: i det äldre formatet jämförs inte raden {field} med certifikatet.",
+        "Not checked: in the older format the row {field} is not compared with the certificate.",
     ),
     "appearance.no_route": (
-        "Inte kontrollerat: utan läsbar rutt kan raden {field} inte jämföras.",
-        "Not checked: without a readable route the row {field} cannot be compared.",
+        "Inte kontrollerat: utan en läsbar rutt förseglad av en känd organisation kan raden "
+        "{field} inte jämföras.",
+        "Not checked: without a readable route sealed by a known organisation the row {field} "
+        "cannot be compared.",
     ),
     "route_order.ok": (
         "{count} attester gjordes i ordning, var och en i sin egen rad i tabellen "
@@ -583,7 +590,7 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "route_order.same_person": (
         "{who} har attesterat flera steg ({fields}); varje steg ska attesteras av en egen "
         "person.",
-        "{who} attested several steps ({fields}); each step must be attested by its own " "person.",
+        "{who} attested several steps ({fields}); each step must be attested by its own person.",
     ),
     "complete.ok": (
         "Alla {count} rader i tabellen Attesterat av är signerade.",
@@ -655,6 +662,12 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "The closing seal is not accepted: the signature in attest-slutsigill is not intact, "
         "correct and trusted (see the checks of attest-slutsigill).",
     ),
+    "closing_seal.unknown_organisation": (
+        "Inte kontrollerat: slutsigillets certifikat kan inte bedömas, eftersom organisationens "
+        "CA inte är bland de betrodda (inget har dock ändrats efter det).",
+        "Not checked: the closing seal's certificate cannot be judged, as the organisation's CA "
+        "is not among the trusted ones (nothing was changed after it, though).",
+    ),
     "closing_seal.not_validated": (
         "Inte kontrollerat: slutsigillet kunde inte valideras (se nedan).",
         "Not checked: the closing seal could not be validated (see below).",
@@ -694,6 +707,12 @@ TEXTS: Mapping[str, tuple[str, str]] = {
     "archive_timestamp.wrong_field": (
         "Den sista signaturen ({field}) är ingen dokumenttidsstämpel i attest-arkivstampel.",
         "The last signature ({field}) is not a document timestamp in attest-arkivstampel.",
+    ),
+    "archive_timestamp.unknown_organisation": (
+        "Inte kontrollerat: om valideringsdata kommer från organisationens CA kan inte avgöras, "
+        "eftersom dess CA inte är bland de betrodda.",
+        "Not checked: whether the validation data come from the organisation's CA cannot be "
+        "decided, as its CA is not among the trusted ones.",
     ),
     "archive_timestamp.no_dss": (
         "Valideringsdata (DSS) saknas i dokumentet.",

@@ -37,6 +37,9 @@ from attest.verify.report import format_time
 from attest.verify.result import FAILED, NOT_CHECKED, OK, Attestation
 from attest.verify.trust import fingerprint
 
+# A certificate without the row's title is compared with at most this many of its titles.
+MAX_TITLES = 8
+
 __all__ = [
     "RouteReading",
     "attestation",
@@ -239,7 +242,7 @@ def check_authority(
                     not_before=format_time(sig.cert.not_valid_before_utc),
                     not_after=format_time(sig.cert.not_valid_after_utc),
                 )
-        _check_appearance(v, sig, facts.get(field), person.name, title)
+        _check_appearance(v, sig, facts.get(field), person.name, title, person.titles)
 
 
 def _check_appearance(
@@ -248,17 +251,30 @@ def _check_appearance(
     facts: SignatureReport | None,
     name: str,
     title: str | None,
+    titles: tuple[str, ...],
 ) -> None:
+    """appearance: the row is attest's rendering of the certificate. Its title is the one
+    the certificate gives for the row's role; a certificate without one (the authority
+    check fails) may still only show one of the titles it has."""
     add, field = v.findings.add, sig.field_name
     moments = _moments(v, sig, facts)
-    if title is None or not moments:
+    candidates = (title,) if title is not None else titles[:MAX_TITLES]
+    if not candidates or not moments:
         add("appearance", NOT_CHECKED, "appearance.no_title", field, field=field)
         return
-    try:
-        found = compare_row(v.document.reader, sig.revision, sig.field_ref, name, title, moments)
-    except Exception as exc:  # a widget that cannot be read shows nothing attest drew
-        add("appearance", FAILED, "appearance.unreadable", field, field=field, detail=describe(exc))
-        return
+    found = None
+    for candidate in candidates:
+        try:
+            found = compare_row(
+                v.document.reader, sig.revision, sig.field_ref, name, candidate, moments
+            )
+        except Exception as exc:  # a widget that cannot be read shows nothing attest drew
+            detail = describe(exc)
+            add("appearance", FAILED, "appearance.unreadable", field, field=field, detail=detail)
+            return
+        if found.matches or found.problem in ("absent", "too_large"):
+            break
+    assert found is not None
     if found.matches:
         add("appearance", OK, "appearance.ok", field, field=field, shown=found.expected)
     elif found.problem == "absent":

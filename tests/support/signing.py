@@ -68,6 +68,14 @@ ORGANISATION = Organisation(
 )
 ORG_CODE = "EÅV"
 DNR = "EÅV 2024/123"
+# Another förvaltning of the same city, with a CA of its own.
+SECOND_ORGANISATION = dataclasses.replace(
+    ORGANISATION,
+    name="Skarpnäcks stadsdelsförvaltning",
+    short_name="Skarpnäck",
+    board="Skarpnäcks stadsdelsnämnd",
+)
+SECOND_CODE = "SKV"
 STEPS = (AttestationStep("Avdelningschef"), AttestationStep("Stadsdelsdirektör"))
 PEOPLE = (("Jenny Johansson", "Avdelningschef"), ("Anders Carstorp", "Stadsdelsdirektör"))
 
@@ -144,15 +152,20 @@ _keys: list[PrivateKey] = []
 _next_key = itertools.count()
 
 
-def make_pki(name: str = "own") -> OrgPki:
-    """The session's PKI called ``name``, with the organisation's names, made on first use.
+def make_pki(name: str = "own", *, organisation: str = "", code: str = "") -> OrgPki:
+    """The session's PKI called ``name``, made on first use.
 
     "own" is the organisation's; any other name gives a second CA with exactly the same
-    names (another förvaltning, or a forger's), distinct keys.
+    names (a forger's) unless ``organisation`` and ``code`` name another förvaltning.
     """
     if name not in _pkis:
-        _pkis[name] = create_org_pki(ORGANISATION.name, ORG_CODE, ISSUED_AT)
+        _pkis[name] = create_org_pki(organisation or ORGANISATION.name, code or ORG_CODE, ISSUED_AT)
     return _pkis[name]
+
+
+def second_pki() -> OrgPki:
+    """The CA of another förvaltning of the city (SKV)."""
+    return make_pki("second", organisation=SECOND_ORGANISATION.name, code=SECOND_CODE)
 
 
 def pooled_key() -> PrivateKey:
@@ -180,6 +193,7 @@ def make_attester(
     person_id: str | None = None,
     titles: Sequence[str] | None = None,
     key: PrivateKey | None = None,
+    organisation: str = ORGANISATION.name,
 ) -> Attester:
     """A person attesting as ``title``, with a role certificate listing ``titles`` (default:
     just that title)."""
@@ -189,7 +203,7 @@ def make_attester(
         pki,
         key.public_key(),
         full_name=full_name,
-        organisation=ORGANISATION.name,
+        organisation=organisation,
         person_id=person_id,
         titles=tuple(titles) if titles is not None else (title,),
         now=now,
@@ -232,11 +246,12 @@ def make_route(
     dnr: str = DNR,
     version_number: int = 1,
     substitutes: dict[int, Sequence[Attester]] | None = None,
+    organisation: tuple[str, str] = (ORGANISATION.name, ORG_CODE),
 ) -> SealedRoute:
     """The route naming ``people`` (each with the role of their ``title``), step by step."""
     return SealedRoute(
-        organisation_name=ORGANISATION.name,
-        organisation_code=ORG_CODE,
+        organisation_name=organisation[0],
+        organisation_code=organisation[1],
         ca_sha256=pki.ca_cert.fingerprint(hashes.SHA256()).hex(),
         dnr=dnr,
         version_number=version_number,
@@ -396,18 +411,23 @@ def attest_route(
     frozen: bytes | None = None,
     route: Sequence[Attester] | None = None,
     closing: bool = True,
+    revoked: Sequence[tuple[int, dt.datetime]] = (),
+    organisation: tuple[str, str] = (ORGANISATION.name, ORG_CODE),
 ) -> Memo:
     """Freeze (unless given), attest step by step in order, close: seal, DSS, timestamp.
 
     route: the people the sealed route names (default: the attesters). stamper(step,
     clock) gives the TSA for one step (default: the organisation's); claimed(step, time)
     the signing time the signer claims (default: the clock's). closing=False archives
-    without the closing seal, as a forger without the seal key would.
+    without the closing seal, as a forger without the seal key would. revoked: what the
+    CRL embedded when closing lists.
     """
     clock = TestClock(frozen_at)
     tsa = InProcessTimeStamper(pki.tsa_key, pki.tsa_cert, pki.chain, clock.now)
     if frozen is None:
-        planned = make_route(pki, route if route is not None else attesters)
+        planned = make_route(
+            pki, route if route is not None else attesters, organisation=organisation
+        )
         pdf = freeze(rendered, pki, tsa, clock.now(), planned)
     else:
         pdf = frozen
@@ -421,7 +441,7 @@ def attest_route(
         pdf = attest(pdf, rendered, step, attesters[step], pki, step_tsa, when, chain=chain)
         stages.append(pdf)
     clock.set(clock.now() + dt.timedelta(minutes=1))
-    crls = [build_crl(pki, [], now=clock.now())]
+    crls = [build_crl(pki, list(revoked), now=clock.now())]
     if closing:
         final = close(pdf, pki, tsa, clock.now(), crls)
     else:
