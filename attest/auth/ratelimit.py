@@ -34,6 +34,10 @@ from attest.workflow.operations import PASSWORD_FAILED as ATTESTATION_FAILED
 LOGIN_FAILED = "user:login:failed"
 LOGIN_THROTTLED = "user:login:throttled"
 ATTESTATION_THROTTLED = "memo:attestation:throttled"
+# The timestamp authority over HTTP (attest.attestation.views): tokens issued per user, and
+# failed credentials per address.
+TSA_ISSUED = "tsa:timestamp:issued"
+TSA_AUTH_FAILED = "tsa:auth:failed"
 
 # The counts look at one event's rows of the last minutes; without this index they would
 # read every such row since the beginning (the audit log is never pruned).
@@ -93,12 +97,40 @@ def record_refused_attestation(user: User, memo: Memo) -> None:
     )
 
 
+def tsa_data(username: str) -> dict[str, Any]:
+    """The audit data of a token issued to a TSA user: what the per-user count matches."""
+    return {"user": username[:80]}
+
+
+def tsa_throttle(username: str) -> Throttle | None:
+    """Whether the TSA user has had TSA_HTTP_RATE_PER_MINUTE tokens in the last minute."""
+    limit = current_app.config["TSA_HTTP_RATE_PER_MINUTE"]
+    condition = AuditEvent.data == _audit_json(tsa_data(username))
+    return _limited(TSA_ISSUED, [(condition, limit)], dt.timedelta(minutes=1))
+
+
+def tsa_auth_throttle(address: str | None) -> Throttle | None:
+    """Whether wrong TSA credentials from ``address`` are refused now (as logins are)."""
+    config = current_app.config
+    if not address:
+        return None
+    window = dt.timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    limits = [(AuditEvent.address == address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"])]
+    return _limited(TSA_AUTH_FAILED, limits, window)
+
+
 def _throttle(event: str, *, by_user: Any, address: str | None) -> Throttle | None:
     config = current_app.config
     limits = [(by_user, config["LOGIN_MAX_FAILURES"])]
     if address:
         limits.append((AuditEvent.address == address, config["LOGIN_MAX_FAILURES_PER_ADDRESS"]))
     window = dt.timedelta(minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    return _limited(event, limits, window)
+
+
+def _limited(event: str, limits: list[tuple[Any, int]], window: dt.timedelta) -> Throttle | None:
+    """Throttled until the oldest of the newest ``limit`` events within the window leaves it,
+    for each (condition, limit); None while every count is under its limit."""
     now = clock.now()
     until = None
     for condition, limit in limits:

@@ -23,6 +23,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession, PdfTimeStamper
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import DocumentSecurityStore
@@ -49,6 +50,7 @@ __all__ = [
     "certify",
     "finish_lta",
     "seal_closing",
+    "sign_detached",
     "sign_field",
 ]
 
@@ -326,6 +328,52 @@ def seal_closing(
     return run_sync(
         async_seal_closing(
             pdf,
+            signer_key=signer_key,
+            signer_cert=signer_cert,
+            chain=chain,
+            timestamper=timestamper,
+            now=now,
+        )
+    )
+
+
+async def async_sign_detached(
+    data: bytes,
+    *,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    timestamper: TimeStamper,
+    now: dt.datetime,
+) -> bytes:
+    """See sign_detached."""
+    now = require_utc(now)
+    _check_certificate_time(signer_cert, now)
+    signer = _KeySigner(signer_key, signer_cert, chain)
+    content_info = await signer.async_sign_general_data(
+        data,
+        DIGEST_ALGORITHM,
+        detached=True,
+        timestamper=timestamper,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=now),
+    )
+    return content_info.dump()
+
+
+def sign_detached(
+    data: bytes,
+    *,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    timestamper: TimeStamper,
+    now: dt.datetime,
+) -> bytes:
+    """A detached CMS signature (DER ContentInfo) over data, with signingTime ``now`` and a
+    signature timestamp token: how the system seal anchors the audit log's head."""
+    return run_sync(
+        async_sign_detached(
+            data,
             signer_key=signer_key,
             signer_cert=signer_cert,
             chain=chain,

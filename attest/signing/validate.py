@@ -44,7 +44,14 @@ from pyhanko_certvalidator.policy_decl import (
 from attest.pki.ca import asn1_certificate, require_utc
 from attest.signing.timestamps import run_sync
 
-__all__ = ["SignatureReport", "ValidationReport", "async_validate_pdf", "validate_pdf"]
+__all__ = [
+    "DetachedReport",
+    "SignatureReport",
+    "ValidationReport",
+    "async_validate_pdf",
+    "validate_detached",
+    "validate_pdf",
+]
 
 
 @dataclass(frozen=True)
@@ -310,3 +317,74 @@ def validate_pdf(
     the certificates' chain and validity are checked.
     """
     return run_sync(async_validate_pdf(pdf, trust_roots=trust_roots, crls=crls, now=now))
+
+
+@dataclass(frozen=True)
+class DetachedReport:
+    """The facts about a detached CMS signature over some data."""
+
+    intact: bool  # the data is what was signed
+    valid: bool
+    trusted: bool  # the signer's certificate chains to a trust root
+    signer_sha256: str  # hex fingerprint of the signer's certificate ("" if unreadable)
+    signer_name: str
+    signing_time: dt.datetime | None  # the signed signingTime attribute
+    timestamp_time: dt.datetime | None  # the signature timestamp's, when it is trusted
+    timestamp_ok: bool
+    error: str | None = None  # could not be read at all
+
+
+async def async_validate_detached(
+    data: bytes,
+    signature: bytes,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    now: dt.datetime | None = None,
+) -> DetachedReport:
+    """See validate_detached."""
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+
+    roots = [asn1_certificate(c) for c in trust_roots]
+    try:
+        signed_data = cms.ContentInfo.load(signature)["content"]
+        tokens = list(extract_tst_data_iter(signed_data["signer_infos"][0], signed=False))
+        at = _claimed_time(tokens, require_utc(now) if now else dt.datetime.now(dt.timezone.utc))
+        context = ValidationContext(
+            trust_roots=roots,
+            moment=at or (require_utc(now) if now else None),
+            allow_fetching=False,
+            revinfo_policy=CertRevTrustPolicy(
+                RevocationCheckingPolicy(
+                    ee_certificate_rule=RevocationCheckingRule.NO_CHECK,
+                    intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK,
+                )
+            ),
+        )
+        status = await async_validate_detached_cms(data, signed_data, context)
+    except Exception as exc:  # a damaged signature is a finding, not a crash
+        return DetachedReport(False, False, False, "", "", None, None, False, str(exc) or "?")
+    tst = status.timestamp_validity
+    timestamp_ok = tst is not None and tst.intact and tst.valid and tst.trusted
+    cert = status.signing_cert
+    return DetachedReport(
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        signer_sha256=cert.sha256.hex(),
+        signer_name=_name_attribute(cert, "common_name"),
+        signing_time=status.signer_reported_dt,
+        timestamp_time=tst.timestamp if tst is not None and timestamp_ok else None,
+        timestamp_ok=timestamp_ok,
+    )
+
+
+def validate_detached(
+    data: bytes,
+    signature: bytes,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    now: dt.datetime | None = None,
+) -> DetachedReport:
+    """pyHanko's facts about a detached CMS signature (sign_detached) over data, judged at
+    the time its trusted timestamp proves."""
+    return run_sync(async_validate_detached(data, signature, trust_roots=trust_roots, now=now))
