@@ -3,10 +3,10 @@
 A row's appearance is attest's rendering (attest.signing.rows) of the certificate's name,
 its title for the row's role and the signing day. The verifier renders the expected
 appearance with the same code, through a PDF written and read back as the signed one
-was, and compares the two XObject trees by a canonical digest: every dictionary entry,
-every stream's decoded content (content streams, fonts and their programs, images), the
-structure of the references. Anything else, text drawn as an image over a text layer
-that names someone else included, differs.
+was, and compares the two XObject trees by a canonical digest (attest.verify.canonical):
+every dictionary entry, every stream (content streams, fonts and their programs, images)
+as stored, the structure of the references. Anything else, text drawn as an image over a
+text layer that names someone else included, differs.
 """
 
 from __future__ import annotations

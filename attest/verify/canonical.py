@@ -1,8 +1,10 @@
-"""A digest of a PDF object tree that says whether two trees show the same thing.
+"""A digest of a PDF object tree that says whether two trees are the same.
 
-Independent of object numbers and of how streams are compressed; everything else counts:
-every dictionary entry, every stream's decoded data, the shape of the references. Reading
-is bounded: a tree larger than its budget raises TooLarge instead of being read.
+Independent of object numbers; everything else counts: every dictionary entry, every
+stream's data as stored (with its filters), the shape of the references. Streams are
+never decompressed: a compression bomb costs what its stored bytes cost, and the same
+content compressed otherwise is not what attest wrote, so it differs. Reading is bounded:
+a tree larger than its budget raises TooLarge instead of being read.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from pyhanko.pdf_utils import generic
 
 __all__ = ["TooLarge", "digest"]
 
-# Entries that say how a stream is stored, not what it shows.
-_STORAGE_KEYS = frozenset({"/Length", "/Filter", "/DecodeParms", "/DL"})
+# The stored length: the data itself says it.
+_STORAGE_KEYS = frozenset({"/Length"})
 MAX_OBJECTS = 2000
 
 
@@ -25,7 +27,7 @@ class TooLarge(Exception):
 
 
 class _Canonical:
-    """A SHA-256 over a PDF object tree, independent of object numbers and stream filters."""
+    """A SHA-256 over a PDF object tree, independent of object numbers."""
 
     def __init__(self, byte_budget: int) -> None:
         self.hash = hashlib.sha256()
@@ -45,14 +47,12 @@ class _Canonical:
             h.update(b"O%d;" % self.seen[key])
             self.feed(obj.get_object())
         elif isinstance(obj, generic.StreamObject):
-            if len(obj.encoded_data) > self.bytes_left:
-                raise TooLarge()
-            h.update(b"T")
-            self._dictionary(obj, _STORAGE_KEYS)
-            data = obj.data
+            data = obj.encoded_data
             self.bytes_left -= len(data)
             if self.bytes_left < 0:
                 raise TooLarge()
+            h.update(b"T")
+            self._dictionary(obj, _STORAGE_KEYS)
             h.update(b"D%d;" % len(data))
             h.update(data)
         elif isinstance(obj, generic.DictionaryObject):

@@ -659,6 +659,10 @@ def verify_with_records(
     from attest.verify.core import verify_pdf
 
     trust, crls = installation_trust()
+    if not trust:
+        from attest.attestation import keystore
+
+        keystore.org_pki(organisation)  # refuses, saying the organisation has no keys yet
     result = verify_pdf(
         data,
         trust=trust,
