@@ -21,22 +21,28 @@ depends_on = None
 def upgrade() -> None:
     # Each person gets a stable identifier, made once and never reused: certificates and the
     # route sealed into each frozen PDF name it.
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("person_id", sa.String(length=36), nullable=True))
-    users = sa.table("users", sa.column("id", sa.Integer), sa.column("person_id", sa.String))
     connection = op.get_bind()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Never batch mode on users here: SQLite's copy-and-move drops the table, and with
+        # foreign keys on, dropping it deletes every row that cascades from a user (keys,
+        # roles, sessions). ADD COLUMN ... NOT NULL needs a default; the unique index holds.
+        op.execute("ALTER TABLE users ADD COLUMN person_id VARCHAR(36) NOT NULL DEFAULT ''")
+    else:
+        op.add_column("users", sa.Column("person_id", sa.String(length=36), nullable=True))
+    users = sa.table("users", sa.column("id", sa.Integer), sa.column("person_id", sa.String))
     for (user_id,) in connection.execute(sa.select(users.c.id).order_by(users.c.id)).all():
         connection.execute(
             users.update().where(users.c.id == user_id).values(person_id=str(uuid.uuid4()))
         )
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.alter_column("person_id", existing_type=sa.String(length=36), nullable=False)
-        batch_op.create_unique_constraint(batch_op.f("uq_users_person_id"), ["person_id"])
+    if not sqlite:
+        op.alter_column("users", "person_id", existing_type=sa.String(length=36), nullable=False)
+    op.create_index("uq_users_person_id", "users", ["person_id"], unique=True)
 
-    with op.batch_alter_table("substitutions", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("ended_at", attest.db.UTCDateTime(timezone=True), nullable=True)
-        )
+    # A plain ADD COLUMN (no table copy, see above).
+    op.add_column(
+        "substitutions", sa.Column("ended_at", attest.db.UTCDateTime(timezone=True), nullable=True)
+    )
 
     op.create_table(
         "person_certificates",
@@ -102,8 +108,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_person_certificates_user_key_id"))
         batch_op.drop_index(batch_op.f("ix_person_certificates_substitution_id"))
     op.drop_table("person_certificates")
-    with op.batch_alter_table("substitutions", schema=None) as batch_op:
-        batch_op.drop_column("ended_at")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_users_person_id"), type_="unique")
-        batch_op.drop_column("person_id")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE substitutions DROP COLUMN ended_at")
+    else:
+        op.drop_column("substitutions", "ended_at")
+    op.drop_index("uq_users_person_id", table_name="users")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE users DROP COLUMN person_id")  # SQLite 3.35+, no table copy
+    else:
+        op.drop_column("users", "person_id")
