@@ -167,6 +167,23 @@ def test_the_embedded_crl_alone_catches_a_revoked_key(m) -> None:
     assert "according to the CRL in the document" in revoked.message_en
 
 
+def test_a_crl_made_in_the_same_second_as_the_last_row_covers_it(m) -> None:
+    """A CRL's times have whole seconds: the one made at closing, within the second of the
+    last row, must still vouch for it (with a real clock they are often that close)."""
+    from attest.attestation import pades
+
+    last = STEP_TIMES[1] + dt.timedelta(milliseconds=400)
+    memo = attest_route(m.pki, m.rendered, m.two, times=(STEP_TIMES[0], last))
+    closing_at = last + dt.timedelta(milliseconds=300)
+    crl = build_crl(m.pki, [], now=closing_at)
+    assert crl.last_update_utc < last  # truncated to the second
+    final = pades.close(
+        memo.stages[-1], m.pki, forgeries.tsa_at(m.pki, closing_at), [crl], closing_at
+    )
+    result = verify(final, m)
+    assert_every_check_ok(result)
+
+
 def test_a_crl_of_another_ca_in_the_file_vouches_for_nothing(m) -> None:
     rogue_crl = build_crl(m.rogue, [], now=STEP_TIMES[1] + dt.timedelta(hours=1))
     pdf = forgeries.restamp(m.genuine.stages[-1], m.rogue)  # the rogue's DSS, CRL and TSA

@@ -76,7 +76,7 @@ def timestamp_head(organisation: Organisation) -> AuditTimestamp | None:
 
 
 def timestamp_all() -> int:
-    """The daily anchoring: one token per organisation that has a TSA."""
+    """The daily anchoring: one sealed anchor per organisation that has its keys."""
     count = 0
     for org in db.session().scalars(sa.select(Organisation).order_by(Organisation.id)):
         if timestamp_head(org) is not None:

@@ -228,7 +228,7 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check the hash chain and its timestamped heads; exit 1 at the first broken entry."""
+    """Check the hash chain and its sealed anchors; exit 1 at the first broken entry."""
     from attest.attestation.audit_anchor import verify_audit
 
     report = verify_audit()
@@ -245,12 +245,12 @@ def audit_verify() -> None:
 @audit_group.command("timestamp")
 @with_appcontext
 def audit_timestamp() -> None:
-    """Timestamp the chain's head (run at least daily, e.g. from cron)."""
+    """Anchor the chain's head with each organisation's system seal (daily, from cron)."""
     from attest.attestation.audit_anchor import timestamp_all
 
     count = timestamp_all()
     db.session().commit()
-    click.echo(f"Huvudet tidsstämplat av {count} tidsstämpeltjänster.")
+    click.echo(f"Huvudet förankrat med systemsigillet för {count} organisation(er).")
 
 
 @click.group("blobs")

@@ -240,7 +240,8 @@ class Verification:
                 )
         elif found.latest_list is None:
             add("not_revoked", NOT_CHECKED, "not_revoked.no_crl", name, who=person)
-        elif signed_at is not None and found.latest_list >= signed_at:
+        elif signed_at is not None and found.latest_list >= signed_at.replace(microsecond=0):
+            # (A CRL's thisUpdate has whole seconds: one made in the same second covers it.)
             add(
                 "not_revoked",
                 OK,
