@@ -51,7 +51,7 @@ def compare_row(
     """Compare the field's appearance, as of the revision its signature signed, with
     attest's rendering of ``name``, ``title`` and the day of each of ``moments`` (the
     timestamp's, the claimed signing time's); it must match one of them."""
-    days = {}
+    days: dict[str, dt.datetime] = {}
     for moment in moments:
         days.setdefault(row_date(moment), moment)
     shown = " / ".join(f"{name}, {title}  {day}" for day in days)
