@@ -891,7 +891,7 @@ def attested_with_garbage_spliced(pdf: bytes) -> bytes:
 
 CHANGED = "ändrats på ett sätt som inte är tillåtet"
 # A recognisable signed PDF that is damaged is Ogiltig with this reason, not unusable.
-DAMAGED = "Filen är en signerad PDF men trasig eller avkortad"
+SIGNED_BUT_DAMAGED = "Filen är en signerad PDF men trasig eller avkortad"
 
 # (name, how, a phrase of the answer): a report that says Ogiltig, or "not verifiable".
 ATTESTED_VARIANTS: list[tuple[str, Callable[[bytes], bytes], str, str]] = [
@@ -899,8 +899,8 @@ ATTESTED_VARIANTS: list[tuple[str, Callable[[bytes], bytes], str, str]] = [
     ("attested_with_page_tree_cycle", attested_with_page_tree_cycle, REPORT, CHANGED),
     ("attested_with_100_000_pages", attested_with_100_000_pages, REPORT, CHANGED),
     ("attested_with_javascript", attested_with_javascript, REPORT, CHANGED),
-    ("attested_with_deep_arrays", attested_with_deep_arrays, REPORT, DAMAGED),
-    ("attested_with_prev_loop", attested_with_prev_loop, REPORT, DAMAGED),
-    ("attested_truncated", attested_truncated, REPORT, DAMAGED),
-    ("attested_with_garbage_spliced", attested_with_garbage_spliced, REPORT, DAMAGED),
+    ("attested_with_deep_arrays", attested_with_deep_arrays, REPORT, SIGNED_BUT_DAMAGED),
+    ("attested_with_prev_loop", attested_with_prev_loop, REPORT, SIGNED_BUT_DAMAGED),
+    ("attested_truncated", attested_truncated, REPORT, SIGNED_BUT_DAMAGED),
+    ("attested_with_garbage_spliced", attested_with_garbage_spliced, REPORT, SIGNED_BUT_DAMAGED),
 ]
