@@ -302,6 +302,25 @@ def _many_signatures(m: forgeries.Material, count: int) -> bytes:
     return pdf
 
 
+def _many_revisions(pdf: bytes, count: int) -> bytes:
+    """``count`` more incremental updates, each adding one small object."""
+    from io import BytesIO
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    for number in range(count):
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        writer.add_object(
+            generic.DictionaryObject({generic.pdf_name("/N"): generic.NumberObject(number)})
+        )
+        out = BytesIO()
+        writer.write(out)
+        pdf = out.getvalue()
+    return pdf
+
+
+@pytest.mark.slow
 def test_more_signatures_than_the_limit_are_refused_before_any_is_validated(m) -> None:
     pdf = _many_signatures(m, 46)  # 5 + 46 = 51 signatures
     started = time.perf_counter()
@@ -312,9 +331,22 @@ def test_more_signatures_than_the_limit_are_refused_before_any_is_validated(m) -
     [limit] = [c for c in result.checks if c.code == "within_limits"]
     assert limit.status == "failed" and "fler än gränsen 50" in limit.message
     assert not any(c.code == "intact" for c in result.checks)
-    # The limit is the caller's: a lower one refuses the genuine memo too, a higher one not.
-    assert verify(m.genuine.final, m, max_signatures=4).refused
     assert not verify(pdf, m, max_signatures=60).refused
+
+
+def test_more_revisions_than_the_limit_are_refused_and_the_limit_is_the_callers(m) -> None:
+    pdf = _many_revisions(m.genuine.final, 45)  # 7 + 45 = 52 revisions
+    result = verify(pdf, m)
+    assert (
+        result.refused
+        and result.verdict == "undecidable"
+        and result.failed_codes == {"within_limits"}
+    )
+    [limit] = [c for c in result.checks if c.code == "within_limits"]
+    assert "52 revisioner, fler än gränsen 50" in limit.message
+    # A lower limit refuses the genuine memo too, a higher one not.
+    assert verify(m.genuine.final, m, max_signatures=4).refused
+    assert verify(pdf, m, max_signatures=60).verdict == "invalid"  # the updates are changes
 
 
 # --- The tamper suite ---------------------------------------------------------------------------
@@ -409,6 +441,23 @@ def test_a_change_after_the_closing_seal_is_named() -> None:
     assert "anteckningar på sidan 1 (/FreeText)" in comment.message
     [xmp] = [c for c in _verify_case("xmp-added-after-closing").failed if c.code == "closing_seal"]
     assert "XMP-metadata" in xmp.message
+
+
+def test_what_a_pdf_writer_updates_on_saving_is_no_change_in_xmp() -> None:
+    from attest.verify.document import WRITER_XMP
+
+    def packet(title: str, when: str, producer: str) -> bytes:
+        return (
+            f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:Description xmp:ModifyDate="{when}" '
+            f'pdf:Producer="{producer}"><dc:title>{title}</dc:title>'
+            f"<xmp:MetadataDate>{when}</xmp:MetadataDate></rdf:Description></x:xmpmeta>"
+        ).encode()
+
+    before = packet("Avtal", "2024-08-16T16:06:00Z", "attest")
+    saved = packet("Avtal", "2026-08-14T09:00:00Z", "attest; pyHanko 0.38")
+    changed = packet("Avslag", "2026-08-14T09:00:00Z", "attest")
+    assert WRITER_XMP.sub(b"", before) == WRITER_XMP.sub(b"", saved)
+    assert WRITER_XMP.sub(b"", before) != WRITER_XMP.sub(b"", changed)
 
 
 def test_an_archive_renewal_is_no_change_after_the_closing_seal(m) -> None:

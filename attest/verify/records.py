@@ -140,15 +140,16 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "file lacks it.",
     ),
     "audit.ok": (
-        "Granskningsloggen är obruten: {entries} poster, och dess tidsstämplade huvuden "
-        "stämmer.",
-        "The audit log is unbroken: {entries} entries, and its timestamped heads match.",
+        "Granskningsloggen är obruten: {entries} poster, och dess förankringar med "
+        "systemsigillet stämmer.",
+        "The audit log is unbroken: {entries} entries, and its anchors by the system seal "
+        "match.",
     ),
     "audit.memo_ok": (
         "Granskningsloggens händelser om tjänsteutlåtandet är obrutna och täcks av "
-        "tidsstämplade huvuden ({entries} poster kontrollerade).",
-        "The audit log's events about the memo are unbroken and covered by timestamped "
-        "heads ({entries} entries checked).",
+        "förankringar med systemsigillet ({entries} poster kontrollerade).",
+        "The audit log's events about the memo are unbroken and covered by anchors of the "
+        "system seal ({entries} entries checked).",
     ),
     "audit.failed": (
         "Granskningsloggen är bruten vid post {seq}: {reason}. Registret kan ha ändrats i "
