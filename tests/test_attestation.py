@@ -424,6 +424,7 @@ def _query() -> bytes:
 
 
 @pytest.mark.system
+@pytest.mark.once  # a second installation's database of its own: a second SQLite file
 def test_signing_through_an_attest_tsa_over_http(
     app, signed_people, clock, database_template, tmp_path
 ):
