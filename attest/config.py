@@ -31,6 +31,15 @@ DEFAULTS: dict[str, Any] = {
     "TSA_URL": None,  # an external RFC 3161 service; None -> the organisation's own TSA
     "TSA_USERNAME": None,
     "TSA_PASSWORD": None,
+    # The organisations' own TSA over HTTP (/tsa/<CODE>) for other systems: off unless
+    # enabled, and then only for the users named here ({"name": "<argon2id hash>"}), each at
+    # most TSA_HTTP_RATE_PER_MINUTE tokens a minute. attest itself timestamps in-process.
+    "TSA_HTTP_ENABLED": False,
+    "TSA_HTTP_USERS": {},
+    "TSA_HTTP_RATE_PER_MINUTE": 60,
+    # Verification refuses files with more signatures or revisions than this (the page
+    # answers 422), before validating any: the cost grows with both.
+    "VERIFY_MAX_SIGNATURES": 50,
     "DATABASE_URL": None,  # None -> SQLite in the instance folder
     "DATABASE_POOL_SIZE": 5,  # connections kept per process (PostgreSQL)
     "DATABASE_MAX_OVERFLOW": 10,  # extra connections under load
@@ -153,6 +162,16 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             "WORKER_LEASE_SECONDS måste vara minst tre gånger WORKER_SEND_TIMEOUT_SECONDS."
         )
+    users = config["TSA_HTTP_USERS"] or {}
+    if not isinstance(users, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.startswith("$argon2")
+        for k, v in users.items()
+    ):
+        raise ConfigError(
+            "TSA_HTTP_USERS ska vara ett JSON-objekt av användarnamn och argon2id-hashar."
+        )
+    if config["TSA_HTTP_ENABLED"] and not users:
+        raise ConfigError("TSA_HTTP_ENABLED kräver minst en användare i TSA_HTTP_USERS.")
 
 
 def instance_config_path(instance_path: str | Path) -> Path:

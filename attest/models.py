@@ -1,7 +1,7 @@
 """Imports every model module so that Base.metadata knows all tables (Alembic, tests)."""
 
 from attest.api.models import ApiToken  # noqa: F401
-from attest.attestation.models import UserKey  # noqa: F401
+from attest.attestation.models import PersonCertificate, UserKey  # noqa: F401
 from attest.audit.models import AuditEvent, AuditHead  # noqa: F401
 from attest.auth.ratelimit import AttemptCounter  # noqa: F401
 from attest.blobs import Blob  # noqa: F401

@@ -130,7 +130,9 @@ def main(runs: int = 9) -> None:
                         frozen,
                         field_name="attest-steg-1",
                         signer=jenny,
-                        name_title="Jenny Johansson, Avdelningschef",
+                        role_code="avdelningschef",
+                        role_title="Avdelningschef",
+                        substitution=None,
                         moment=clock.now(),
                         password=PASSWORD,
                     )

@@ -161,6 +161,11 @@ def cached_pki():
     return signing_support.make_pki()
 
 
+def pki_for(code: str):
+    """The session's PKI of an organisation code: EÅV's, or the second förvaltning's."""
+    return signing_support.second_pki() if code == "SKV" else signing_support.make_pki()
+
+
 @pytest.fixture(scope="session")
 def rogue_pki():
     """A second CA with exactly the organisation's names: another förvaltning, or a forger."""
@@ -178,7 +183,7 @@ def signing(app, monkeypatch, cached_pki, key_pool):
     from attest.attestation import keystore, personal
 
     keys = itertools.cycle(key_pool)
-    monkeypatch.setattr(keystore, "create_org_pki", lambda *a, **k: cached_pki)
+    monkeypatch.setattr(keystore, "create_org_pki", lambda name, code, now: pki_for(code))
     monkeypatch.setattr(personal, "generate_personal_key", lambda: next(keys))
     app.config["SIGNING"] = "pades"
     app.extensions.pop("attest.hooks", None)  # chosen on first use from SIGNING
@@ -188,10 +193,7 @@ def signing(app, monkeypatch, cached_pki, key_pool):
 @pytest.fixture(scope="session")
 def worlds(database_template, tmp_path_factory) -> Worlds:
     return Worlds(
-        database_template,
-        tmp_path_factory.mktemp("worlds"),
-        signing_support.make_pki,
-        signing_support.key_pool,
+        database_template, tmp_path_factory.mktemp("worlds"), pki_for, signing_support.key_pool
     )
 
 
@@ -218,3 +220,21 @@ def attested_over_days(app, signed_people, worlds, clock) -> Attested:
 def three_days(app, signed_people, worlds, clock) -> tuple[Attested, ...]:
     """Memos attested on 14, 15 and 16 August 2024 (Stockholm), with 0, 1 and 2 bilagor."""
     return worlds.restore("three_days", app, clock).facts["three_days"]
+
+
+@pytest.fixture
+def acting_attested(app, signed_people, worlds, clock) -> Attested:
+    """A memo whose director's row Petra Ersättare attested as t.f. stadsdelsdirektör."""
+    return worlds.restore("acting", app, clock).facts["acting"]
+
+
+@pytest.fixture
+def three_steps(app, signed_people, worlds, clock) -> Attested:
+    """A memo attested by Avdelningschef, Ekonomichef (Maria Lind) and Stadsdelsdirektör."""
+    return worlds.restore("three_steps", app, clock).facts["three_steps"]
+
+
+@pytest.fixture
+def two_organisations(app, signed_people, worlds, clock) -> Attested:
+    """EÅV and Skarpnäck (SKV), each with a CA of its own; a memo attested in SKV."""
+    return worlds.restore("two_organisations", app, clock).facts["second"]

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from attest import blobs, db
 from attest.attestation import keystore, personal
 from attest.attestation.audit_anchor import verify_audit
+from attest.attestation.hooks import timestamper
 from attest.attestation.models import UserKey
 from attest.audit.models import AuditEvent, AuditTimestamp
 from attest.errors import Invalid
@@ -23,8 +24,9 @@ from attest.memos.models import Memo
 from attest.memos.operations import DraftContent, create_memo
 from attest.pki import WrongPassword, decrypt_private_key
 from attest.pki.ca import load_certificate
-from attest.signing import validate_pdf
+from attest.signing import run_sync, validate_pdf
 from attest.users.operations import change_own_password, get_user, reset_user
+from attest.verify import verify_pdf
 from attest.workflow.models import Attestation, Submission
 from attest.workflow.operations import attest_memo, submit_memo
 from tests.support import factories
@@ -54,6 +56,11 @@ def _crl(app):
     with app.app_context():
         org = _u("hl-EÅV").organisation
         return personal.current_crl(org)
+
+
+def _verify(app, pdf: bytes, clock, **kwargs):
+    kwargs.setdefault("crls", [_crl(app)])
+    return verify_pdf(pdf, trust=[_trust(app)], now=clock.now(), **kwargs)
 
 
 def _pdftotext(data: bytes) -> str:
@@ -86,11 +93,22 @@ def test_every_user_gets_an_encrypted_personal_key_and_certificate(app, signed_p
         assert row.encrypted_key_pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY")
         cert = load_certificate(row.certificate_pem.encode())
         from attest.pki import certificate_name
+        from attest.pki.profile import read_person
 
         assert certificate_name(cert) == (
             "Jenny Johansson",
             "Avdelningschef",
             "Enskede-Årsta-Vantörs stadsdelsförvaltning",
+        )
+        person = read_person(cert)
+        assert person.person == f"attest:{jenny.person_id}" and person.titles == ("Avdelningschef",)
+        # The registrator attests nothing: no role title in her certificate.
+        karin = _u(signed_people.registrator.username)
+        assert (
+            read_person(
+                load_certificate(personal.active_key(karin).certificate_pem.encode())
+            ).titles
+            == ()
         )
         assert decrypt_private_key(row.encrypted_key_pem.encode(), PASSWORD)
         with pytest.raises(WrongPassword):
@@ -101,14 +119,16 @@ def test_the_attested_pdf_validates_with_the_published_ca(
     app, signed_people, clock, attested_over_days
 ):
     pdf = attested_over_days.pdf
-    report = validate_pdf(pdf, trust_roots=[_trust(app)], crls=[_crl(app)], now=clock.now())
-    assert report.ok, report.problems
+    result = _verify(app, pdf, clock, expected_steps=2)
+    assert result.verdict == "valid", [c.message for c in result.failed]
+    report = validate_pdf(pdf, trust_roots=[_trust(app)], now=clock.now())
     approvals = [
         s for s in report.signatures if not s.is_certification and not s.is_document_timestamp
     ]
     assert [(s.field_name, s.signer_name, s.signer_title) for s in approvals] == [
         ("attest-steg-1", "Jenny Johansson", "Avdelningschef"),
         ("attest-steg-2", "Anders Carstorp", "Stadsdelsdirektör"),
+        ("attest-slutsigill", "attest systemsigill EÅV", ""),
     ]
     for signature in report.signatures:
         assert signature.intact and signature.valid and signature.trusted
@@ -126,17 +146,16 @@ def test_tamper_twin_a_flipped_byte_fails(app, signed_people, clock, attested_ov
     offset = pdf.index(b"stream", 1000) + 20  # inside the memo's first revision: signed by all
     tampered = bytearray(pdf)
     tampered[offset] ^= 0x01
-    report = validate_pdf(
-        bytes(tampered), trust_roots=[_trust(app)], crls=[_crl(app)], now=clock.now()
-    )
-    assert not report.ok
+    assert "intact" in _verify(app, bytes(tampered), clock).failed_codes
 
 
 def test_tamper_twin_another_ca_is_not_trusted(
     app, signed_people, clock, rogue_pki, attested_over_days
 ):
     pdf = attested_over_days.pdf
-    assert not validate_pdf(pdf, trust_roots=[rogue_pki.ca_cert], now=clock.now()).ok
+    result = verify_pdf(pdf, trust=[rogue_pki.ca_cert], now=clock.now())
+    # Not the rogue's memo, nor shown as the organisation's: its CA is not among the trusted.
+    assert result.verdict == "undecidable" and not result.ok
 
 
 @pytest.mark.system
@@ -289,10 +308,10 @@ def test_reset_revokes_the_old_certificate_and_signing_with_it_afterwards_fails(
             reason="efter spärr",
             now=clock.now(),
         )
-    report = validate_pdf(forged, trust_roots=[_trust(app)], crls=[crl], now=clock.now())
-    assert not report.ok
+    result = verify_pdf(forged, trust=[_trust(app)], crls=[crl], now=clock.now())
+    assert "not_revoked" in result.failed_codes
     # What was attested before the reset stays valid: its timestamp predates the revocation.
-    assert validate_pdf(earlier, trust_roots=[_trust(app)], crls=[crl], now=clock.now()).ok
+    assert verify_pdf(earlier, trust=[_trust(app)], crls=[crl], now=clock.now()).ok
 
 
 def test_preview_of_a_sent_memo_is_the_frozen_pdf(app, signed_people, auth, client, clock):
@@ -307,7 +326,9 @@ def test_preview_of_a_sent_memo_is_the_frozen_pdf(app, signed_people, auth, clie
     response = client.get(f"/memos/{memo_id}/pdf")
     assert hashlib.sha256(response.data).hexdigest() == frozen
     report = validate_pdf(response.data, trust_roots=[_trust(app)], now=clock.now())
-    assert report.ok and report.signatures[0].is_certification and report.unsigned_fields
+    [seal] = report.signatures
+    assert seal.is_certification and seal.intact and seal.valid and seal.trusted
+    assert set(report.unsigned_fields) == {"attest-steg-1", "attest-steg-2", "attest-slutsigill"}
 
 
 def test_download_of_the_attested_pdf(app, signed_people, clock, auth, client, attested_over_days):
@@ -379,22 +400,124 @@ def test_public_ca_and_crl_downloads(app, signed_people, client):
     assert client.get("/pki/NOPE/ca.pem").status_code == 404
 
 
-@pytest.mark.system
-def test_signing_through_the_apps_own_tsa_over_http(app, signed_people, clock):
-    with thread_server(app) as base_url:
-        url = f"{base_url}/tsa/E%C3%85V"
-        app.config["TSA_URL"] = url
-        _, pdf = _attested(app, signed_people, clock)
-    report = validate_pdf(pdf, trust_roots=[_trust(app)], crls=[_crl(app)], now=clock.now())
-    assert report.ok, report.problems
+TSA_USER, TSA_SECRET = "diariet", "ett långt tidsstämpellösen"
+
+
+def _enable_tsa(app) -> dict[str, str]:
+    from attest.users.passwords import hash_password
+
     with app.app_context():
-        assert {a.tsa for a in db.session().scalars(sa.select(Attestation))} == {url}
+        app.config["TSA_HTTP_ENABLED"] = True
+        app.config["TSA_HTTP_USERS"] = {TSA_USER: hash_password(TSA_SECRET)}
+    return {"Authorization": _basic(TSA_USER, TSA_SECRET)}
 
 
-def test_the_tsa_endpoint_refuses_what_is_not_a_timestamp_query(signed_people, client):
-    assert client.post("/tsa/EÅV", data=b"x", content_type="text/plain").status_code == 415
-    response = client.post("/tsa/EÅV", data=b"not der", content_type="application/timestamp-query")
-    assert response.status_code == 200 and response.mimetype == "application/timestamp-reply"
+def _basic(user: str, secret: str) -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{secret}".encode()).decode()
+
+
+def _query() -> bytes:
+    from pyhanko.sign.timestamps import TimeStamper
+
+    return TimeStamper().request_cms(hashlib.sha256(b"x").digest(), "sha256")[1].dump()
+
+
+@pytest.mark.system
+@pytest.mark.once  # a second installation's database of its own: a second SQLite file
+def test_signing_through_an_attest_tsa_over_http(
+    app, signed_people, clock, database_template, tmp_path
+):
+    """The organisation's TSA served by another attest installation (its own database, the
+    same keys), with credentials; this one timestamps through it."""
+    from attest import create_app
+    from tests.support import database
+
+    instance = tmp_path / "tsa-instance"
+    instance.mkdir()
+    url = database.fresh_database(database_template, instance)
+    tsa_app = create_app(
+        {**database.base_config(instance, url), "KEYS_DIR": app.config["KEYS_DIR"], "CLOCK": clock}
+    )
+    with tsa_app.app_context():
+        factories.organisation()
+    _enable_tsa(tsa_app)
+    with thread_server(tsa_app) as base_url:
+        tsa_url = f"{base_url}/tsa/E%C3%85V"
+        app.config.update(TSA_URL=tsa_url, TSA_USERNAME=TSA_USER, TSA_PASSWORD=TSA_SECRET)
+        _, pdf = _attested(app, signed_people, clock)
+    result = _verify(app, pdf, clock)
+    assert result.verdict == "valid", [c.message for c in result.failed]
+    with app.app_context():
+        assert {a.tsa for a in db.session().scalars(sa.select(Attestation))} == {tsa_url}
+    with tsa_app.app_context():
+        issued = db.session().scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.event == "tsa:timestamp:issued")
+        )
+        assert issued >= 5  # seal, two rows, closing seal, archive (and the anchors)
+    db.engine_of(tsa_app).dispose()
+
+
+def test_the_tsa_endpoint_is_off_by_default(signed_people, client, app):
+    assert app.config["TSA_HTTP_ENABLED"] is False
+    response = client.post("/tsa/EÅV", data=_query(), content_type="application/timestamp-query")
+    assert response.status_code == 404
+
+
+def test_the_tsa_endpoint_wants_credentials(signed_people, client, app):
+    headers = _enable_tsa(app)
+    query = _query()
+    kind = "application/timestamp-query"
+    anonymous = client.post("/tsa/EÅV", data=query, content_type=kind)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["WWW-Authenticate"].startswith('Basic realm="attest TSA"')
+    wrong = {"Authorization": _basic(TSA_USER, "fel lösen")}
+    assert client.post("/tsa/EÅV", data=query, content_type=kind, headers=wrong).status_code == 401
+    unknown = {"Authorization": _basic("okänd", TSA_SECRET)}
+    assert (
+        client.post("/tsa/EÅV", data=query, content_type=kind, headers=unknown).status_code == 401
+    )
+    granted = client.post("/tsa/EÅV", data=query, content_type=kind, headers=headers)
+    assert granted.status_code == 200 and granted.mimetype == "application/timestamp-reply"
+    # What is not a timestamp query is still refused, after the credentials.
+    assert (
+        client.post("/tsa/EÅV", data=b"x", content_type="text/plain", headers=headers).status_code
+        == 415
+    )
+    bad = client.post("/tsa/EÅV", data=b"not der", content_type=kind, headers=headers)
+    assert bad.status_code == 200 and bad.mimetype == "application/timestamp-reply"
+
+
+def test_the_tsa_endpoint_is_rate_limited_per_user_and_wrong_credentials_per_address(
+    signed_people, client, app
+):
+    headers = _enable_tsa(app)
+    app.config["TSA_HTTP_RATE_PER_MINUTE"] = 3
+    kind = "application/timestamp-query"
+    answers = [
+        client.post("/tsa/EÅV", data=_query(), content_type=kind, headers=headers).status_code
+        for _ in range(4)
+    ]
+    assert answers == [200, 200, 200, 429]
+    app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"] = 2
+    wrong = {"Authorization": _basic(TSA_USER, "fel")}
+    failures = [
+        client.post("/tsa/EÅV", data=_query(), content_type=kind, headers=wrong).status_code
+        for _ in range(3)
+    ]
+    assert failures == [401, 401, 429]
+
+
+def test_the_tsa_settings_are_checked_at_start_up(app) -> None:
+    from attest.config import ConfigError, check
+
+    with pytest.raises(ConfigError, match="TSA_HTTP_USERS"):
+        check({**app.config, "TSA_HTTP_ENABLED": True, "TSA_HTTP_USERS": {}})
+    with pytest.raises(ConfigError, match="argon2id"):
+        check({**app.config, "TSA_HTTP_USERS": {"diariet": "klartext"}})
 
 
 def test_an_edited_entry_is_named_as_edited_not_as_truncation(
@@ -406,3 +529,168 @@ def test_an_edited_entry_is_named_as_edited_not_as_truncation(
         db.session().commit()
         report = verify_audit()
         assert not report.ok and report.first_broken_seq == 3 and "ändrats" in report.reason
+
+
+# --- The audit head anchored by the system seal -----------------------------------------------
+
+
+def _rewrite_log_from(seq: int) -> None:
+    """An insider with the database rewrites an entry and recomputes every hash after it,
+    and the head: a chain that is whole in itself."""
+    from attest.audit.models import AuditHead
+    from attest.audit.operations import GENESIS_HASH, entry_hash
+
+    session = db.session()
+    entries = list(session.scalars(sa.select(AuditEvent).order_by(AuditEvent.seq)))
+    prev = GENESIS_HASH
+    for entry in entries:
+        if entry.seq == seq:
+            entry.data = '{"forged":true}'
+        if entry.seq >= seq:
+            entry.prev_hash = prev
+            entry.entry_hash = entry_hash(entry)
+        prev = entry.entry_hash
+    session.execute(sa.update(AuditHead).values(seq=entries[-1].seq, entry_hash=prev))
+    session.flush()
+
+
+def _bare_timestamp_anchors(app) -> None:
+    """Every anchor replaced by a bare RFC 3161 token over the new head, as any TSA gives."""
+    from attest.attestation.audit_anchor import _legacy_imprint
+    from attest.audit.models import AuditHead
+
+    session = db.session()
+    org = _u("hl-EÅV").organisation
+    head = session.get(AuditHead, 1)
+    session.execute(sa.delete(AuditTimestamp))
+    pki = keystore.org_pki(org)
+    token = run_sync(
+        timestamper(org, pki).async_timestamp(_legacy_imprint(head.seq, head.entry_hash), "sha256")
+    )
+    session.add(
+        AuditTimestamp(
+            seq=head.seq,
+            entry_hash=head.entry_hash,
+            organisation_id=org.id,
+            token=token.dump(),
+            created_at=clock_now(),
+        )
+    )
+    session.commit()
+
+
+def clock_now():
+    from attest import clock
+
+    return clock.now()
+
+
+def test_anchors_are_the_seals_signature_over_the_head_and_its_time(
+    app, signed_people, clock, attested_over_days
+):
+    from attest.attestation.audit_anchor import anchored_data
+    from attest.signing.validate import validate_detached
+
+    with app.app_context():
+        anchors = db.session().scalars(sa.select(AuditTimestamp)).all()
+        pki = keystore.org_pki(_u("hl-EÅV").organisation)
+        for anchor in anchors:
+            data = anchored_data(anchor.seq, anchor.entry_hash, anchor.created_at)
+            facts = validate_detached(data, anchor.token, trust_roots=[pki.ca_cert])
+            assert facts.intact and facts.valid and facts.trusted and facts.timestamp_ok
+            assert facts.signer_name == "attest systemsigill EÅV"
+            # Twin: the same signature says nothing of another head.
+            other = anchored_data(anchor.seq + 1, anchor.entry_hash, anchor.created_at)
+            assert not validate_detached(other, anchor.token, trust_roots=[pki.ca_cert]).intact
+
+
+def test_a_log_rewritten_and_re_anchored_with_timestamps_alone_is_detected(
+    app, signed_people, clock, runner, attested_over_days
+):
+    with app.app_context():
+        _rewrite_log_from(3)
+        db.session().commit()
+        _bare_timestamp_anchors(app)
+        report = verify_audit()
+        assert not report.ok
+        assert "bara en tidsstämpel" in report.reason
+    result = runner.invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "utan systemsigillets signatur" in result.output
+
+
+def test_a_log_rewritten_under_its_sealed_anchors_is_detected(
+    app, signed_people, clock, attested_over_days
+):
+    with app.app_context():
+        _rewrite_log_from(3)
+        db.session().commit()
+        report = verify_audit()
+        assert not report.ok and "förankrade" in report.reason
+
+
+def test_an_anchor_signed_by_a_personal_key_is_not_the_seals(
+    app, signed_people, clock, attested_over_days
+):
+    from attest.attestation.audit_anchor import anchored_data
+    from attest.signing.sign import sign_detached
+
+    with app.app_context():
+        jenny = _u(signed_people.avdelningschef.username)
+        row = personal.active_key(jenny)
+        key = decrypt_private_key(row.encrypted_key_pem.encode(), PASSWORD)
+        pki = keystore.org_pki(jenny.organisation)
+        anchor = (
+            db.session()
+            .scalars(sa.select(AuditTimestamp).order_by(AuditTimestamp.seq.desc()))
+            .first()
+        )
+        anchor.token = sign_detached(
+            anchored_data(anchor.seq, anchor.entry_hash, anchor.created_at),
+            signer_key=key,
+            signer_cert=load_certificate(row.certificate_pem.encode()),
+            chain=pki.chain,
+            timestamper=timestamper(jenny.organisation, pki),
+            now=anchor.created_at,
+        )
+        db.session().commit()
+        report = verify_audit()
+        assert not report.ok and "systemsigill" in report.reason
+
+
+def test_anchors_out_of_order_or_at_other_times_than_stored_are_detected(
+    app, signed_people, clock, attested_over_days
+):
+    with app.app_context():
+        first, second = (
+            db.session().scalars(sa.select(AuditTimestamp).order_by(AuditTimestamp.seq)).all()
+        )
+        saved = first.created_at
+        first.created_at = second.created_at + dt.timedelta(hours=1)
+        db.session().commit()
+        report = verify_audit()
+        assert not report.ok
+        first.created_at = saved + dt.timedelta(minutes=10)  # in order, but not its time
+        db.session().commit()
+        report = verify_audit()
+        assert not report.ok and "gäller inte" in report.reason
+        first.created_at = saved - dt.timedelta(minutes=10)  # before the entry it anchors
+        db.session().commit()
+        report = verify_audit()
+        assert not report.ok and "skriven efter att den förankrades" in report.reason
+        first.created_at = saved
+        db.session().commit()
+        assert verify_audit().ok
+
+
+def test_bare_timestamp_anchors_of_before_are_vouched_for_by_a_later_sealed_one(
+    app, signed_people, clock, attested_over_days
+):
+    from attest.attestation.audit_anchor import timestamp_head
+
+    with app.app_context():
+        _bare_timestamp_anchors(app)  # as an installation anchored before the seal signed
+        assert not verify_audit().ok  # nothing sealed vouches for them yet
+        clock.advance(minutes=5)
+        timestamp_head(_u("hl-EÅV").organisation)  # `attest audit timestamp` after upgrading
+        db.session().commit()
+        assert verify_audit().ok

@@ -38,8 +38,8 @@ from attest.memos.bilagor import check_pdf
 from attest.memos.models import Memo, MemoVersion
 from attest.pki import dump_org_pki
 from attest.pki.ca import load_certificate
-from attest.signing import validate_pdf
 from attest.users.operations import get_user
+from attest.verify import verify_pdf
 from attest.workflow.definition import State
 from attest.workflow.models import HistoryEntry, Submission
 from attest.workflow.operations import submit_memo
@@ -363,10 +363,8 @@ def test_sigkill_during_freeze_and_attest_leaves_no_half_state(
         finished = list(finished)
         assert len(finished) == 1 + KILLS // 3
         for submission in finished:
-            report = validate_pdf(
-                blobs.store().get(submission.current_pdf_sha256), trust_roots=[ca]
-            )
-            assert report.ok, report.problems
+            result = verify_pdf(blobs.store().get(submission.current_pdf_sha256), trust=[ca])
+            assert result.verdict == "valid", [c.message for c in result.failed]
         assert list((tmp_path / "blobs").glob("*/*")), "the second half stored files"
     runner = app.test_cli_runner()
     assert runner.invoke(args=["audit", "verify"]).exit_code == 0

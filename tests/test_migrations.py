@@ -85,6 +85,64 @@ def test_audit_events_learn_their_memo_on_upgrade(tmp_path):
     _drop_database(app)
 
 
+def test_people_get_identifiers_and_their_keys_certificates_on_upgrade(tmp_path):
+    """0011 gives every user a person identifier of their own and copies each key's
+    certificate into person_certificates, revoked with a revoked key. On SQLite too: a
+    batch-mode copy of users would drop the table and, foreign keys on, its keys with it."""
+    import uuid
+
+    app = create_app(base_config(tmp_path, _empty_database_url(tmp_path)))
+    with app.app_context():
+        migrate.upgrade(app, "0010")
+        with db.engine().begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO organisations (id, code, name, short_name, board, postal_address,"
+                    " switchboard, website, created_at) VALUES (1, 'EÅV', 'F', '', 'N', '', '', '',"
+                    " CURRENT_TIMESTAMP)"
+                )
+            )
+            for user_id in (1, 2):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO users (id, organisation_id, username, full_name, title,"
+                        " department, phone, email, password_hash, active, created_at) VALUES"
+                        " (:id, 1, :name, :name, '', '', '', '', 'x', :active, CURRENT_TIMESTAMP)"
+                    ),
+                    {"id": user_id, "name": f"person{user_id}", "active": True},
+                )
+            for key_id, revoked in ((1, None), (2, "2024-08-01 10:00:00")):
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO user_keys (id, user_id, certificate_pem, certificate_sha256,"
+                        " serial, encrypted_key_pem, not_before, not_after, created_at, revoked_at)"
+                        " VALUES (:id, :id, 'pem', :sha, '12345', 'key', CURRENT_TIMESTAMP,"
+                        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, :revoked)"
+                    ),
+                    {"id": key_id, "sha": str(key_id) * 64, "revoked": revoked},
+                )
+        migrate.upgrade(app)
+        with db.engine().connect() as connection:
+            ids = connection.execute(sa.text("SELECT person_id FROM users ORDER BY id")).scalars()
+            ids = list(ids)
+            assert len(set(ids)) == 2 and all(uuid.UUID(i).version == 4 for i in ids)
+            rows = connection.execute(
+                sa.text(
+                    "SELECT user_key_id, kind, certificate_sha256, revoked_at IS NOT NULL,"
+                    " revocation_reason FROM person_certificates ORDER BY user_key_id"
+                )
+            ).all()
+            assert [tuple(r) for r in rows] == [
+                (1, "role", "1" * 64, False, ""),
+                (2, "role", "2" * 64, True, "key revoked"),
+            ]
+        db.session().close()
+        migrate.downgrade(app, "0010")  # and back down, the data of before kept
+        with db.engine().connect() as connection:
+            assert connection.execute(sa.text("SELECT count(*) FROM user_keys")).scalar() == 2
+    _drop_database(app)
+
+
 def test_models_and_migrations_agree(app):
     import attest.models  # noqa: F401
 

@@ -8,6 +8,7 @@ import subprocess
 import unicodedata
 
 import pytest
+from asn1crypto import core as asn1_core
 from asn1crypto import keys as asn1_keys
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -26,9 +27,12 @@ from attest.pki import (
     decrypt_private_key,
     dump_org_pki,
     encrypt_private_key,
+    issue_acting_certificate,
     issue_personal_certificate,
     load_org_pki,
+    oids,
 )
+from attest.pki.profile import ActingFor, read_person
 from tests.support.signing import FAST_ROUNDS, ISSUED_AT, ORGANISATION, make_pki, pooled_key
 
 pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
@@ -96,17 +100,30 @@ def test_names_are_utf8_with_swedish_letters(pki: OrgPki) -> None:
                 assert attribute["value"].name == "utf8_string"
 
 
+PERSON = "0d5e7a3c-2b1f-4c8e-9a6d-3f2e1b0c9d8a"
+
+
 def test_personal_certificate_names_the_attester(pki: OrgPki, personal_key) -> None:
     cert = issue_personal_certificate(
         pki,
         personal_key.public_key(),
         full_name="Jenny Johansson",
-        title="Avdelningschef",
         organisation=ORGANISATION.name,
+        person_id=PERSON,
+        titles=("Avdelningschef",),
         now=ISSUED_AT,
     )
     assert certificate_name(cert) == ("Jenny Johansson", "Avdelningschef", ORGANISATION.name)
     assert cert.subject.get_attributes_for_oid(NameOID.TITLE)[0].value == "Avdelningschef"
+    serial = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
+    assert [a.value for a in serial] == [f"attest:{PERSON}"]
+    person = read_person(cert)
+    assert (person.name, person.person, person.titles, person.acting) == (
+        "Jenny Johansson",
+        f"attest:{PERSON}",
+        ("Avdelningschef",),
+        None,
+    )
     assert cert.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)[0].value == "SE"
     cert.verify_directly_issued_by(pki.ca_cert)
     usage = _ext(cert, x509.KeyUsage)
@@ -126,7 +143,7 @@ def test_personal_certificates_get_random_serials(pki: OrgPki, personal_key) -> 
             pki,
             personal_key.public_key(),
             full_name="Anders Carstorp",
-            title="Stadsdelsdirektör",
+            titles=("Stadsdelsdirektör",),
             organisation=ORGANISATION.name,
             now=ISSUED_AT,
         ).serial_number
@@ -141,10 +158,121 @@ def test_personal_certificate_refuses_naive_time(pki: OrgPki, personal_key) -> N
             pki,
             personal_key.public_key(),
             full_name="A",
-            title="B",
+            titles=("B",),
             organisation="C",
             now=dt.datetime(2024, 8, 1),
         )
+
+
+def test_a_certificate_lists_every_attesting_title_in_order(pki: OrgPki, personal_key) -> None:
+    cert = issue_personal_certificate(
+        pki,
+        personal_key.public_key(),
+        full_name="Maria Lind",
+        organisation=ORGANISATION.name,
+        person_id=PERSON,
+        titles=("Avdelningschef", "Ekonomichef"),
+        now=ISSUED_AT,
+    )
+    person = read_person(cert)
+    assert person.titles == ("Avdelningschef", "Ekonomichef")
+    assert person.title_for("Ekonomichef") == "Ekonomichef"
+    assert person.title_for("Stadsdelsdirektör") is None
+    # Twin: a t.f. title is not a role title, nor the other way round.
+    assert person.title_for("t.f. Avdelningschef") is None
+
+
+def test_an_acting_certificate_names_the_role_whom_and_the_period(pki: OrgPki, personal_key):
+    starts = dt.datetime(2024, 6, 30, 22, 0, tzinfo=UTC)
+    ends = dt.datetime(2024, 7, 31, 21, 59, 59, tzinfo=UTC)
+    cert = issue_acting_certificate(
+        pki,
+        personal_key.public_key(),
+        full_name="Maria Lind",
+        organisation=ORGANISATION.name,
+        person_id=PERSON,
+        role_code="stadsdelsdirektor",
+        role_title="Stadsdelsdirektör",
+        for_person="attest:7370738f-1675-5b0a-b1e6-214cf78ace1f",
+        not_before=starts,
+        not_after=ends,
+    )
+    cert.verify_directly_issued_by(pki.ca_cert)
+    assert (cert.not_valid_before_utc, cert.not_valid_after_utc) == (starts, ends)
+    person = read_person(cert)
+    assert person.titles == ("t.f. Stadsdelsdirektör",)
+    assert person.acting == ActingFor(
+        "attest:7370738f-1675-5b0a-b1e6-214cf78ace1f", "stadsdelsdirektor"
+    )
+    assert person.title_for("Stadsdelsdirektör") == "t.f. Stadsdelsdirektör"
+    assert person.title_for("Avdelningschef") is None
+    extension = cert.extensions.get_extension_for_oid(x509.ObjectIdentifier(oids.ACTING_FOR))
+    assert not extension.critical
+    # The extension is plain DER: SEQUENCE { [0] forPerson, roleCode }.
+    der = extension.value.value
+    parsed = asn1_core.Sequence.load(der)
+    assert parsed[1].native == "stadsdelsdirektor"
+    usage = _ext(cert, x509.KeyUsage).value
+    assert usage.digital_signature and usage.content_commitment
+
+
+def test_an_acting_certificate_for_the_role_names_no_person(pki: OrgPki, personal_key) -> None:
+    cert = issue_acting_certificate(
+        pki,
+        personal_key.public_key(),
+        full_name="Maria Lind",
+        organisation=ORGANISATION.name,
+        person_id=PERSON,
+        role_code="avdelningschef",
+        role_title="Avdelningschef",
+        for_person="",
+        not_before=ISSUED_AT,
+        not_after=ISSUED_AT + dt.timedelta(days=5),
+    )
+    assert read_person(cert).acting == ActingFor("", "avdelningschef")
+
+
+def test_acting_certificates_refuse_an_empty_period_or_no_person(pki: OrgPki, personal_key):
+    common = dict(
+        full_name="Maria Lind",
+        organisation=ORGANISATION.name,
+        role_code="avdelningschef",
+        role_title="Avdelningschef",
+        for_person="",
+    )
+    with pytest.raises(ValueError):
+        issue_acting_certificate(
+            pki,
+            personal_key.public_key(),
+            person_id=PERSON,
+            not_before=ISSUED_AT,
+            not_after=ISSUED_AT,
+            **common,
+        )
+    with pytest.raises(ValueError):
+        issue_acting_certificate(
+            pki,
+            personal_key.public_key(),
+            person_id="",
+            not_before=ISSUED_AT,
+            not_after=ISSUED_AT + dt.timedelta(days=1),
+            **common,
+        )
+
+
+def test_private_oids_live_under_the_uuid_arc_and_are_defined_once() -> None:
+    import pathlib
+    import re as regex
+
+    assert oids.ACTING_FOR.startswith("2.25.") and oids.TSA_POLICY.startswith("2.25.")
+    assert oids.ACTING_FOR != oids.TSA_POLICY
+    root = pathlib.Path(__file__).resolve().parent.parent / "attest"
+    defined = [
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if regex.search(r'"2\.25\.|uuid_oid\(', path.read_text(encoding="utf-8"))
+    ]
+    assert defined == ["pki/oids.py"]
 
 
 def test_personal_key_is_rsa_3072(personal_key) -> None:
@@ -287,7 +415,7 @@ def test_crl_is_signed_by_the_ca_and_lists_revocations(pki: OrgPki, personal_key
         pki,
         personal_key.public_key(),
         full_name="Jenny Johansson",
-        title="Avdelningschef",
+        titles=("Avdelningschef",),
         organisation=ORGANISATION.name,
         now=ISSUED_AT,
     )

@@ -1,10 +1,16 @@
-"""PAdES signing of the reference memo, end to end, and the tamper twin of every check."""
+"""PAdES signing of the reference memo, end to end, and the tamper twin of every fact.
+
+attest.signing.validate reports facts (intact, valid, trusted, revoked, times, changes);
+the verdict and its words are attest.verify's (tests/test_verify.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
+import json
 import shutil
 import subprocess
 import threading
@@ -32,27 +38,30 @@ from attest.pki import WrongPassword, build_crl, decrypt_private_key, encrypt_pr
 from attest.signing import (
     ARCHIVE_TIMESTAMP_FIELD,
     CERTIFICATION_FIELD,
+    CLOSING_SEAL_FIELD,
     HttpTimeStamper,
     InProcessTimeStamper,
     SigningRefused,
     answer_timestamp_request,
     finish_lta,
+    seal_closing,
     sign_field,
     step_field_name,
     validate_pdf,
 )
+from attest.signing.route import RouteError, parse_route, route_json
 from attest.signing.timestamps import ATTEST_TSA_POLICY, TimeStampResponse
 from tests.support.signing import (
     FAST_ROUNDS,
     PEOPLE,
     UTC,
-    Attester,
     Flow,
     TestClock,
     attest,
     freeze,
     make_attester,
     make_pki,
+    make_route,
     reference_doc,
     run_flow,
     validation_time,
@@ -80,11 +89,24 @@ def by_field(report) -> dict:
     return {s.field_name: s for s in report.signatures}
 
 
-def assert_fails(report, *fragments: str) -> None:
-    assert not report.ok
-    text = "\n".join(report.problems)
-    for fragment in fragments:
-        assert fragment in text, text
+ALLOWED_LEVELS = ("NONE", "LTA_UPDATES", "FORM_FILLING")
+
+
+def every_fact_holds(report) -> bool:
+    """Every signature intact, valid, trusted, unrevoked, timestamped, allowed changes only."""
+    return report.readable and all(
+        s.readable
+        and s.intact
+        and s.valid
+        and s.trusted
+        and not s.revoked
+        and s.timestamp_ok
+        and s.certificate_valid_at_signing
+        and s.modification_level in ALLOWED_LEVELS
+        and s.docmdp_ok is not False
+        and not s.timestamp_in_future
+        for s in report.signatures
+    )
 
 
 # --- The whole attestation --------------------------------------------------------------
@@ -94,10 +116,16 @@ def test_attested_memo_validates_with_every_fact(flow: Flow) -> None:
     crl = build_crl(flow.pki, [], now=validation_time())
     report = check(flow.final, flow, crls=[crl])
 
-    assert report.ok, report.problems
+    assert every_fact_holds(report), report
     assert report.unsigned_fields == ()
     sigs = by_field(report)
-    assert list(sigs) == [CERTIFICATION_FIELD, STEP_1, STEP_2, ARCHIVE_TIMESTAMP_FIELD]
+    assert list(sigs) == [
+        CERTIFICATION_FIELD,
+        STEP_1,
+        STEP_2,
+        CLOSING_SEAL_FIELD,
+        ARCHIVE_TIMESTAMP_FIELD,
+    ]
     for s in sigs.values():
         assert (s.intact, s.valid, s.trusted, s.revoked, s.bottom_line) == (
             True,
@@ -115,7 +143,10 @@ def test_attested_memo_validates_with_every_fact(flow: Flow) -> None:
     assert (anders.signer_name, anders.signer_title) == PEOPLE[1]
     assert jenny.signer_organisation == "Enskede-Årsta-Vantörs stadsdelsförvaltning"
     assert jenny.modification_level == "FORM_FILLING" and jenny.docmdp_ok
-    assert anders.modification_level == "LTA_UPDATES"
+    assert anders.modification_level == "FORM_FILLING"  # the closing seal fills its field
+    closing = sigs[CLOSING_SEAL_FIELD]
+    assert closing.signer_name == "attest systemsigill EÅV" and not closing.is_certification
+    assert closing.modification_level == "LTA_UPDATES"
     assert jenny.timestamp_time == jenny.signing_time == flow.times["first"]
     assert anders.timestamp_time == flow.times["second"]
     assert (
@@ -130,26 +161,31 @@ def test_attested_memo_validates_with_every_fact(flow: Flow) -> None:
 
 def test_every_intermediate_version_validates(flow: Flow) -> None:
     for pdf, unsigned in (
-        (flow.frozen, (STEP_1, STEP_2)),
-        (flow.after_first, (STEP_2,)),
-        (flow.after_second, ()),
+        (flow.frozen, (STEP_1, STEP_2, CLOSING_SEAL_FIELD)),
+        (flow.after_first, (STEP_2, CLOSING_SEAL_FIELD)),
+        (flow.after_second, (CLOSING_SEAL_FIELD,)),
     ):
         report = check(pdf, flow)
-        assert report.ok, report.problems
-        assert report.unsigned_fields == unsigned
+        assert every_fact_holds(report), report
+        assert set(report.unsigned_fields) == set(unsigned)
 
 
 def test_wrong_trust_root_is_untrusted(flow: Flow) -> None:
     other = make_pki("other")  # another organisation's CA with the very same name
     report = validate_pdf(flow.final, trust_roots=[other.ca_cert], now=validation_time())
-    assert_fails(report, "inte utfärdat av organisationens CA")
+    assert not every_fact_holds(report)
     assert not any(s.trusted for s in report.signatures)
+    assert {s.trust_problem for s in report.signatures if not s.is_document_timestamp} <= {
+        "NO_CERTIFICATE_CHAIN_FOUND",
+        "CERTIFICATE_CHAIN_GENERAL_FAILURE",
+    }
     assert all(s.intact for s in report.signatures)
 
 
 def test_each_signature_is_one_incremental_update(flow: Flow) -> None:
     # Incremental: every earlier version is a byte-for-byte prefix of the next.
     stages = [flow.frozen, flow.after_first, flow.after_second, flow.final]
+    # The closing seal and the archive are two more revisions: seal, then DSS + timestamp.
     for earlier, later in zip(stages, stages[1:]):
         assert later.startswith(earlier)
 
@@ -218,11 +254,80 @@ def test_archive_timestamp_can_be_renewed(flow: Flow) -> None:
         now=later,
     )
     report = check(renewed, flow)
-    assert report.ok, report.problems
+    assert every_fact_holds(report), report
     assert [s.field_name for s in report.signatures][-2:] == [
         ARCHIVE_TIMESTAMP_FIELD,
         f"{ARCHIVE_TIMESTAMP_FIELD}-2",
     ]
+
+
+def test_the_route_is_sealed_in_the_frozen_revision_as_canonical_json(flow: Flow) -> None:
+    reader = PdfFileReader(BytesIO(flow.frozen))
+    # Two revisions: the fields with the route, then the certification that covers them.
+    assert reader.xrefs.total_revisions == 3
+    fields_revision = reader.get_historical_resolver(1)
+    stream = fields_revision.root["/AttestRoute"]
+    planned = make_route(flow.pki, flow.attesters)
+    assert stream.data == route_json(planned)
+    assert parse_route(stream.data) == planned
+    document = json.loads(stream.data)
+    assert document["organisation"]["ca_sha256"] == planned.ca_sha256
+    assert [row["attester"]["name"] for row in document["rows"]] == [
+        "Jenny Johansson",
+        "Anders Carstorp",
+    ]
+    assert (
+        stream.data
+        == json.dumps(document, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    )
+    # The closing seal's field is there, invisible and empty.
+    [(_, value, ref)] = enumerate_sig_fields(reader, with_name=CLOSING_SEAL_FIELD)
+    assert value is None
+    assert [float(v) for v in ref.get_object()["/Rect"]] == [0, 0, 0, 0]
+
+
+def test_twin_a_route_that_does_not_name_the_rows_is_refused(flow: Flow) -> None:
+    planned = make_route(flow.pki, flow.attesters[:1])
+    with pytest.raises(ValueError, match="names the rows"):
+        freeze(flow.rendered, flow.pki, flow.tsa, flow.times["frozen"], planned)
+
+
+def test_twin_a_route_file_that_is_not_attest_s_route_is_refused() -> None:
+    for data in (b"{", b"[]", b'{"version": 2}', b'{"version": 1, "rows": []}', b"x" * 300_000):
+        with pytest.raises(RouteError):
+            parse_route(data)
+
+
+def test_a_row_needs_a_certificate_that_gives_its_title(flow: Flow) -> None:
+    jenny = flow.attesters[0]
+    not_a_director = dataclasses.replace(jenny, title="Stadsdelsdirektör")
+    with pytest.raises(SigningRefused, match="names no title"):
+        attest(
+            flow.frozen, flow.rendered, 0, not_a_director, flow.pki, flow.tsa, flow.times["first"]
+        )
+
+
+def test_the_closing_seal_signs_once_and_only_its_own_field(flow: Flow) -> None:
+    pki = flow.pki
+    sealed = seal_closing(
+        flow.after_second,
+        signer_key=pki.seal_key,
+        signer_cert=pki.seal_cert,
+        chain=pki.chain,
+        timestamper=flow.tsa,
+        now=flow.times["archived"],
+    )
+    closing = by_field(check(sealed, flow))[CLOSING_SEAL_FIELD]
+    assert closing.intact and closing.valid and closing.trusted and closing.timestamp_ok
+    with pytest.raises(SigningRefused):  # twin: a second closing seal
+        seal_closing(
+            sealed,
+            signer_key=pki.seal_key,
+            signer_cert=pki.seal_cert,
+            chain=pki.chain,
+            timestamper=flow.tsa,
+            now=flow.times["archived"],
+        )
 
 
 # --- Tamper twins -----------------------------------------------------------------------
@@ -235,7 +340,7 @@ def test_twin_byte_flipped_inside_signed_range(flow: Flow) -> None:
     tampered = bytearray(flow.final)
     tampered[start] ^= 0x01
     report = check(bytes(tampered), flow)
-    assert_fails(report, f"Signaturen i fältet {STEP_1} är inte intakt")
+    assert not every_fact_holds(report)
     assert not any(s.intact for s in report.signatures)
 
 
@@ -265,7 +370,7 @@ def _draw_on_page(pdf: bytes, page_index: int, text: bytes) -> bytes:
 def test_twin_page_content_added_after_the_signatures(flow: Flow) -> None:
     tampered = _draw_on_page(flow.final, 0, b"Beslutet avser 5 000 000 kronor")
     report = check(tampered, flow)
-    assert_fails(report, "på ett sätt som inte är tillåtet")
+    assert not every_fact_holds(report)
     sigs = by_field(report)
     # The trap DESIGN.md warns about: the signed bytes are untouched, so intact holds.
     assert sigs[STEP_1].intact and sigs[STEP_1].modification_level == "OTHER"
@@ -275,11 +380,9 @@ def test_twin_page_content_added_after_the_signatures(flow: Flow) -> None:
 def test_twin_page_content_added_between_attestations(flow: Flow) -> None:
     tampered = _draw_on_page(flow.after_first, 1, b"Attesterat av alla")
     report = check(tampered, flow)
-    assert_fails(
-        report,
-        f"efter signaturen i fältet {CERTIFICATION_FIELD}",
-        f"efter signaturen i fältet {STEP_1}",
-    )
+    sigs = by_field(report)
+    assert sigs[CERTIFICATION_FIELD].modification_level == "OTHER"
+    assert sigs[STEP_1].modification_level == "OTHER"
 
 
 def test_twin_signature_field_removed(flow: Flow) -> None:
@@ -298,7 +401,7 @@ def test_twin_signature_field_removed(flow: Flow) -> None:
 
     report = check(out.getvalue(), flow)
     assert STEP_1 not in by_field(report)
-    assert_fails(report, f"efter signaturen i fältet {CERTIFICATION_FIELD}")
+    assert by_field(report)[CERTIFICATION_FIELD].modification_level not in ALLOWED_LEVELS
 
 
 def test_twin_certificate_from_another_ca_with_the_same_names(flow: Flow) -> None:
@@ -317,11 +420,6 @@ def test_twin_certificate_from_another_ca_with_the_same_names(flow: Flow) -> Non
         chain=rogue_pki.chain,
     )
     report = check(forged, flow)
-    assert_fails(
-        report,
-        "Certifikatet för Jenny Johansson (Avdelningschef) är inte utfärdat "
-        "av organisationens CA",
-    )
     sigs = by_field(report)
     assert sigs[STEP_1].intact and sigs[STEP_1].valid and not sigs[STEP_1].trusted
     assert sigs[CERTIFICATION_FIELD].trusted
@@ -332,12 +430,9 @@ def test_twin_certificate_revoked_before_the_attestation(flow: Flow) -> None:
     revoked_at = dt.datetime(2024, 8, 1, 8, 0, tzinfo=UTC)  # before she attested
     crl = build_crl(flow.pki, [(jenny.cert.serial_number, revoked_at)], now=validation_time())
     report = check(flow.final, flow, crls=[crl])
-    assert_fails(
-        report,
-        "Certifikatet för Jenny Johansson (Avdelningschef) har återkallats " "den 2024-08-01 10:00",
-    )
     sigs = by_field(report)
     assert sigs[STEP_1].revoked and not sigs[STEP_1].trusted
+    assert sigs[STEP_1].revoked_at == revoked_at
     assert sigs[STEP_2].trusted and not sigs[STEP_2].revoked
 
 
@@ -348,13 +443,15 @@ def test_certificate_revoked_after_the_attestation_leaves_it_valid(flow: Flow) -
     revoked_at = dt.datetime(2024, 8, 20, 8, 0, tzinfo=UTC)
     crl = build_crl(flow.pki, [(jenny.cert.serial_number, revoked_at)], now=validation_time())
     report = check(flow.final, flow, crls=[crl])
-    assert report.ok, report.problems
+    assert every_fact_holds(report), report
 
 
 def test_twin_stale_crl_cannot_vouch_for_anyone(flow: Flow) -> None:
     stale = build_crl(flow.pki, [], now=validation_time() - dt.timedelta(days=30))
     report = check(flow.final, flow, crls=[stale])
-    assert_fails(report, "Det gick inte att kontrollera om certifikatet för Jenny Johansson")
+    jenny = by_field(report)[STEP_1]
+    assert not jenny.trusted and not jenny.revoked
+    assert jenny.trust_problem in ("REVOCATION_OUT_OF_BOUNDS_NO_POE", "TRY_LATER")
 
 
 def test_twin_wrong_password_signs_nothing(flow: Flow) -> None:
@@ -367,7 +464,7 @@ def test_twin_wrong_password_signs_nothing(flow: Flow) -> None:
             pdf,
             flow.rendered,
             0,
-            Attester(jenny.full_name, jenny.title, key, jenny.cert),
+            dataclasses.replace(jenny, key=key),
             flow.pki,
             flow.tsa,
             flow.times["first"],
@@ -376,7 +473,7 @@ def test_twin_wrong_password_signs_nothing(flow: Flow) -> None:
     with pytest.raises(WrongPassword):
         attest_with_password(flow.frozen, "Fel lösenord")
     signed = attest_with_password(flow.frozen, "Rätt lösenord åäö")
-    assert check(signed, flow).ok
+    assert every_fact_holds(check(signed, flow))
 
 
 def test_twin_timestamp_outside_certificate_validity(flow: Flow) -> None:
@@ -394,11 +491,7 @@ def test_twin_timestamp_outside_certificate_validity(flow: Flow) -> None:
         dt.datetime(2024, 8, 21, 9, 0, tzinfo=UTC),
     )
     report = check(signed, flow)
-    assert_fails(
-        report,
-        f"Signaturen i fältet {STEP_1} gjordes 2024-08-15 11:30, då "
-        f"certifikatet för Jenny Johansson (Avdelningschef) inte var giltigt",
-    )
+    assert not every_fact_holds(report)
     assert not by_field(report)[STEP_1].certificate_valid_at_signing
 
 
@@ -433,7 +526,7 @@ def test_signing_is_refused_with_someone_elses_key(flow: Flow) -> None:
             flow.frozen,
             flow.rendered,
             0,
-            Attester(jenny.full_name, jenny.title, anders.key, jenny.cert),
+            dataclasses.replace(jenny, key=anders.key),
             flow.pki,
             flow.tsa,
             flow.times["first"],
@@ -441,8 +534,10 @@ def test_signing_is_refused_with_someone_elses_key(flow: Flow) -> None:
 
 
 def test_unreadable_and_unsigned_files(flow: Flow) -> None:
-    assert_fails(check(b"not a pdf", flow), "Filen kunde inte läsas som PDF.")
-    assert_fails(check(flow.rendered.pdf, flow), "Dokumentet innehåller inga signaturer.")
+    unreadable = check(b"not a pdf", flow)
+    assert not unreadable.readable and not unreadable.signatures
+    unsigned = check(flow.rendered.pdf, flow)
+    assert unsigned.readable and not unsigned.signed and not unsigned.signatures
 
 
 # --- Timestamps -------------------------------------------------------------------------
@@ -577,7 +672,7 @@ def test_attestation_through_the_http_tsa(flow: Flow, tsa_server) -> None:
     tsa = HttpTimeStamper(url, username="attest", password="hemligt")
     signed = attest(flow.frozen, flow.rendered, 0, flow.attesters[0], flow.pki, tsa, clock.now())
     report = check(signed, flow)
-    assert report.ok, report.problems
+    assert every_fact_holds(report), report
     assert by_field(report)[STEP_1].timestamp_time == clock.now()
 
     # Twin: without the credentials the TSA refuses, and nothing is signed.
@@ -605,13 +700,13 @@ def test_sync_api_works_inside_a_running_event_loop(flow: Flow) -> None:
             flow.times["first"],
         )
 
-    assert check(asyncio.run(in_async_view()), flow).ok
+    assert every_fact_holds(check(asyncio.run(in_async_view()), flow))
 
 
 def test_in_process_tsa_takes_time_from_its_clock(flow: Flow) -> None:
     clock = TestClock(dt.datetime(2024, 8, 15, 9, 30, tzinfo=UTC))
     tsa = InProcessTimeStamper(flow.pki.tsa_key, flow.pki.tsa_cert, flow.pki.chain, clock.now)
-    frozen = freeze(flow.rendered, flow.pki, tsa, clock.now())
+    frozen = freeze(flow.rendered, flow.pki, tsa, clock.now(), make_route(flow.pki, flow.attesters))
     clock.set(dt.datetime(2024, 8, 15, 16, 45, tzinfo=UTC))
     signed = attest(frozen, flow.rendered, 0, flow.attesters[0], flow.pki, tsa, clock.now())
     sigs = by_field(check(signed, flow))

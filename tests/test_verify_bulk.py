@@ -52,6 +52,28 @@ def test_every_memo_attested_in_the_period_is_verified_valid(app, three_days):
         assert verify_all(org, dt.date(2025, 1, 1)).total == 0
 
 
+def test_a_tf_attestation_is_valid_in_bulk(app, acting_attested, runner):
+    with app.app_context():
+        report = verify_all(get_organisation("EÅV"), dt.date(2024, 1, 1))
+        assert verdicts(report) == [("EÅV 2024/1", "valid")], report.not_valid
+    result = runner.invoke(args=["verify-all", "--since", "2024-01-01", "--org", "EÅV"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_three_step_route_is_valid_in_bulk(app, three_steps):
+    with app.app_context():
+        report = verify_all(get_organisation("EÅV"), dt.date(2024, 1, 1))
+        assert verdicts(report) == [("EÅV 2024/1", "valid")], report.not_valid
+
+
+def test_each_forvaltning_is_verified_with_its_own_ca_in_bulk(app, two_organisations, runner):
+    with app.app_context():
+        report = verify_all(get_organisation("SKV"), dt.date(2024, 1, 1))
+        assert verdicts(report) == [("SKV 2024/1", "valid")], report.not_valid
+    result = runner.invoke(args=["verify-all", "--since", "2024-01-01"])
+    assert result.exit_code == 0, result.output
+
+
 def test_a_pool_of_two_gives_the_same_report(app, three_days):
     with app.app_context():
         org = get_organisation("EÅV")

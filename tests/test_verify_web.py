@@ -16,7 +16,7 @@ from attest import db
 from attest.audit.models import AuditEvent
 from attest.blobs import Blob
 from attest.workflow.models import Attestation
-from tests.support import factories, tamper
+from tests.support import factories, forgeries, tamper
 from tests.support.worlds import attest_one
 
 
@@ -332,3 +332,48 @@ def test_the_bulk_form_refuses_a_period_backwards(registrator):
     response = registrator.post("/verifiera/alla", {"since": "1 augusti"}, page="/verifiera/alla")
     assert response.status_code == 400
     assert "Ange datumet som ÅÅÅÅ-MM-DD." in text_of(response)
+
+
+# --- The tamper suite on the page ---------------------------------------------------------------
+
+
+@pytest.fixture
+def city_registrator(auth, clock, two_organisations, signed_people):
+    """EÅV's registrator, in an installation with a second förvaltning (SKV), after the
+    forgeries were made (tests/support/forgeries.py: 14–17 August 2024)."""
+    from tests.support.signing import validation_time
+
+    clock.at = validation_time()
+    auth.login(signed_people.registrator.username)
+    return auth
+
+
+ON_THE_PAGE = [name for name, case in forgeries.CASES.items() if case.expected_steps is None]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ON_THE_PAGE, ids=ON_THE_PAGE)
+def test_every_forgery_is_invalid_on_the_page_naming_the_check(city_registrator, name) -> None:
+    """Every forgery of the tamper suite but the one about a route length the clerk gives
+    (--expected-steps exists on the command line only)."""
+    from attest.verify.report import CHECK_TITLES
+
+    case = forgeries.CASES[name]
+    response = upload(city_registrator, forgeries.forgery(name), filename=f"{name}.pdf")
+    text = text_of(response)
+    if case.unusable:
+        assert response.status_code == 400, text
+        assert "Filen kunde inte verifieras" in text
+        return
+    assert response.status_code == 200, text
+    assert "Resultat: Ogiltig" in text, text
+    summary = text.split("Fil ", 1)[0]  # the verdict and the failed checks, before the file
+    assert CHECK_TITLES[case.code][0] in summary, summary
+
+
+@pytest.mark.parametrize("name", list(forgeries.GENUINE))
+def test_genuine_memos_of_every_kind_are_valid_on_the_page(city_registrator, name) -> None:
+    response = upload(city_registrator, forgeries.genuine(name))
+    text = text_of(response)
+    assert response.status_code == 200
+    assert "Resultat: Giltig" in text, text

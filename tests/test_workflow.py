@@ -315,7 +315,7 @@ def test_acting_substitute_attests_for_the_assignee(ctx):
     attestation = db.session().scalar(sa.select(Attestation))
     assert (attestation.signer_name, attestation.signer_title) == (
         "Petra Ersättare",
-        "t.f. avdelningschef",
+        "t.f. Avdelningschef",
     )
 
 

@@ -1,9 +1,11 @@
 """The PAdES implementation of the workflow's signing hooks.
 
-freeze: signature fields on the table rows, then the seal's certification signature.
-attest: the attester's key, unlocked by their password, signs their row's field with the
-row drawn as its appearance and an RFC 3161 timestamp. finish: validation data (CA, CRL)
-and a document timestamp (PAdES B-LTA).
+freeze: signature fields on the table rows, the route sealed into the catalog and the
+closing seal's field, then the seal's certification signature. attest: the attester's key,
+unlocked by their password, signs their row's field with an RFC 3161 timestamp; the row
+shows what the certificate says (their role certificate, or their t.f. certificate when
+they act as a substitute). finish: the closing seal, validation data (CA, CRL) and a
+document timestamp (PAdES B-LTA).
 """
 
 from __future__ import annotations
@@ -16,19 +18,30 @@ from flask import current_app
 
 from attest import clock, db
 from attest.attestation import keystore, pades
-from attest.attestation.personal import current_crl, unlock
+from attest.attestation.personal import (
+    acting_certificate,
+    current_crl,
+    ensure_current_certificate,
+    fingerprint,
+    unlock,
+)
 from attest.errors import Invalid
 from attest.orgs.models import Organisation
 from attest.pdf import RenderedMemo
 from attest.pki import OrgPki, WrongPassword
+from attest.pki.profile import person_serial, row_text
 from attest.signing import (
     HttpTimeStamper,
     InProcessTimeStamper,
+    RouteRow,
+    SealedRoute,
     SigningRefused,
     TimeStamper,
     fields_for_rows,
 )
-from attest.workflow.hooks import PasswordRejected, StepSignature
+from attest.users.models import User
+from attest.workflow.hooks import PasswordRejected, PlannedRow, StepSignature, row_title
+from attest.workflow.models import Substitution
 
 _timestampers_lock = threading.Lock()
 
@@ -96,23 +109,71 @@ class PadesHooks:
     requires_password = True
 
     def freeze(
-        self, rendered: RenderedMemo, *, organisation_id: int, field_names: list[str]
+        self,
+        rendered: RenderedMemo,
+        *,
+        organisation_id: int,
+        dnr: str,
+        version_number: int,
+        rows: list[PlannedRow],
     ) -> bytes:
         org = _organisation(organisation_id)
         pki = keystore.org_pki(org)
         expected = [field.name for field in fields_for_rows(rendered.rows)]
-        assert expected == field_names, "the table rows are the route steps"
-        return pades.freeze(rendered, pki, timestamper(org, pki), clock.now())
+        assert expected == [r.field_name for r in rows], "the table rows are the route steps"
+        route = SealedRoute(
+            organisation_name=org.name,
+            organisation_code=org.code,
+            ca_sha256=fingerprint(pki.ca_cert),
+            dnr=dnr,
+            version_number=version_number,
+            rows=tuple(
+                RouteRow(
+                    field=r.field_name,
+                    role_code=r.role_code,
+                    role_title=r.role_title,
+                    name=r.person_name,
+                    title=r.role_title,
+                    person=person_serial(r.person_id),
+                    substitutes=tuple(person_serial(s) for s in r.substitute_ids),
+                )
+                for r in rows
+            ),
+        )
+        return pades.freeze(rendered, pki, timestamper(org, pki), clock.now(), route)
 
-    def attest(self, pdf, *, field_name, signer, name_title, moment, password) -> StepSignature:
+    def attest(
+        self,
+        pdf: bytes,
+        *,
+        field_name: str,
+        signer: User,
+        role_code: str,
+        role_title: str,
+        substitution: Substitution | None,
+        moment: dt.datetime,
+        password: str | None,
+    ) -> StepSignature:
         if not password:
             raise Invalid("Skriv ditt lösenord för att attestera.")
+        # A certificate that no longer states the person's roles (or one made before
+        # certificates named the person) is replaced first: the CA needs no password.
+        ensure_current_certificate(signer)
         try:
             key, cert, row = unlock(signer, password)
         except WrongPassword:
             raise PasswordRejected() from None
+        if substitution is not None:
+            acting = acting_certificate(signer, row, substitution.id, moment)
+            if acting is None:
+                raise Invalid(
+                    f"Du har inget giltigt t.f.-certifikat för rollen {role_title.lower()}. "
+                    "Be en administratör registrera förordnandet på nytt."
+                )
+            cert = acting
         org = signer.organisation
         pki = keystore.org_pki(org)
+        title = row_title(role_title, acting=substitution is not None)
         try:
             signed = pades.sign_row(
                 pdf,
@@ -120,10 +181,9 @@ class PadesHooks:
                 signer_key=key,
                 signer_cert=cert,
                 chain=pki.chain,
-                name_title=name_title,
-                date_text=clock.format_date(moment),
+                role_title=role_title,
                 timestamper=timestamper(org, pki),
-                reason=f"Attesterat av {name_title}",
+                reason=f"Attesterat av {row_text(signer.full_name, title)}",
                 location=org.name,
                 now=moment,
             )
@@ -133,7 +193,8 @@ class PadesHooks:
             raise Invalid(f"Signeringen avbröts: {exc}") from None
         return StepSignature(
             pdf=signed,
-            certificate_sha256=row.certificate_sha256,
+            title=title,
+            certificate_sha256=fingerprint(cert),
             timestamp_at=_timestamp_time(signed, len(pdf)),
             tsa=tsa_description(),
         )
@@ -141,4 +202,7 @@ class PadesHooks:
     def finish(self, pdf: bytes, *, organisation_id: int) -> bytes:
         org = _organisation(organisation_id)
         pki = keystore.org_pki(org)
-        return pades.close(pdf, pki, timestamper(org, pki), [current_crl(org)], clock.now())
+        stamper = timestamper(org, pki)
+        sealed = pades.seal(pdf, pki, stamper, clock.now())
+        # The CRL is made after the closing seal: it vouches for every signature before it.
+        return pades.archive(sealed, pki, stamper, [current_crl(org)], clock.now())

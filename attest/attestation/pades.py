@@ -1,5 +1,11 @@
 """A memo's signatures as pure functions: freeze a rendered memo, sign one row, close it.
 
+freeze: the rows' empty signature fields, the route sealed into the catalog and the
+closing seal's field, then the system seal's certification. sign_row: the attester's
+signature in their row, whose appearance is attest's rendering of their certificate
+(attest.signing.rows). close: the closing seal, then validation data and a document
+timestamp (B-LTA).
+
 No Flask and no database: the workflow's PAdES hooks (attest.attestation.hooks) call these
 with the organisation's keys and clock, and so do the tests and benchmarks, so that what
 they sign is made exactly as the product makes it.
@@ -13,17 +19,22 @@ from typing import Sequence
 
 from cryptography import x509
 
-from attest.pdf import RenderedMemo, render_row_appearance
-from attest.pdf.memo import ROW_NAME_COL_WIDTH
+from attest.pdf import RenderedMemo
 from attest.pki import OrgPki, PrivateKey
+from attest.pki.profile import read_person
 from attest.signing import (
+    CLOSING_SEAL_FIELD,
+    SealedRoute,
+    SigningRefused,
     TimeStamper,
     add_signature_fields,
     certify,
     fields_for_rows,
     finish_lta,
+    seal_closing,
     sign_field,
 )
+from attest.signing.rows import row_appearance_pdf
 
 
 class NoSuchField(LookupError):
@@ -31,10 +42,14 @@ class NoSuchField(LookupError):
 
 
 def freeze(
-    rendered: RenderedMemo, pki: OrgPki, timestamper: TimeStamper, now: dt.datetime
+    rendered: RenderedMemo,
+    pki: OrgPki,
+    timestamper: TimeStamper,
+    now: dt.datetime,
+    route: SealedRoute,
 ) -> bytes:
-    """An empty signature field on every row, then the system seal's certification."""
-    with_fields = add_signature_fields(rendered.pdf, fields_for_rows(rendered.rows))
+    """The rows' fields, the route and the closing seal's field, then the certification."""
+    with_fields = add_signature_fields(rendered.pdf, fields_for_rows(rendered.rows), route=route)
     return certify(
         with_fields,
         signer_key=pki.seal_key,
@@ -43,6 +58,14 @@ def freeze(
         timestamper=timestamper,
         now=now,
     )
+
+
+def has_field(pdf: bytes, field_name: str) -> bool:
+    try:
+        field_rect(pdf, field_name)
+    except NoSuchField:
+        return False
+    return True
 
 
 def field_rect(pdf: bytes, field_name: str) -> tuple[float, float, float, float]:
@@ -65,28 +88,61 @@ def sign_row(
     signer_key: PrivateKey,
     signer_cert: x509.Certificate,
     chain: Sequence[x509.Certificate],
-    name_title: str,
-    date_text: str,
+    role_title: str,
     timestamper: TimeStamper,
     reason: str,
     location: str,
     now: dt.datetime,
 ) -> bytes:
-    """One attestation: the row's field signed, the row ("Namn, Titel" and date) its appearance."""
+    """One attestation: the row's field signed; its appearance shows the certificate's name
+    and its title for the role (a t.f. certificate's "t.f." title), and the day of signing.
+
+    SigningRefused if the certificate gives its holder no title for the role.
+    """
+    person = read_person(signer_cert)
+    title = person.title_for(role_title)
+    if title is None:
+        raise SigningRefused(f"the certificate of {person.name} names no title {role_title!r}")
     x1, y1, x2, y2 = field_rect(pdf, field_name)
-    appearance = render_row_appearance(x2 - x1, y2 - y1, name_title, date_text, ROW_NAME_COL_WIDTH)
     return sign_field(
         pdf,
         field_name=field_name,
         signer_key=signer_key,
         signer_cert=signer_cert,
         chain=chain,
-        appearance_pdf=appearance,
+        appearance_pdf=row_appearance_pdf(x2 - x1, y2 - y1, person.name, title, now),
         timestamper=timestamper,
         reason=reason,
         location=location,
         now=now,
     )
+
+
+def seal(pdf: bytes, pki: OrgPki, timestamper: TimeStamper, now: dt.datetime) -> bytes:
+    """The closing seal after the last row. A version frozen before the closing seal
+    existed (no field for it) is left as it is: it is archived without one, as then."""
+    if not has_field(pdf, CLOSING_SEAL_FIELD):
+        return pdf
+    return seal_closing(
+        pdf,
+        signer_key=pki.seal_key,
+        signer_cert=pki.seal_cert,
+        chain=pki.chain,
+        timestamper=timestamper,
+        now=now,
+    )
+
+
+def archive(
+    pdf: bytes,
+    pki: OrgPki,
+    timestamper: TimeStamper,
+    crls: Sequence[x509.CertificateRevocationList],
+    now: dt.datetime,
+) -> bytes:
+    """Validation data (certificates, the CRL, made after the closing seal so that it
+    vouches for every signature) and a document timestamp (B-LTA)."""
+    return finish_lta(pdf, timestamper=timestamper, ca_cert=pki.ca_cert, crls=crls, now=now)
 
 
 def close(
@@ -96,5 +152,5 @@ def close(
     crls: Sequence[x509.CertificateRevocationList],
     now: dt.datetime,
 ) -> bytes:
-    """The attested memo archived: validation data and a document timestamp (B-LTA)."""
-    return finish_lta(pdf, timestamper=timestamper, ca_cert=pki.ca_cert, crls=crls, now=now)
+    """seal, then archive with these CRLs: the attested memo closed."""
+    return archive(seal(pdf, pki, timestamper, now), pki, timestamper, crls, now)

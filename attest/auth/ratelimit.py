@@ -46,10 +46,16 @@ from attest.users.models import User
 LOGIN_FAILED = "user:login:failed"
 LOGIN_THROTTLED = "user:login:throttled"
 ATTESTATION_THROTTLED = "memo:attestation:throttled"
+# The timestamp authority over HTTP (attest.attestation.views): tokens issued, and failed
+# credentials.
+TSA_ISSUED = "tsa:timestamp:issued"
+TSA_AUTH_FAILED = "tsa:auth:failed"
 
 LOGIN = "login"  # the login form, and the current password on "Byt lösenord"
 ATTESTATION = "attest"  # the attest password
 ENROLMENT = "enrol"  # enrolment links tried (attest.users.views)
+TSA_AUTH = "tsa-auth"  # TSA credentials tried, per address
+TSA_TOKENS = "tsa"  # TSA tokens issued, per TSA user and minute
 
 DEVICE_COOKIE = "attest_device"
 _DEVICE_SALT = "attest.device"
@@ -122,11 +128,11 @@ def _window() -> dt.timedelta:
     return dt.timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
 
 
-def _upsert(key: str, now: dt.datetime, limit: int) -> sa.Executable:
+def _upsert(key: str, now: dt.datetime, limit: int, window: dt.timedelta) -> sa.Executable:
     """One attempt more under ``key`` unless it has ``limit`` in its window (a new window
     starts when the old one is over); returns the row only when the attempt was taken."""
     table = cast(sa.Table, AttemptCounter.__table__)
-    expired = table.c.window_started_at <= now - _window()
+    expired = table.c.window_started_at <= now - window
     dialect = db.session().get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -155,17 +161,21 @@ def _give_back(taken: Taken) -> None:
     )
 
 
-def reserve(counters: list[tuple[str, int]]) -> Reservation | Throttle:
+def reserve(
+    counters: list[tuple[str, int]], window: dt.timedelta | None = None
+) -> Reservation | Throttle:
     """Take one attempt from each (key, limit), or none of them if one is full.
 
     Committed at once (whatever else the session holds is committed with it): the next
     request, on any app server, sees the attempt before this one's password is tried.
+    ``window`` is the counters' window (LOGIN_FAILURE_WINDOW_MINUTES unless given).
     """
     session = db.session()
     now = clock.now()
+    window = window or _window()
     taken: list[Taken] = []
     for key, limit in counters:
-        row = session.execute(_upsert(key, now, limit)).one_or_none()
+        row = session.execute(_upsert(key, now, limit, window)).one_or_none()
         if row is None:
             for earlier in taken:
                 _give_back(earlier)
@@ -173,7 +183,7 @@ def reserve(counters: list[tuple[str, int]]) -> Reservation | Throttle:
                 sa.select(AttemptCounter.window_started_at).where(AttemptCounter.key == key)
             )
             session.commit()
-            return Throttle(until=(started or now) + _window(), now=now)
+            return Throttle(until=(started or now) + window, now=now)
         taken.append(Taken(key, row.window_started_at, row.attempts, limit))
     session.commit()
     return Reservation(tuple(taken))
@@ -274,3 +284,16 @@ def record_refused_attestation(user: User, memo: Memo) -> None:
     audit.record(
         ATTESTATION_THROTTLED, actor=user, organisation=memo.organisation, data={"memo": memo.id}
     )
+
+
+def reserve_tsa_credentials() -> Reservation | Throttle:
+    """TSA credentials tried from this request's address (wrong ones are failures)."""
+    address = request.remote_addr or "-"
+    limit = current_app.config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    return reserve([(f"{TSA_AUTH}:address:{address}", limit)])
+
+
+def reserve_tsa_token(username: str) -> Reservation | Throttle:
+    """One timestamp token for the TSA user: TSA_HTTP_RATE_PER_MINUTE a minute (kept)."""
+    limit = current_app.config["TSA_HTTP_RATE_PER_MINUTE"]
+    return reserve([(f"{TSA_TOKENS}:user:{username[:80]}", limit)], dt.timedelta(minutes=1))

@@ -179,6 +179,30 @@ def _say_password_is_administrators() -> None:
         )
 
 
+@user_group.command("update")
+@click.argument("username")
+@click.option("--name", "full_name", default=None, help="Nytt fullständigt namn.")
+@click.option("--title", default=None, help="Ny titel.")
+@click.option("--role", "roles", multiple=True, help="Rollerna personen ska ha; kan upprepas.")
+@with_appcontext
+def user_update(username: str, full_name, title, roles) -> None:
+    """Change a person's name, title or roles: a new certificate, the old one revoked."""
+    from attest.users.operations import get_user, update_user
+
+    with refused_exits_2():
+        changed = update_user(
+            get_user(username),
+            full_name=full_name,
+            title=title,
+            roles=_split_roles(roles) if roles else None,
+        )
+        db.session().commit()
+    if changed:
+        click.echo(f"Användaren {username} är ändrad; ett nytt certifikat är utfärdat.")
+    else:
+        click.echo(f"Användaren {username} är oförändrad.")
+
+
 @user_group.command("deactivate")
 @click.argument("username")
 @with_appcontext
@@ -260,7 +284,7 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def audit_verify() -> None:
-    """Check the hash chain and its timestamped heads; exit 1 at the first broken entry."""
+    """Check the hash chain and its sealed anchors; exit 1 at the first broken entry."""
     from attest.attestation.audit_anchor import verify_audit
 
     report = verify_audit()
@@ -277,12 +301,12 @@ def audit_verify() -> None:
 @audit_group.command("timestamp")
 @with_appcontext
 def audit_timestamp() -> None:
-    """Timestamp the chain's head (run at least daily, e.g. from cron)."""
+    """Anchor the chain's head with each organisation's system seal (daily, from cron)."""
     from attest.attestation.audit_anchor import timestamp_all
 
     count = timestamp_all()
     db.session().commit()
-    click.echo(f"Huvudet tidsstämplat av {count} tidsstämpeltjänster.")
+    click.echo(f"Huvudet förankrat med systemsigillet för {count} organisation(er).")
 
 
 @click.group("blobs")
@@ -396,6 +420,21 @@ def substitute_command(username, role, for_username, starts_on, ends_on) -> None
         )
         db.session().commit()
     click.echo(f"{username} är t.f. {role} {starts_on:%Y-%m-%d}–{ends_on:%Y-%m-%d}.")
+
+
+@click.command("substitute-end")
+@click.argument("username")
+@click.option("--role", required=True, help="Rollen personen är t.f. för.")
+@click.option("--for", "for_username", default=None, help="Personen som ersätts (valfritt).")
+@with_appcontext
+def substitute_end_command(username, role, for_username) -> None:
+    """End an acting substitution (t.f.) now; its t.f. certificate is revoked."""
+    from attest.workflow.substitutes import end_substitution
+
+    with refused_exits_2():
+        ended = end_substitution(username, role, for_username=for_username)
+        db.session().commit()
+    click.echo(f"{username} är inte längre t.f. {role} ({len(ended)} förordnande avslutat).")
 
 
 @click.command("remind")
@@ -605,6 +644,7 @@ COMMANDS = (
     role_group,
     route_group,
     substitute_command,
+    substitute_end_command,
     remind_command,
     demo_command,
     serve_command,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Mapping
+from typing import Mapping, Sequence
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -20,6 +20,13 @@ from attest.pki.keys import (
     generate_rsa_key,
     public_keys_match,
 )
+from attest.pki.profile import (
+    COUNTRY,
+    ActingFor,
+    acting_extension,
+    acting_title,
+    person_name,
+)
 
 CA_YEARS = 20
 SEAL_YEARS = 10
@@ -28,7 +35,6 @@ PERSONAL_DAYS = 1095
 # Certificates start a little in the past so a server whose clock runs slightly behind
 # the one that issued them still accepts them.
 BACKDATE = dt.timedelta(minutes=5)
-COUNTRY = "SE"
 
 # File names used by dump_org_pki/load_org_pki (e.g. under keys/<org_code>/).
 CA_CERT_FILE = "ca.pem"
@@ -193,25 +199,77 @@ def issue_personal_certificate(
     public_key: rsa.RSAPublicKey,
     *,
     full_name: str,
-    title: str,
     organisation: str,
     now: dt.datetime,
+    person_id: str = "",
+    titles: Sequence[str] = (),
     days: int = PERSONAL_DAYS,
 ) -> x509.Certificate:
-    """An attester's certificate: name, title and organisation, for non-repudiation signing."""
-    if not isinstance(public_key, rsa.RSAPublicKey):
-        raise TypeError("attest certificates are issued for RSA keys")
-    if not full_name.strip():
-        raise ValueError("a personal certificate needs a name")
+    """An attester's certificate for non-repudiation signing (attest.pki.profile).
+
+    It names the person, their organisation, their person identifier and the title of
+    every role they hold for attesting; a change of any of these is a new certificate.
+    """
     start = require_utc(now) - BACKDATE
     not_after = min(start + dt.timedelta(days=days), pki.ca_cert.not_valid_after_utc)
-    return (
-        _leaf_builder(
-            pki.ca_cert, _name(full_name, organisation, title), public_key, start, not_after
-        )
-        .add_extension(_key_usage(signing=True, non_repudiation=True), critical=True)
-        .sign(pki.ca_key, hashes.SHA256())
+    return _personal(
+        pki, public_key, person_name(full_name, organisation, person_id, titles), start, not_after
     )
+
+
+def issue_acting_certificate(
+    pki: OrgPki,
+    public_key: rsa.RSAPublicKey,
+    *,
+    full_name: str,
+    organisation: str,
+    person_id: str,
+    role_code: str,
+    role_title: str,
+    for_person: str,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+) -> x509.Certificate:
+    """An acting substitute's (t.f.) certificate for the substitute's existing key.
+
+    Title "t.f. <Role>", the ACTING_FOR extension naming the role and for whom
+    (``for_person``: the absent person's serialNumber value, "" for anyone holding the
+    role), valid exactly for the substitution's period.
+    """
+    if not person_id:
+        raise ValueError("a t.f. certificate needs the substitute's person identifier")
+    not_before, not_after = require_utc(not_before), require_utc(not_after)
+    if not_after <= not_before:
+        raise ValueError("a t.f. period must end after it begins")
+    subject = person_name(full_name, organisation, person_id, (acting_title(role_title),))
+    return _personal(
+        pki,
+        public_key,
+        subject,
+        not_before,
+        min(not_after, pki.ca_cert.not_valid_after_utc),
+        acting=ActingFor(person=for_person, role_code=role_code),
+    )
+
+
+def _personal(
+    pki: OrgPki,
+    public_key: rsa.RSAPublicKey,
+    subject: x509.Name,
+    not_before: dt.datetime,
+    not_after: dt.datetime,
+    *,
+    acting: ActingFor | None = None,
+) -> x509.Certificate:
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise TypeError("attest certificates are issued for RSA keys")
+    if not _attribute(subject, NameOID.COMMON_NAME).strip():
+        raise ValueError("a personal certificate needs a name")
+    builder = _leaf_builder(pki.ca_cert, subject, public_key, not_before, not_after)
+    builder = builder.add_extension(_key_usage(signing=True, non_repudiation=True), critical=True)
+    if acting is not None:
+        builder = builder.add_extension(acting_extension(acting), critical=False)
+    return builder.sign(pki.ca_key, hashes.SHA256())
 
 
 def certificate_name(cert: x509.Certificate) -> tuple[str, str, str]:

@@ -1,15 +1,24 @@
 """PAdES signing of frozen memos: fields, certification, attestations, LTA, validation."""
 
-from attest.signing.fields import FieldSpec, add_signature_fields, fields_for_rows, step_field_name
+from attest.signing.fields import (
+    CLOSING_SEAL_FIELD,
+    FieldSpec,
+    add_signature_fields,
+    fields_for_rows,
+    step_field_name,
+)
+from attest.signing.route import RouteRow, SealedRoute
 from attest.signing.sign import (
     ARCHIVE_TIMESTAMP_FIELD,
     CERTIFICATION_FIELD,
     SigningRefused,
     async_certify,
     async_finish_lta,
+    async_seal_closing,
     async_sign_field,
     certify,
     finish_lta,
+    seal_closing,
     sign_field,
 )
 from attest.signing.timestamps import (
@@ -29,9 +38,12 @@ from attest.signing.validate import (
 __all__ = [
     "ARCHIVE_TIMESTAMP_FIELD",
     "CERTIFICATION_FIELD",
+    "CLOSING_SEAL_FIELD",
     "FieldSpec",
     "HttpTimeStamper",
     "InProcessTimeStamper",
+    "RouteRow",
+    "SealedRoute",
     "SignatureReport",
     "SigningRefused",
     "TimeStamper",
@@ -40,12 +52,14 @@ __all__ = [
     "answer_timestamp_request",
     "async_certify",
     "async_finish_lta",
+    "async_seal_closing",
     "async_sign_field",
     "async_validate_pdf",
     "certify",
     "fields_for_rows",
     "finish_lta",
     "run_sync",
+    "seal_closing",
     "sign_field",
     "step_field_name",
     "validate_pdf",

@@ -1,4 +1,5 @@
-"""Empty signature fields: one per "Attesterat av" row, placed when a version is frozen."""
+"""Empty signature fields: one per "Attesterat av" row, placed when a version is frozen,
+and the invisible field of the closing seal, in the revision that also seals the route."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Iterable, Protocol, Sequence
 
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
+from attest.signing.route import ROUTE_KEY, SealedRoute, route_json
+
 STEP_FIELD_PREFIX = "attest-steg-"
+# Signed by the organisation's system seal once the last row is attested.
+CLOSING_SEAL_FIELD = "attest-slutsigill"
 
 
 @dataclass(frozen=True)
@@ -51,11 +57,19 @@ def fields_for_rows(rows: Iterable[RowLike]) -> tuple[FieldSpec, ...]:
     )
 
 
-def add_signature_fields(pdf: bytes, fields: Sequence[FieldSpec]) -> bytes:
-    """The PDF with the empty signature fields added in one incremental update."""
+def add_signature_fields(
+    pdf: bytes, fields: Sequence[FieldSpec], *, route: SealedRoute | None = None
+) -> bytes:
+    """The PDF with the empty signature fields added in one incremental update.
+
+    With a route: the same update also writes it into the catalog (``/AttestRoute``) and
+    adds the closing seal's invisible empty field.
+    """
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise ValueError("signature field names must be unique")
+    if route is not None and [row.field for row in route.rows] != names:
+        raise ValueError("the route names the rows' fields, in order")
     writer = IncrementalPdfFileWriter(BytesIO(pdf))
     for field in fields:
         append_signature_field(
@@ -67,6 +81,12 @@ def add_signature_fields(pdf: bytes, fields: Sequence[FieldSpec]) -> bytes:
                 box=field.box,  # type: ignore[arg-type]
             ),
         )
+    if route is not None:
+        # Uncompressed: anyone can read the route with a text editor, as the seal covers it.
+        stream = generic.StreamObject(stream_data=route_json(route))
+        writer.root[generic.pdf_name(ROUTE_KEY)] = writer.add_object(stream)
+        writer.update_root()
+        append_signature_field(writer, SigFieldSpec(sig_field_name=CLOSING_SEAL_FIELD))
     out = BytesIO()
     writer.write(out)
     return out.getvalue()

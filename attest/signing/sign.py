@@ -18,12 +18,12 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from pyhanko.pdf_utils import content, layout
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession, PdfTimeStamper
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.validation import DocumentSecurityStore
@@ -33,24 +33,32 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from attest.pki.ca import asn1_certificate, require_utc
+from attest.signing.fields import CLOSING_SEAL_FIELD
+from attest.signing.rows import row_stamp_style
 from attest.signing.timestamps import run_sync
 
 __all__ = [
     "ARCHIVE_TIMESTAMP_FIELD",
     "CERTIFICATION_FIELD",
+    "CLOSING_SEAL_FIELD",
     "DIGEST_ALGORITHM",
     "SigningRefused",
     "async_certify",
     "async_finish_lta",
+    "async_seal_closing",
     "async_sign_field",
     "certify",
     "finish_lta",
+    "seal_closing",
+    "sign_detached",
     "sign_field",
 ]
 
 DIGEST_ALGORITHM = "sha256"
 CERTIFICATION_FIELD = "attest-sigill"
 ARCHIVE_TIMESTAMP_FIELD = "attest-arkivstampel"
+CERTIFICATION_REASON = "Fastställd version för attestering"
+CLOSING_REASON = "Attesteringen är fullständig"
 
 
 class SigningRefused(Exception):
@@ -129,39 +137,6 @@ class _TimedPdfSigner(signers.PdfSigner):
         return session
 
 
-class _PdfBytesPage(content.PdfContent):
-    """The first page of an in-memory PDF as a form XObject (pyHanko's import wants a path)."""
-
-    def __init__(self, pdf: bytes) -> None:
-        super().__init__()
-        self._pdf = pdf
-
-    def render(self) -> bytes:
-        writer = self._ensure_writer
-        xobject = writer.import_page_as_xobject(PdfFileReader(BytesIO(self._pdf)), page_ix=0)
-        self.resources.xobject["/AttestRow"] = xobject
-        x1, y1, x2, y2 = xobject.get_object()["/BBox"]
-        self.box = layout.BoxConstraints(width=abs(x2 - x1), height=abs(y2 - y1))
-        return b"/AttestRow Do"
-
-
-def _appearance(appearance_pdf: bytes | None) -> StaticStampStyle:
-    # The row's lines belong to the page; the appearance only adds its texts. pyHanko
-    # sizes the appearance box in whole points, so the row PDF is shrunk by a fraction
-    # of a point, which the viewer's mapping of the box onto the field undoes.
-    return StaticStampStyle(
-        border_width=0,
-        background=_PdfBytesPage(appearance_pdf) if appearance_pdf else None,
-        background_opacity=1.0,
-        background_layout=layout.SimpleBoxLayoutRule(
-            x_align=layout.AxisAlignment.ALIGN_MIN,
-            y_align=layout.AxisAlignment.ALIGN_MIN,
-            margins=layout.Margins(0, 0, 0, 0),
-            inner_content_scaling=layout.InnerScaling.SHRINK_TO_FIT,
-        ),
-    )
-
-
 def _check_certificate_time(cert: x509.Certificate, now: dt.datetime) -> None:
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
         raise SigningRefused(
@@ -214,7 +189,7 @@ async def async_certify(
         certify=True,
         # Filling the pre-placed fields (the attestations) stays allowed; nothing else.
         docmdp_permissions=fields.MDPPerm.FILL_FORMS,
-        reason="Fastställd version för attestering",
+        reason=CERTIFICATION_REASON,
     )
     return await _sign(
         pdf,
@@ -277,7 +252,7 @@ async def async_sign_field(
         _KeySigner(signer_key, signer_cert, chain),
         timestamper,
         now,
-        stamp_style=_appearance(appearance_pdf),
+        stamp_style=row_stamp_style(appearance_pdf),
     )
 
 
@@ -311,6 +286,98 @@ def sign_field(
             timestamper=timestamper,
             reason=reason,
             location=location,
+            now=now,
+        )
+    )
+
+
+async def async_seal_closing(
+    pdf: bytes,
+    *,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    timestamper: TimeStamper,
+    now: dt.datetime,
+) -> bytes:
+    """See seal_closing."""
+    now = require_utc(now)
+    _check_certificate_time(signer_cert, now)
+    meta = signers.PdfSignatureMetadata(
+        field_name=CLOSING_SEAL_FIELD,
+        md_algorithm=DIGEST_ALGORITHM,
+        subfilter=fields.SigSeedSubFilter.PADES,
+        reason=CLOSING_REASON,
+    )
+    return await _sign(pdf, meta, _KeySigner(signer_key, signer_cert, chain), timestamper, now)
+
+
+def seal_closing(
+    pdf: bytes,
+    *,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    timestamper: TimeStamper,
+    now: dt.datetime,
+) -> bytes:
+    """The closing seal: the system seal's approval signature (PAdES B-T) in the invisible
+    field attest-slutsigill, saying the route is complete. After it come only validation
+    data and document timestamps (finish_lta). SigningRefused if the field is missing or
+    signed already."""
+    return run_sync(
+        async_seal_closing(
+            pdf,
+            signer_key=signer_key,
+            signer_cert=signer_cert,
+            chain=chain,
+            timestamper=timestamper,
+            now=now,
+        )
+    )
+
+
+async def async_sign_detached(
+    data: bytes,
+    *,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    timestamper: TimeStamper,
+    now: dt.datetime,
+) -> bytes:
+    """See sign_detached."""
+    now = require_utc(now)
+    _check_certificate_time(signer_cert, now)
+    signer = _KeySigner(signer_key, signer_cert, chain)
+    content_info = await signer.async_sign_general_data(
+        data,
+        DIGEST_ALGORITHM,
+        detached=True,
+        timestamper=timestamper,
+        signed_attr_settings=PdfCMSSignedAttributes(signing_time=now),
+    )
+    return content_info.dump()
+
+
+def sign_detached(
+    data: bytes,
+    *,
+    signer_key: rsa.RSAPrivateKey,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+    timestamper: TimeStamper,
+    now: dt.datetime,
+) -> bytes:
+    """A detached CMS signature (DER ContentInfo) over data, with signingTime ``now`` and a
+    signature timestamp token: how the system seal anchors the audit log's head."""
+    return run_sync(
+        async_sign_detached(
+            data,
+            signer_key=signer_key,
+            signer_cert=signer_cert,
+            chain=chain,
+            timestamper=timestamper,
             now=now,
         )
     )

@@ -10,7 +10,6 @@ import asyncio
 import base64
 import concurrent.futures
 import datetime as dt
-import uuid
 from typing import Any, Callable, Coroutine, Sequence, TypeVar
 
 from asn1crypto import cms, core
@@ -25,6 +24,9 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from attest.pki.ca import asn1_certificate, require_utc
 
+# The policy our timestamps claim (pyHanko's test TSA writes another party's OID).
+from attest.pki.oids import TSA_POLICY as ATTEST_TSA_POLICY
+
 __all__ = [
     "ATTEST_TSA_POLICY",
     "HttpTimeStamper",
@@ -35,9 +37,6 @@ __all__ = [
     "run_sync",
 ]
 
-# The TSA policy our timestamps claim. pyHanko's test TSA writes another party's OID;
-# this one lives under the UUID arc (ITU-T X.667), which needs no registration.
-ATTEST_TSA_POLICY = "2.25." + str(uuid.UUID("5d3c1f2e-8a4b-4c6d-9e0f-a1b2c3d4e5f6").int)
 ACCEPTED_DIGESTS = {"sha256": 32, "sha384": 48, "sha512": 64}
 
 T = TypeVar("T")

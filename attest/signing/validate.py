@@ -1,9 +1,10 @@
-"""Verify an attested PDF with nothing but the file, the CA certificate and optional CRLs.
+"""pyHanko's facts about every signature of a PDF, with nothing but the file, the CA
+certificates and optional CRLs.
 
-Each signature is judged fact by fact (intact, valid, trusted, revoked, timestamp,
-certificate validity at signing, modifications after it); the report says in Swedish
-which check failed. A signature counts only if all its facts hold: pyHanko's ``intact``
-alone also holds for a signature after which page content was drawn.
+Each signature is reported fact by fact (intact, valid, trusted, revoked, its timestamp,
+the certificate's validity at that time, the modifications after it). This module judges
+nothing and words nothing: attest.verify decides the verdict and says why. Note that
+pyHanko's ``intact`` alone also holds for a signature after which page content was drawn.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import enum
 from dataclasses import dataclass, replace
 from io import BytesIO
 from typing import Sequence
-from zoneinfo import ZoneInfo
 
 from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
@@ -22,8 +22,6 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
-from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation import (
@@ -35,7 +33,6 @@ from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko.sign.validation.status import (
     DocumentTimestampStatus,
     PdfSignatureStatus,
-    SignatureStatus,
 )
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.policy_decl import (
@@ -47,11 +44,14 @@ from pyhanko_certvalidator.policy_decl import (
 from attest.pki.ca import asn1_certificate, require_utc
 from attest.signing.timestamps import run_sync
 
-__all__ = ["SignatureReport", "ValidationReport", "async_validate_pdf", "validate_pdf"]
-
-# Filling signature fields (and, after them, LTA data) is what the certification allows.
-MAX_MODIFICATION_LEVEL = ModificationLevel.FORM_FILLING
-_STOCKHOLM = ZoneInfo("Europe/Stockholm")
+__all__ = [
+    "DetachedReport",
+    "SignatureReport",
+    "ValidationReport",
+    "async_validate_pdf",
+    "validate_detached",
+    "validate_pdf",
+]
 
 
 @dataclass(frozen=True)
@@ -76,25 +76,24 @@ class SignatureReport:
     modification_level: str | None  # pyHanko ModificationLevel name of later changes
     docmdp_ok: bool | None  # later changes respect the certification's permissions
     bottom_line: bool  # pyHanko's overall judgement
-    problems: tuple[str, ...]
+    revoked_at: dt.datetime | None = None  # when a CRL says the certificate was revoked
+    trust_problem: str | None = None  # pyHanko's AdES indication when not trusted
+    timestamp_in_future: bool = False  # the token's time is after the validation time
+    error: str | None = None  # the signature could not be validated at all: why
 
     @property
-    def ok(self) -> bool:
-        return not self.problems
+    def readable(self) -> bool:
+        return self.error is None
 
 
 @dataclass(frozen=True)
 class ValidationReport:
-    """The verdict on a whole PDF: ok only if every signature passes every check."""
+    """Every signature's facts, and the fields still unsigned."""
 
     signatures: tuple[SignatureReport, ...]
     unsigned_fields: tuple[str, ...]  # empty signature fields: attestations not (yet) made
-    problems: tuple[str, ...]
-    ok: bool
-
-
-def _format_time(moment: dt.datetime) -> str:
-    return moment.astimezone(_STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+    readable: bool = True  # False: the file could not be read as a PDF at all
+    signed: bool = True  # False: it has no signatures
 
 
 def _asn1_crl(crl: x509.CertificateRevocationList | bytes) -> asn1_crl.CertificateList:
@@ -114,133 +113,46 @@ def _is_certification(embedded: EmbeddedPdfSignature) -> bool:
     return False
 
 
-def _trust_problem(who: str, status: SignatureStatus) -> str:
-    indication = status.trust_problem_indic
-    if status.revoked:
-        details = status.revocation_details
-        when = f" den {_format_time(details.revocation_date)}" if details else ""
-        whose = "en utfärdare i kedjan för " if details and details.ca_revoked else ""
-        return f"Certifikatet för {whose}{who} har återkallats{when}."
-    if indication in (
-        AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND,
-        AdESIndeterminate.CERTIFICATE_CHAIN_GENERAL_FAILURE,
-    ):
-        # A look-alike CA with the same name lands here: its signature does not verify.
-        return (
-            f"Certifikatet för {who} är inte utfärdat av organisationens CA "
-            f"(certifikatkedjan kunde inte verifieras)."
-        )
-    if indication in (
-        AdESIndeterminate.EXPIRED,
-        AdESIndeterminate.OUT_OF_BOUNDS_NO_POE,
-        AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED,
-        AdESIndeterminate.NOT_YET_VALID,
-        AdESFailure.NOT_YET_VALID,
-    ):
-        return f"Certifikatet för {who} är inte giltigt vid kontrolltidpunkten."
-    if indication in (
-        AdESIndeterminate.TRY_LATER,
-        AdESIndeterminate.REVOCATION_OUT_OF_BOUNDS_NO_POE,
-    ):
-        return (
-            f"Det gick inte att kontrollera om certifikatet för {who} har återkallats "
-            f"(spärrlistan saknas eller är inte aktuell)."
-        )
-    if indication == AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE:
-        return f"Certifikatet för {who} får inte användas för den här sortens signatur."
-    suffix = f" ({indication.name})" if isinstance(indication, enum.Enum) else ""
-    return f"Certifikatet för {who} är inte betrott{suffix}."
-
-
-def _modification_problems(
-    field: str, level: ModificationLevel | None, docmdp_ok: bool | None
-) -> list[str]:
-    if level is None:
-        return [f"Ändringarna efter signaturen i fältet {field} kunde inte analyseras."]
-    problems = []
-    if level > MAX_MODIFICATION_LEVEL:
-        problems.append(
-            f"Dokumentet har ändrats efter signaturen i fältet {field} på ett sätt som inte är "
-            f"tillåtet (mer än ifyllda signaturfält, t.ex. nytt sidinnehåll eller borttagna fält)."
-        )
-    if docmdp_ok is False and level <= MAX_MODIFICATION_LEVEL:
-        problems.append(
-            f"Ändringarna efter signaturen i fältet {field} bryter mot de ändringar som "
-            f"certifieringen tillåter."
-        )
-    return problems
-
-
 def _report(
     embedded: EmbeddedPdfSignature, status: PdfSignatureStatus | DocumentTimestampStatus
 ) -> SignatureReport:
-    field = embedded.field_name
     cert = status.signing_cert
-    name = _name_attribute(cert, "common_name")
-    title = _name_attribute(cert, "title")
-    who = f"{name} ({title})" if title else name
-    is_document_timestamp = isinstance(status, DocumentTimestampStatus)
-    problems: list[str] = []
-
-    if not status.intact:
-        problems.append(
-            f"Signaturen i fältet {field} är inte intakt: dokumentet har ändrats "
-            f"efter signeringen."
-        )
-    elif not status.valid:
-        problems.append(f"Signaturen i fältet {field} är kryptografiskt ogiltig.")
-    elif not status.trusted:
-        problems.append(_trust_problem(who, status))
-
     if isinstance(status, DocumentTimestampStatus):
         signing_time = None
-        timestamp_time = status.timestamp if status.trusted else None
         timestamp_ok = status.intact and status.valid and status.trusted
+        timestamp_time = status.timestamp if timestamp_ok else None
         bottom_line = timestamp_ok
+        signed_at = None
     else:
         signing_time = status.signer_reported_dt
         tst = status.timestamp_validity
         timestamp_ok = tst is not None and tst.intact and tst.valid and tst.trusted
         timestamp_time = tst.timestamp if tst is not None and timestamp_ok else None
         bottom_line = status.bottom_line
-        if tst is None:
-            problems.append(f"Signaturen i fältet {field} saknar tidsstämpel.")
-        elif not timestamp_ok:
-            problems.append(
-                f"Tidsstämpeln på signaturen i fältet {field} är ogiltig eller " f"inte betrodd."
-            )
+        signed_at = timestamp_time
 
     # pyHanko checks the certificate at the validation time only; a signature made
-    # before the certificate began or after it ended must fail too.
-    signed_at = timestamp_time if not is_document_timestamp else None
+    # before the certificate began or after it ended is a fact of its own.
     valid_at_signing = True
     if signed_at is not None:
         tbs_validity = cert["tbs_certificate"]["validity"]
         not_before = tbs_validity["not_before"].native
         not_after = tbs_validity["not_after"].native
         valid_at_signing = not_before <= signed_at <= not_after
-        if not valid_at_signing:
-            problems.append(
-                f"Signaturen i fältet {field} gjordes {_format_time(signed_at)}, då "
-                f"certifikatet för {who} inte var giltigt ({_format_time(not_before)} – "
-                f"{_format_time(not_after)})."
-            )
 
+    indication = status.trust_problem_indic
+    details = status.revocation_details
     level = status.modification_level
-    problems.extend(_modification_problems(field, level, status.docmdp_ok))
-    if not bottom_line and not problems:
-        problems.append(f"Signaturen i fältet {field} godkänns inte av kontrollen.")
-
     return SignatureReport(
-        field_name=field,
-        signer_name=name,
-        signer_title=title,
+        field_name=embedded.field_name,
+        signer_name=_name_attribute(cert, "common_name"),
+        signer_title=_name_attribute(cert, "title"),
         signer_organisation=_name_attribute(cert, "organization_name"),
         certificate_sha256=cert.sha256.hex(),
         signing_time=signing_time,
         timestamp_time=timestamp_time,
         is_certification=_is_certification(embedded),
-        is_document_timestamp=is_document_timestamp,
+        is_document_timestamp=isinstance(status, DocumentTimestampStatus),
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
@@ -250,7 +162,8 @@ def _report(
         modification_level=level.name if level is not None else None,
         docmdp_ok=status.docmdp_ok,
         bottom_line=bottom_line,
-        problems=tuple(problems),
+        revoked_at=details.revocation_date if details is not None else None,
+        trust_problem=indication.name if isinstance(indication, enum.Enum) else None,
     )
 
 
@@ -276,10 +189,6 @@ def _claimed_time_in_future(tokens: Sequence[cms.SignedData], reference: dt.date
     return bool(times) and min(times) > reference + dt.timedelta(minutes=5)
 
 
-def _failed(problem: str) -> ValidationReport:
-    return ValidationReport(signatures=(), unsigned_fields=(), problems=(problem,), ok=False)
-
-
 async def async_validate_pdf(
     pdf: bytes,
     *,
@@ -293,9 +202,9 @@ async def async_validate_pdf(
         embedded_signatures = list(reader.embedded_signatures)
         unsigned = tuple(name for name, _, _ in enumerate_sig_fields(reader, filled_status=False))
     except (PdfError, ValueError, KeyError, TypeError):
-        return _failed("Filen kunde inte läsas som PDF.")
+        return ValidationReport(signatures=(), unsigned_fields=(), readable=False, signed=False)
     if not embedded_signatures:
-        return _failed("Dokumentet innehåller inga signaturer.")
+        return ValidationReport(signatures=(), unsigned_fields=unsigned, signed=False)
 
     roots = [asn1_certificate(c) for c in trust_roots]
     revocation_lists = [_asn1_crl(c) for c in crls]
@@ -365,26 +274,14 @@ async def async_validate_pdf(
             tokens if embedded.sig_object_type != "/DocTimeStamp" else [embedded.signed_data],
             reference,
         ):
-            report = replace(
-                report,
-                problems=report.problems
-                + (f"Tidsstämpeln i fältet {embedded.field_name} ligger i framtiden.",),
-            )
+            report = replace(report, timestamp_in_future=True)
         reports.append(report)
-
-    problems = tuple(p for r in reports for p in r.problems)
-    return ValidationReport(
-        signatures=tuple(reports),
-        unsigned_fields=unsigned,
-        problems=problems,
-        ok=not problems,
-    )
+    return ValidationReport(signatures=tuple(reports), unsigned_fields=unsigned)
 
 
 def _unreadable(embedded: EmbeddedPdfSignature, exc: Exception) -> SignatureReport:
-    field = embedded.field_name
     return SignatureReport(
-        field_name=field,
+        field_name=embedded.field_name,
         signer_name="",
         signer_title="",
         signer_organisation="",
@@ -402,7 +299,7 @@ def _unreadable(embedded: EmbeddedPdfSignature, exc: Exception) -> SignatureRepo
         modification_level=None,
         docmdp_ok=None,
         bottom_line=False,
-        problems=(f"Signaturen i fältet {field} kunde inte kontrolleras: {exc}",),
+        error=str(exc).strip() or type(exc).__name__,
     )
 
 
@@ -413,10 +310,81 @@ def validate_pdf(
     crls: Sequence[x509.CertificateRevocationList | bytes] = (),
     now: dt.datetime | None = None,
 ) -> ValidationReport:
-    """Check every signature and document timestamp in pdf.
+    """pyHanko's facts about every signature and document timestamp in pdf.
 
     now is the validation time; None lets pyHanko use the current time. With CRLs,
     revocation is checked strictly (a CRL must be current at that time); without, only
     the certificates' chain and validity are checked.
     """
     return run_sync(async_validate_pdf(pdf, trust_roots=trust_roots, crls=crls, now=now))
+
+
+@dataclass(frozen=True)
+class DetachedReport:
+    """The facts about a detached CMS signature over some data."""
+
+    intact: bool  # the data is what was signed
+    valid: bool
+    trusted: bool  # the signer's certificate chains to a trust root
+    signer_sha256: str  # hex fingerprint of the signer's certificate ("" if unreadable)
+    signer_name: str
+    signing_time: dt.datetime | None  # the signed signingTime attribute
+    timestamp_time: dt.datetime | None  # the signature timestamp's, when it is trusted
+    timestamp_ok: bool
+    error: str | None = None  # could not be read at all
+
+
+async def async_validate_detached(
+    data: bytes,
+    signature: bytes,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    now: dt.datetime | None = None,
+) -> DetachedReport:
+    """See validate_detached."""
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+
+    roots = [asn1_certificate(c) for c in trust_roots]
+    try:
+        signed_data = cms.ContentInfo.load(signature)["content"]
+        tokens = list(extract_tst_data_iter(signed_data["signer_infos"][0], signed=False))
+        at = _claimed_time(tokens, require_utc(now) if now else dt.datetime.now(dt.timezone.utc))
+        context = ValidationContext(
+            trust_roots=roots,
+            moment=at or (require_utc(now) if now else None),
+            allow_fetching=False,
+            revinfo_policy=CertRevTrustPolicy(
+                RevocationCheckingPolicy(
+                    ee_certificate_rule=RevocationCheckingRule.NO_CHECK,
+                    intermediate_ca_cert_rule=RevocationCheckingRule.NO_CHECK,
+                )
+            ),
+        )
+        status = await async_validate_detached_cms(data, signed_data, context)
+    except Exception as exc:  # a damaged signature is a finding, not a crash
+        return DetachedReport(False, False, False, "", "", None, None, False, str(exc) or "?")
+    tst = status.timestamp_validity
+    timestamp_ok = tst is not None and tst.intact and tst.valid and tst.trusted
+    cert = status.signing_cert
+    return DetachedReport(
+        intact=status.intact,
+        valid=status.valid,
+        trusted=status.trusted,
+        signer_sha256=cert.sha256.hex(),
+        signer_name=_name_attribute(cert, "common_name"),
+        signing_time=status.signer_reported_dt,
+        timestamp_time=tst.timestamp if tst is not None and timestamp_ok else None,
+        timestamp_ok=timestamp_ok,
+    )
+
+
+def validate_detached(
+    data: bytes,
+    signature: bytes,
+    *,
+    trust_roots: Sequence[x509.Certificate],
+    now: dt.datetime | None = None,
+) -> DetachedReport:
+    """pyHanko's facts about a detached CMS signature (sign_detached) over data, judged at
+    the time its trusted timestamp proves."""
+    return run_sync(async_validate_detached(data, signature, trust_roots=trust_roots, now=now))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -31,11 +32,19 @@ class UserRole(Base):
 
 class User(Base):
     __tablename__ = "users"
-    __table_args__ = (sa.CheckConstraint("length(username) > 0", name="username_not_empty"),)
+    __table_args__ = (
+        sa.CheckConstraint("length(username) > 0", name="username_not_empty"),
+        # A unique index rather than a constraint: SQLite adds one without copying the table.
+        sa.Index("uq_users_person_id", "person_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    # The stable person identifier: a UUID made once, never reused, never changed. Personal
+    # certificates carry it (serialNumber "attest:<uuid>") and frozen PDFs name it in their
+    # route, so a namesake's certificate never passes for this person's.
+    person_id: Mapped[str] = mapped_column(sa.String(36), default=lambda: str(uuid.uuid4()))
     full_name: Mapped[str] = mapped_column(sa.String(200))
     title: Mapped[str] = mapped_column(sa.String(200), default="")  # "Avdelningschef"
     department: Mapped[str] = mapped_column(

@@ -393,11 +393,64 @@ def set_password_by_administrator(user: User, new_password: str) -> None:
     )
 
 
+def update_user(
+    user: User,
+    *,
+    full_name: str | None = None,
+    title: str | None = None,
+    roles: Iterable[str] | None = None,
+) -> bool:
+    """Change a person's name, title or roles; checks everything before writing anything.
+
+    What a personal certificate states changes with them: the CA issues a new certificate
+    for the person's key at once and revokes the old one. True if anything changed.
+    """
+    new_name = user.full_name if full_name is None else full_name.strip()
+    new_title = user.title if title is None else title.strip()
+    if not new_name:
+        raise Invalid("Namnet måste anges.")
+    check_printable(new_name, new_title)
+    codes = user.role_codes
+    if roles is not None:
+        role_objects = {r.code: r for r in (get_role(code) for code in roles)}
+        if not role_objects:
+            raise Invalid("Ange minst en roll.")
+        codes = frozenset(role_objects)
+    changed = (new_name, new_title, codes) != (user.full_name, user.title, user.role_codes)
+    if not changed:
+        return False
+    before = {"name": user.full_name, "title": user.title, "roles": sorted(user.role_codes)}
+    user.full_name, user.title = new_name, new_title
+    if codes != user.role_codes:
+        kept = [ur for ur in user.user_roles if ur.role_code in codes]
+        added = [UserRole(role_code=code) for code in sorted(codes - user.role_codes)]
+        user.user_roles = kept + added
+    db.session().flush()
+    db.session().refresh(user)  # the new roles' titles, for the certificate
+    audit.record(
+        "user:updated",
+        organisation=user.organisation,
+        data={
+            "username": user.username,
+            "before": before,
+            "after": {"name": user.full_name, "title": user.title, "roles": sorted(codes)},
+        },
+    )
+    from attest.attestation.personal import reissue_role_certificate
+
+    reissue_role_certificate(user, "profile or roles changed")
+    return True
+
+
 def deactivate_user(user: User) -> None:
+    """Deactivate: no more logins, and no more authority (the person's keys are revoked;
+    what they attested before stays valid, as its timestamps prove)."""
+    from attest.attestation.personal import revoke_keys
     from attest.auth.sessions import end_all_sessions
 
     user.active = False
     user.deactivated_at = clock.now()
+    revoke_keys(user, "deactivated")
     end_all_sessions(user)
     audit.record(
         "user:deactivated", organisation=user.organisation, data={"username": user.username}

@@ -25,3 +25,8 @@ def normalise_role_code(text: str) -> str:
     for swedish, ascii_ in (("å", "a"), ("ä", "a"), ("ö", "o"), ("é", "e")):
         folded = folded.replace(swedish, ascii_)
     return folded
+
+
+# Roles that never attest: a personal certificate lists the titles of the other roles, and
+# a route names only those.
+NOT_ATTESTING: frozenset[str] = frozenset({HANDLAGGARE, REGISTRATOR, ADMINISTRATOR})

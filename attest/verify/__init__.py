@@ -1,8 +1,13 @@
-"""Offline verification of attested PDFs: the core the CLI and the web page share.
+"""Offline verification of attested PDFs: the one verdict engine the CLI and the web share.
 
 ``attest verify FILE.pdf --trust CA.pem`` (attest.verify.cli) and the verify page both
-call ``verify_pdf``; nothing here loads Flask or the database. The names below load the
-core (and pyHanko) on first use, so ``python -m attest.verify --help`` answers at once.
+call ``verify_pdf`` (attest.verify.core); nothing here loads Flask or the database. The
+modules: result (the frozen result types), inputs (CA and CRL files), facts (what is read
+from the file), trust, checks (each signature), document (the whole file, the closing
+seal), route (the sealed route and each row's authority), appearance (each row compared
+with the certificate), canonical (digests of PDF objects), speedups (the one adjustment
+of pyHanko), report (every text). The names below load the core (and pyHanko) on first
+use, so ``python -m attest.verify --help`` answers at once.
 """
 
 from __future__ import annotations

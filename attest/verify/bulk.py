@@ -207,13 +207,14 @@ _worker_inputs: dict[str, Any] = {}
 
 
 def _init_worker(
-    trust_der: tuple[bytes, ...], crl_der: tuple[bytes, ...], now: dt.datetime
+    trust_der: tuple[bytes, ...], crl_der: tuple[bytes, ...], now: dt.datetime, limit: int
 ) -> None:
     from cryptography import x509
 
     _worker_inputs["trust"] = tuple(x509.load_der_x509_certificate(d) for d in trust_der)
     _worker_inputs["crls"] = tuple(x509.load_der_x509_crl(d) for d in crl_der)
     _worker_inputs["now"] = now
+    _worker_inputs["limit"] = limit
 
 
 def _verify_in_worker(data: bytes, expected_steps: int | None) -> VerificationResult:
@@ -223,6 +224,7 @@ def _verify_in_worker(data: bytes, expected_steps: int | None) -> VerificationRe
         crls=_worker_inputs["crls"],
         now=_worker_inputs["now"],
         expected_steps=expected_steps,
+        max_signatures=_worker_inputs["limit"],
     )
 
 
@@ -234,8 +236,9 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     """
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        # pypdf too: the core loads it for the rows' text, on the first file with attestations.
-        context.set_forkserver_preload([__name__, "pypdf"])
+        # The rows' rendering too (reportlab and its fonts), which the core loads on the first
+        # file with attestations.
+        context.set_forkserver_preload([__name__, "attest.verify.appearance", "attest.pdf"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -257,10 +260,11 @@ class _Verifier:
     crl_der: tuple[bytes, ...]
     now: dt.datetime
     workers: int
+    limit: int
 
     def run(self, jobs: Iterator[_Job]) -> Iterator[_Job]:
         if self.workers <= 1:
-            _init_worker(self.trust_der, self.crl_der, self.now)
+            _init_worker(self.trust_der, self.crl_der, self.now, self.limit)
             for job in jobs:
                 if job.data is not None:
                     job.result = _verify_in_worker(job.data, job.steps)
@@ -270,7 +274,7 @@ class _Verifier:
             self.workers,
             mp_context=_pool_context(),
             initializer=_init_worker,
-            initargs=(self.trust_der, self.crl_der, self.now),
+            initargs=(self.trust_der, self.crl_der, self.now, self.limit),
         ) as pool:
             window: deque[_Job] = deque()
             for job in jobs:
@@ -389,7 +393,10 @@ def verify_all(
             yield _Job(submission, data, len(submission.steps))
 
     items: list[BulkItem] = []
-    verifier = _Verifier(trust_der, crl_der, now, workers)
+    from flask import current_app
+
+    limit = current_app.config["VERIFY_MAX_SIGNATURES"]
+    verifier = _Verifier(trust_der, crl_der, now, workers, limit)
     for done, job in enumerate(verifier.run(jobs()), start=1):
         items.append(_item(job, context))
         if progress is not None:

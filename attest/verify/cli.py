@@ -1,7 +1,8 @@
 """``attest verify FILE.pdf... --trust CA.pem``: the clerk's offline check.
 
-Exit status: 0 every file valid, 1 some file invalid (or undecidable), 2 unusable input
-(a missing or unreadable file, not a PDF, a bad --trust or --crl file, no --trust).
+Exit status: 0 every file valid, 1 some file invalid or undecidable (a damaged signed PDF
+too, and one over the signature limit), 2 unusable input (a missing file, not a PDF, an
+encrypted one, a bad --trust or --crl file, no --trust).
 argparse rather than click, and the verification core imported only once the arguments
 are read: ``attest verify --help`` answers at once, and a check starts as fast as
 pyHanko allows.
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Sequence, TextIO
 
 from attest.verify.report import CHECK_TITLES, LANGUAGES, STATUS_SYMBOLS, format_time, label
+from attest.verify.result import DEFAULT_MAX_SIGNATURES
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -65,6 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         metavar="N",
         help="antal attesteringssteg som rutten ska ha",
+    )
+    parser.add_argument(
+        "--max-signatures",
+        type=int,
+        default=DEFAULT_MAX_SIGNATURES,
+        metavar="N",
+        help=f"kontrollera inte filer med fler signaturer eller revisioner än N "
+        f"({DEFAULT_MAX_SIGNATURES})",
     )
     return parser
 
@@ -121,7 +131,13 @@ def run(args: argparse.Namespace) -> int:
             if args.json:
                 documents.append({"file": path, "error": str(exc)})
             continue
-        result = verify_pdf(data, trust=trust, crls=crls, expected_steps=args.expected_steps)
+        result = verify_pdf(
+            data,
+            trust=trust,
+            crls=crls,
+            expected_steps=args.expected_steps,
+            max_signatures=args.max_signatures,
+        )
         valid_count += result.ok
         if result.unusable:
             status = EXIT_UNUSABLE
@@ -146,11 +162,15 @@ def print_result(path: str, result: VerificationResult, lang: str, out: TextIO) 
     if result.unusable:
         verdict = f"{verdict} ({label('unusable', lang).lower()})"
     out.write(f"{path}: {verdict}\n")
+    if result.organisation:
+        out.write(f"  {label('organisation', lang)}: {result.organisation}\n")
     out.write(f"  {label('attested_by', lang)}:\n")
     if not result.attestations:
         out.write(f"    {label('no_attestations', lang)}\n")
     for a in result.attestations:
         who = ", ".join(part for part in (a.signer_name, a.title) if part)
+        if a.acting_for:
+            who += f" ({label('acting_for', lang, name=a.acting_for)})"
         when = format_time(a.timestamp_time or a.signing_time)
         stamped = label("timestamped", lang) if a.timestamp_time else label("signed", lang)
         out.write(

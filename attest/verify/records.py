@@ -140,15 +140,16 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "file lacks it.",
     ),
     "audit.ok": (
-        "Granskningsloggen är obruten: {entries} poster, och dess tidsstämplade huvuden "
-        "stämmer.",
-        "The audit log is unbroken: {entries} entries, and its timestamped heads match.",
+        "Granskningsloggen är obruten: {entries} poster, och dess förankringar med "
+        "systemsigillet stämmer.",
+        "The audit log is unbroken: {entries} entries, and its anchors by the system seal "
+        "match.",
     ),
     "audit.memo_ok": (
         "Granskningsloggens händelser om tjänsteutlåtandet är obrutna och täcks av "
-        "tidsstämplade huvuden ({entries} poster kontrollerade).",
-        "The audit log's events about the memo are unbroken and covered by timestamped "
-        "heads ({entries} entries checked).",
+        "förankringar med systemsigillet ({entries} poster kontrollerade).",
+        "The audit log's events about the memo are unbroken and covered by anchors of the "
+        "system seal ({entries} entries checked).",
     ),
     "audit.failed": (
         "Granskningsloggen är bruten vid post {seq}: {reason}. Registret kan ha ändrats i "
@@ -650,19 +651,29 @@ def verify_with_records(
     *,
     submission: Submission | None = None,
 ) -> tuple[VerificationResult, Comparison]:
-    """The verify page's check: the core with the organisation's CA and current CRL at the
-    app clock's time, then the comparison with the records of that organisation."""
+    """The verify page's check: the core with the CAs and current CRLs of every förvaltning
+    of this installation at the app clock's time (the one that sealed the memo decides
+    whose it is), then the comparison with the records of the clerk's organisation."""
+    from flask import current_app
+
     from attest import clock
     from attest.verify.core import verify_pdf
 
-    trust, crls = organisation_trust(organisation)
+    trust, crls = installation_trust()
+    if not trust:
+        from attest.attestation import keystore
+
+        keystore.org_pki(organisation)  # refuses, saying the organisation has no keys yet
     result = verify_pdf(
         data,
         trust=trust,
         crls=crls,
         now=clock.now(),
         expected_steps=len(submission.steps) if submission is not None else None,
+        max_signatures=current_app.config["VERIFY_MAX_SIGNATURES"],
     )
+    if result.refused:
+        return result, Comparison(None, "", ())
     comparison = compare_with_records(
         data, result, organisation=organisation, submission=submission
     )
@@ -675,3 +686,17 @@ def organisation_trust(organisation: Organisation) -> tuple[tuple[Any, ...], tup
     from attest.attestation.personal import current_crl
 
     return (keystore.org_pki(organisation).ca_cert,), (current_crl(organisation),)
+
+
+def installation_trust() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(trust, CRLs) of every organisation of this installation that has its keys."""
+    from attest.attestation import keystore
+
+    trust: list[Any] = []
+    crls: list[Any] = []
+    for org in db.session().scalars(sa.select(Organisation).order_by(Organisation.id)):
+        if keystore.has_pki(org):
+            cas, lists = organisation_trust(org)
+            trust.extend(cas)
+            crls.extend(lists)
+    return tuple(trust), tuple(crls)

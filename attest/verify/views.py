@@ -105,10 +105,11 @@ def index():
     result, comparison = verify_with_records(data, organisation)
     filename = safe_filename(upload.filename or "", fallback="dokument.pdf")
     _record(result, comparison, source="upload", filename=filename)
-    if result.unusable:
+    if result.unusable or result.refused:
         db.session().commit()
-        reason = next(c for c in result.checks if c.code == "file_is_pdf")
-        return _refuse(form, reason.text(_lang()), 400)
+        code = "file_is_pdf" if result.unusable else "within_limits"
+        reason = next(c for c in result.checks if c.code == code)
+        return _refuse(form, reason.text(_lang()), 400 if result.unusable else 422)
     stored = None
     if form.keep_copy.data:
         stored = blobs.store().put(data)

@@ -28,10 +28,17 @@ from attest.urls import external_url
 from attest.users.models import User
 from attest.workflow import guards
 from attest.workflow.definition import TRANSITIONS, WAITING_AT, Action, State, Target, Transition
-from attest.workflow.hooks import field_name, hooks
-from attest.workflow.models import Attestation, HistoryEntry, Submission, SubmissionStep
+from attest.workflow.hooks import PlannedRow, field_name, hooks
+from attest.workflow.models import (
+    Attestation,
+    HistoryEntry,
+    Submission,
+    SubmissionStep,
+    Substitution,
+)
 from attest.workflow.routes import plan
 from attest.workflow.submissions import active_submission
+from attest.workflow.substitutes import substitutes_for
 
 signals = Namespace()
 # sender: the app; kwargs: memo, entry (HistoryEntry), submission (Submission | None)
@@ -114,6 +121,7 @@ def apply_transition(
             actor=actor,
             submission=submission,
             acting_for=verdict.acting_for,
+            substitution=verdict.substitution,
             assignees=assignees or {},
             password=password,
             moment=moment,
@@ -219,10 +227,26 @@ def _send(
             verification_url=verification_url(code),
         )
     )
+    today = clock.local(moment).date()
     frozen = hooks().freeze(
         rendered,
         organisation_id=memo.organisation_id,
-        field_names=[field_name(s.position) for s in steps],
+        dnr=memo.dnr,
+        version_number=version.number,
+        rows=[
+            PlannedRow(
+                field_name=field_name(s.position),
+                role_code=s.role_code,
+                role_title=s.role_title,
+                person_name=s.assignee.full_name,
+                person_id=s.assignee.person_id,
+                substitute_ids=tuple(
+                    p.person_id
+                    for p in substitutes_for(memo.organisation_id, s.role_code, s.assignee, today)
+                ),
+            )
+            for s in steps
+        ],
     )
     sha = blobs.store().put(frozen)
     previous = db.session().scalar(
@@ -254,6 +278,7 @@ def _attest(
     actor: User,
     submission: Submission,
     acting_for: User | None,
+    substitution: Substitution | None,
     password: str | None,
     moment: dt.datetime,
     **_,
@@ -261,13 +286,14 @@ def _attest(
     """Sign the current step through the hooks; move on, or finish after the last step."""
     step = submission.current_step
     assert step is not None
-    title = f"t.f. {step.role_title.lower()}" if acting_for else step.role_title
     store = blobs.store()
     signature = hooks().attest(
         store.get(submission.current_pdf_sha256),
         field_name=field_name(step.position),
         signer=actor,
-        name_title=f"{actor.full_name}, {title}",
+        role_code=step.role_code,
+        role_title=step.role_title,
+        substitution=substitution if acting_for else None,
         moment=moment,
         password=password,
     )
@@ -279,7 +305,7 @@ def _attest(
             signer_id=actor.id,
             acting_for_id=acting_for.id if acting_for else None,
             signer_name=actor.full_name,
-            signer_title=title,
+            signer_title=signature.title,
             attested_at=moment,
             certificate_sha256=signature.certificate_sha256,
             pdf_sha256_before=submission.current_pdf_sha256,

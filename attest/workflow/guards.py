@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from attest.memos.models import Memo
 from attest.users.models import User
 from attest.workflow.definition import Guard
-from attest.workflow.models import Submission
+from attest.workflow.models import Submission, Substitution
 from attest.workflow.routes import active_substitution, holds_role
 
 
@@ -17,6 +17,7 @@ class GuardResult:
     allowed: bool
     reason: str = ""  # Swedish, for the user, when refused
     acting_for: User | None = None  # set when the actor acts as t.f. for the step's person
+    substitution: Substitution | None = None  # the registered t.f. that allows it
 
 
 ALLOWED = GuardResult(True)
@@ -55,9 +56,11 @@ def _current_attester(
         if holds_role(actor, step.role_code, memo.organisation_id):
             return ALLOWED
         return GuardResult(False, f"Du har inte längre rollen {role}.")
-    substitution = active_substitution(actor, step.role_code, memo.organisation_id, today)
-    if substitution is not None and substitution.for_user_id in (None, step.assignee_id):
-        return GuardResult(True, acting_for=step.assignee)
+    substitution = active_substitution(
+        actor, step.role_code, memo.organisation_id, today, for_user_id=step.assignee_id
+    )
+    if substitution is not None:
+        return GuardResult(True, acting_for=step.assignee, substitution=substitution)
     return GuardResult(
         False, f"Det här steget ska attesteras av {step.assignee.full_name} ({role})."
     )

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from flask import current_app
 
 from attest.errors import AttestError
 from attest.pdf import RenderedMemo
+from attest.pki.profile import acting_title
+from attest.signing.fields import step_field_name
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,23 @@ class PasswordRejected(AttestError):
 
 
 @dataclass(frozen=True)
+class PlannedRow:
+    """One row of the route as it is sent: sealed into the frozen PDF by the signing code."""
+
+    field_name: str  # attest-steg-N
+    role_code: str
+    role_title: str
+    person_name: str  # the person picked for the step
+    person_id: str  # their stable person identifier (a UUID)
+    substitute_ids: tuple[str, ...] = ()  # t.f. for the step registered when it is sent
+
+
+@dataclass(frozen=True)
 class StepSignature:
     """What an attested step adds to the record."""
 
     pdf: bytes  # the document after this attestation
+    title: str  # the title the row shows ("Avdelningschef", "t.f. Avdelningschef")
     certificate_sha256: str | None = None  # None only when nothing was signed
     timestamp_at: dt.datetime | None = None  # from the RFC 3161 token
     tsa: str | None = None  # which timestamp authority answered
@@ -41,21 +56,30 @@ class StepSignature:
 
 class SigningHooks(Protocol):
     def freeze(
-        self, rendered: RenderedMemo, *, organisation_id: int, field_names: list[str]
+        self,
+        rendered: RenderedMemo,
+        *,
+        organisation_id: int,
+        dnr: str,
+        version_number: int,
+        rows: list[PlannedRow],
     ) -> bytes:
-        """The bytes every attester will see and sign."""
+        """The bytes every attester will see and sign, with the route sealed into them."""
 
     def attest(
         self,
         pdf: bytes,
         *,
         field_name: str,
-        signer: object,
-        name_title: str,
+        signer: Any,
+        role_code: str,
+        role_title: str,
+        substitution: Any,
         moment: dt.datetime,
         password: str | None,
     ) -> StepSignature:
-        """Sign the step's field; raise an AttestError (e.g. wrong password) to refuse."""
+        """Sign the step's field (as t.f. when ``substitution`` is the registered one that
+        allows it); raise an AttestError (e.g. wrong password) to refuse."""
 
     def finish(self, pdf: bytes, *, organisation_id: int) -> bytes:
         """Seal the fully attested document (validation data, document timestamp)."""
@@ -64,13 +88,11 @@ class SigningHooks(Protocol):
 class RecordOnlyHooks:
     """Records attestations without signing: for a deployment without keys, and tests."""
 
-    def freeze(
-        self, rendered: RenderedMemo, *, organisation_id: int, field_names: list[str]
-    ) -> bytes:
+    def freeze(self, rendered: RenderedMemo, **_: Any) -> bytes:
         return rendered.pdf
 
-    def attest(self, pdf, *, field_name, signer, name_title, moment, password) -> StepSignature:
-        return StepSignature(pdf=pdf)
+    def attest(self, pdf, *, role_title, substitution, **_: Any) -> StepSignature:
+        return StepSignature(pdf=pdf, title=row_title(role_title, acting=substitution is not None))
 
     def finish(self, pdf: bytes, *, organisation_id: int) -> bytes:
         return pdf
@@ -100,5 +122,10 @@ def warn_if_not_signing(app) -> None:
 
 
 def field_name(position: int) -> str:
-    """The PDF signature field of a route step."""
-    return f"attest-steg-{position}"
+    """The PDF signature field of a route step (position 1-based)."""
+    return step_field_name(position - 1)
+
+
+def row_title(role_title: str, *, acting: bool) -> str:
+    """The title a row shows: the role's, or "t.f. <Role>" for an acting substitute."""
+    return acting_title(role_title) if acting else role_title

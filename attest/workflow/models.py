@@ -178,8 +178,22 @@ class Substitution(Base):
     starts_on: Mapped[dt.date]
     ends_on: Mapped[dt.date]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Ended before its last day: from then on it authorises nothing, and its t.f.
+    # certificate is revoked at this moment.
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     substitute: Mapped[User] = relationship(foreign_keys=[substitute_id], lazy="joined")
+    role: Mapped[Role] = relationship(lazy="joined")
+
+    @staticmethod
+    def in_force(on: dt.date) -> sa.ColumnElement[bool]:
+        """The condition of a substitution that covers the day ``on`` and was not ended."""
+        return sa.and_(
+            Substitution.starts_on <= on,
+            Substitution.ends_on >= on,
+            Substitution.ended_at.is_(None),
+        )
+
     for_user: Mapped[User | None] = relationship(foreign_keys=[for_user_id], lazy="joined")
 
 

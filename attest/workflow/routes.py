@@ -44,6 +44,11 @@ def set_route(organisation: Organisation, memo_type: str, role_codes: Sequence[s
     steps = [get_role(code) for code in role_codes]
     if not steps:
         raise Invalid("En attestordning måste ha minst ett steg.")
+    for role in steps:
+        if role.code in roles.NOT_ATTESTING:
+            raise Invalid(
+                f"Rollen {role.title.lower()} attesterar inte och kan inte vara ett steg."
+            )
     if len({r.code for r in steps}) != len(steps):
         raise Invalid("Samma roll kan inte förekomma två gånger i en attestordning.")
     session = db.session()
@@ -74,17 +79,21 @@ def holds_role(user: User, role_code: str, organisation_id: int) -> bool:
 
 
 def active_substitution(
-    user: User, role_code: str, organisation_id: int, on: dt.date
+    user: User, role_code: str, organisation_id: int, on: dt.date, *, for_user_id: int
 ) -> Substitution | None:
-    """The user's registered t.f. for the role on that day, if any."""
+    """The user's registered t.f. for the role on that day, for that person or for anyone
+    holding the role (the one for the person first), if any."""
     return db.session().scalar(
-        sa.select(Substitution).where(
+        sa.select(Substitution)
+        .where(
             Substitution.substitute_id == user.id,
             Substitution.organisation_id == organisation_id,
             Substitution.role_code == role_code,
-            Substitution.starts_on <= on,
-            Substitution.ends_on >= on,
+            sa.or_(Substitution.for_user_id.is_(None), Substitution.for_user_id == for_user_id),
+            Substitution.in_force(on),
         )
+        .order_by(Substitution.for_user_id.is_(None), Substitution.id.desc())
+        .limit(1)
     )
 
 

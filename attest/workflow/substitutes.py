@@ -1,11 +1,20 @@
-"""Acting substitutes (t.f.): who stands in for a role, for whom, and when."""
+"""Acting substitutes (t.f.): who stands in for a role, for whom, and when.
+
+Registering one has the organisation's CA issue the substitute a t.f. certificate for
+that role and period (attest.attestation.personal.issue_acting): a t.f. row is valid
+offline only with it. Ending a substitution early revokes that certificate.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 
+import sqlalchemy as sa
+
 from attest import audit, clock, db
-from attest.errors import Invalid
+from attest.errors import Invalid, NotFound
+from attest.users import roles
+from attest.users.models import User
 from attest.users.operations import get_role, get_user
 from attest.workflow.models import Substitution
 
@@ -18,11 +27,15 @@ def add_substitution(
     *,
     for_username: str | None = None,
 ) -> Substitution:
+    from attest.attestation.personal import issue_acting
+
     substitute = get_user(username)
     role_obj = get_role(role)
     for_user = get_user(for_username) if for_username else None
     if ends_on < starts_on:
         raise Invalid("Perioden slutar innan den börjar.")
+    if role_obj.code in roles.NOT_ATTESTING:
+        raise Invalid(f"Rollen {role_obj.title.lower()} attesterar inte; ingen kan vara t.f.")
     if for_user is not None and for_user.organisation_id != substitute.organisation_id:
         raise Invalid("Ersättaren och den som ersätts måste tillhöra samma organisation.")
     if for_user is not None and for_user.id == substitute.id:
@@ -31,6 +44,7 @@ def add_substitution(
         organisation_id=substitute.organisation_id,
         substitute=substitute,
         role_code=role_obj.code,
+        role=role_obj,
         for_user=for_user,
         starts_on=starts_on,
         ends_on=ends_on,
@@ -42,6 +56,7 @@ def add_substitution(
         "substitution:added",
         organisation=substitute.organisation,
         data={
+            "substitution": substitution.id,
             "substitute": substitute.username,
             "role": role_obj.code,
             "for": for_username,
@@ -49,4 +64,71 @@ def add_substitution(
             "to": ends_on.isoformat(),
         },
     )
+    issue_acting(substitution)
     return substitution
+
+
+def end_substitution(
+    username: str, role: str, *, for_username: str | None = None
+) -> list[Substitution]:
+    """End the person's substitutions for the role (for that person) now: they authorise
+    nothing more, and their t.f. certificates are revoked at once."""
+    from attest.attestation.personal import revoke_acting
+
+    substitute = get_user(username)
+    role_obj = get_role(role)
+    statement = sa.select(Substitution).where(
+        Substitution.substitute_id == substitute.id,
+        Substitution.role_code == role_obj.code,
+        Substitution.ended_at.is_(None),
+        Substitution.ends_on >= clock.today(),
+    )
+    if for_username:
+        statement = statement.where(Substitution.for_user_id == get_user(for_username).id)
+    ended = list(db.session().scalars(statement.order_by(Substitution.id)))
+    if not ended:
+        raise NotFound(f"{substitute.username} är inte t.f. för rollen {role_obj.code} nu.")
+    for substitution in ended:
+        substitution.ended_at = clock.now()
+        revoke_acting(substitution, "substitution ended")
+        audit.record(
+            "substitution:ended",
+            organisation=substitute.organisation,
+            data={"substitution": substitution.id, "substitute": substitute.username},
+        )
+    db.session().flush()
+    return ended
+
+
+def substitutions_still_to_come(user: User) -> list[Substitution]:
+    """The person's substitutions not yet over (a new key gets their t.f. certificates)."""
+    return list(
+        db.session().scalars(
+            sa.select(Substitution)
+            .where(
+                Substitution.substitute_id == user.id,
+                Substitution.ended_at.is_(None),
+                Substitution.ends_on >= clock.today(),
+            )
+            .order_by(Substitution.id)
+        )
+    )
+
+
+def substitutes_for(organisation_id: int, role_code: str, person: User, on: dt.date) -> list[User]:
+    """Who is registered t.f. for the role on that day, for this person or for anyone."""
+    return list(
+        db.session().scalars(
+            sa.select(User)
+            .join(Substitution, Substitution.substitute_id == User.id)
+            .where(
+                Substitution.organisation_id == organisation_id,
+                Substitution.role_code == role_code,
+                sa.or_(Substitution.for_user_id.is_(None), Substitution.for_user_id == person.id),
+                Substitution.substitute_id != person.id,
+                Substitution.in_force(on),
+            )
+            .order_by(User.id)
+            .distinct()
+        )
+    )

@@ -201,8 +201,7 @@ def select_substitutions(user: User, on: dt.date) -> list[Substitution]:
             sa.select(Substitution).where(
                 Substitution.substitute_id == user.id,
                 Substitution.organisation_id == user.organisation_id,
-                Substitution.starts_on <= on,
-                Substitution.ends_on >= on,
+                Substitution.in_force(on),
             )
         )
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from attest.pki.ca import load_certificate
-from attest.signing import validate_pdf
+from attest.verify import verify_pdf
 from tests.support.browser import Live, Person, Visit
 
 MAX_TABS = 80
@@ -122,4 +122,4 @@ def test_the_route_with_the_keyboard_only(visit, live: Live):
     with window.page.expect_download() as download_info:
         window.page.keyboard.press("Enter")
     pdf = Path(download_info.value.path()).read_bytes()
-    assert validate_pdf(pdf, trust_roots=[load_certificate(live.ca_pem)]).ok
+    assert verify_pdf(pdf, trust=[load_certificate(live.ca_pem)]).verdict == "valid"

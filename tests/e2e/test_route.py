@@ -12,7 +12,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from attest.pki.ca import load_certificate
-from attest.signing import validate_pdf
+from attest.verify import verify_pdf
 from tests.support.browser import Live, memo_in_state, small_pdf
 
 RETURN_COMMENT = "Beskriv kostnaden för läxhjälpen\noch vem som betalar den."
@@ -149,13 +149,9 @@ def test_the_whole_route_in_the_browser(visit, live: Live, tmp_path: Path):
     assert download.suggested_filename.endswith("-attesterad.pdf")
     pdf = Path(download.path()).read_bytes()
     assert pdf.startswith(b"%PDF")
-    report = validate_pdf(pdf, trust_roots=[load_certificate(live.ca_pem)])
-    assert report.ok, report.problems
-    signers = [
-        (s.signer_name, s.signer_title)
-        for s in report.signatures
-        if not s.is_certification and not s.is_document_timestamp
-    ]
+    result = verify_pdf(pdf, trust=[load_certificate(live.ca_pem)])
+    assert result.verdict == "valid", [c.message for c in result.failed]
+    signers = [(a.signer_name, a.title) for a in result.attestations]
     assert signers == [
         ("Jenny Johansson", "Avdelningschef"),
         ("Anders Carstorp", "Stadsdelsdirektör"),

@@ -658,6 +658,7 @@ UNREADABLE = "Filen kunde inte läsas som PDF"
 NOT_PDF_VERIFY = "Filen är inte en PDF"
 ENCRYPTED_VERIFY = "Filen är krypterad"
 UNSIGNED = "Dokumentet innehåller inga signaturer"  # the report's reason for a plain PDF
+BYTES_BEFORE = "Före %PDF i filen finns"
 
 # The size limit the tests set (BILAGA_MAX_BYTES): the bombs stay under it, as an
 # attacker would keep them.
@@ -836,8 +837,9 @@ def cases() -> list[Case]:
         Case("layer_always_on", layer_always_on, ACCEPTED, verify_says=UNSIGNED),
         # Other formats and polyglots
         # Kept as sent, served only as a PDF download (nosniff); pyHanko refuses the header.
-        Case("html_then_pdf", html_then_pdf, ACCEPTED, verify=UNUSABLE, verify_says=UNREADABLE),
-        Case("zip_with_pdf", zip_with_pdf, ACCEPTED, verify=UNUSABLE, verify_says=UNREADABLE),
+        # A PDF after other bytes: a PDF, Ogiltig for the bytes before it (and unsigned).
+        Case("html_then_pdf", html_then_pdf, ACCEPTED, verify_says=BYTES_BEFORE),
+        Case("zip_with_pdf", zip_with_pdf, ACCEPTED, verify_says=BYTES_BEFORE),
         Case("pdf_then_zip", pdf_then_zip, ACCEPTED, verify_says=UNSIGNED),
         Case("png_named_pdf", png, REFUSED, NOT_PDF, UNUSABLE, NOT_PDF_VERIFY),
         Case("zip_named_pdf", zip_archive, REFUSED, NOT_PDF, UNUSABLE, NOT_PDF_VERIFY),
@@ -1047,6 +1049,8 @@ def attested_with_garbage_spliced(pdf: bytes) -> bytes:
 
 
 CHANGED = "ändrats på ett sätt som inte är tillåtet"
+# A recognisable signed PDF that is damaged is Ogiltig with this reason, not unusable.
+SIGNED_BUT_DAMAGED = "Filen är en signerad PDF men trasig eller avkortad"
 
 # (name, how, a phrase of the answer): a report that says Ogiltig, or "not verifiable".
 ATTESTED_VARIANTS: list[tuple[str, Callable[[bytes], bytes], str, str]] = [
@@ -1054,8 +1058,8 @@ ATTESTED_VARIANTS: list[tuple[str, Callable[[bytes], bytes], str, str]] = [
     ("attested_with_page_tree_cycle", attested_with_page_tree_cycle, REPORT, CHANGED),
     ("attested_with_100_000_pages", attested_with_100_000_pages, REPORT, CHANGED),
     ("attested_with_javascript", attested_with_javascript, REPORT, CHANGED),
-    ("attested_with_deep_arrays", attested_with_deep_arrays, UNUSABLE, UNREADABLE),
-    ("attested_with_prev_loop", attested_with_prev_loop, UNUSABLE, UNREADABLE),
-    ("attested_truncated", attested_truncated, UNUSABLE, UNREADABLE),
-    ("attested_with_garbage_spliced", attested_with_garbage_spliced, UNUSABLE, UNREADABLE),
+    ("attested_with_deep_arrays", attested_with_deep_arrays, REPORT, SIGNED_BUT_DAMAGED),
+    ("attested_with_prev_loop", attested_with_prev_loop, REPORT, SIGNED_BUT_DAMAGED),
+    ("attested_truncated", attested_truncated, REPORT, SIGNED_BUT_DAMAGED),
+    ("attested_with_garbage_spliced", attested_with_garbage_spliced, REPORT, SIGNED_BUT_DAMAGED),
 ]

@@ -1,7 +1,9 @@
 """Builders for the signing tests and the signing benchmark: real keys, real memo PDFs.
 
-Plain functions over attest's own signing (attest.attestation.pades); the session-scoped
-fixtures in tests/conftest.py build the expensive ones once.
+Plain functions over attest's own signing (attest.attestation.pades): the route sealed
+into the frozen PDF, certificates that name the person and their titles, each row signed
+with its appearance drawn from the certificate, the closing seal and B-LTA. The
+session-scoped fixtures in tests/conftest.py build the expensive ones once.
 """
 
 from __future__ import annotations
@@ -9,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import uuid
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Sequence
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from attest.attestation import pades
-from attest.clock import format_date
 from attest.demo_content import reference_bilaga_pdf, reference_document
 from attest.pdf import (
     Attachment,
@@ -27,7 +30,6 @@ from attest.pdf import (
     Signatory,
     render_memo,
     render_report,
-    render_row_appearance,
 )
 from attest.pki import (
     OrgPki,
@@ -35,14 +37,20 @@ from attest.pki import (
     build_crl,
     create_org_pki,
     generate_personal_key,
+    issue_acting_certificate,
     issue_personal_certificate,
 )
+from attest.pki.profile import person_serial
 from attest.signing import (
     InProcessTimeStamper,
+    RouteRow,
+    SealedRoute,
     TimeStamper,
     finish_lta,
     step_field_name,
 )
+from attest.signing.rows import row_appearance_pdf
+from attest.users.roles import normalise_role_code
 
 UTC = dt.timezone.utc
 # The reference memo was attested on 15 and 16 August 2024.
@@ -60,6 +68,14 @@ ORGANISATION = Organisation(
 )
 ORG_CODE = "EÅV"
 DNR = "EÅV 2024/123"
+# Another förvaltning of the same city, with a CA of its own.
+SECOND_ORGANISATION = dataclasses.replace(
+    ORGANISATION,
+    name="Skarpnäcks stadsdelsförvaltning",
+    short_name="Skarpnäck",
+    board="Skarpnäcks stadsdelsnämnd",
+)
+SECOND_CODE = "SKV"
 STEPS = (AttestationStep("Avdelningschef"), AttestationStep("Stadsdelsdirektör"))
 PEOPLE = (("Jenny Johansson", "Avdelningschef"), ("Anders Carstorp", "Stadsdelsdirektör"))
 
@@ -79,16 +95,32 @@ class TestClock:
         self.at = at
 
 
+# People of the tests are the same person when they have the same name, unless a test
+# makes a namesake with a person identifier of its own.
+PERSON_NAMESPACE = uuid.UUID("0b0e7d5c-1f4e-4b8a-9d7c-5e2f3a1b6c8d")
+
+
+def person_id_of(full_name: str) -> str:
+    return str(uuid.uuid5(PERSON_NAMESPACE, full_name))
+
+
 @dataclass(frozen=True)
 class Attester:
+    """A person with a key and a certificate; ``title`` is the role they attest in."""
+
     full_name: str
     title: str
     key: PrivateKey
     cert: x509.Certificate
+    person_id: str = ""
 
     @property
     def name_title(self) -> str:
         return f"{self.full_name}, {self.title}"
+
+    @property
+    def role_code(self) -> str:
+        return normalise_role_code(self.title).replace(" ", "_")
 
 
 def reference_doc(*, with_bilaga: bool = True) -> MemoDocument:
@@ -120,15 +152,20 @@ _keys: list[PrivateKey] = []
 _next_key = itertools.count()
 
 
-def make_pki(name: str = "own") -> OrgPki:
-    """The session's PKI called ``name``, with the organisation's names, made on first use.
+def make_pki(name: str = "own", *, organisation: str = "", code: str = "") -> OrgPki:
+    """The session's PKI called ``name``, made on first use.
 
     "own" is the organisation's; any other name gives a second CA with exactly the same
-    names (another förvaltning, or a forger's), distinct keys.
+    names (a forger's) unless ``organisation`` and ``code`` name another förvaltning.
     """
     if name not in _pkis:
-        _pkis[name] = create_org_pki(ORGANISATION.name, ORG_CODE, ISSUED_AT)
+        _pkis[name] = create_org_pki(organisation or ORGANISATION.name, code or ORG_CODE, ISSUED_AT)
     return _pkis[name]
+
+
+def second_pki() -> OrgPki:
+    """The CA of another förvaltning of the city (SKV)."""
+    return make_pki("second", organisation=SECOND_ORGANISATION.name, code=SECOND_CODE)
 
 
 def pooled_key() -> PrivateKey:
@@ -147,34 +184,108 @@ def key_pool() -> list[PrivateKey]:
 
 
 def make_attester(
-    pki: OrgPki, full_name: str, title: str, *, now: dt.datetime = ISSUED_AT, days: int = 1095
+    pki: OrgPki,
+    full_name: str,
+    title: str,
+    *,
+    now: dt.datetime = ISSUED_AT,
+    days: int = 1095,
+    person_id: str | None = None,
+    titles: Sequence[str] | None = None,
+    key: PrivateKey | None = None,
+    organisation: str = ORGANISATION.name,
 ) -> Attester:
-    key = pooled_key()
+    """A person attesting as ``title``, with a role certificate listing ``titles`` (default:
+    just that title)."""
+    key = key or pooled_key()
+    person_id = person_id or person_id_of(full_name)
     cert = issue_personal_certificate(
         pki,
         key.public_key(),
         full_name=full_name,
-        title=title,
-        organisation=ORGANISATION.name,
+        organisation=organisation,
+        person_id=person_id,
+        titles=tuple(titles) if titles is not None else (title,),
         now=now,
         days=days,
     )
-    return Attester(full_name, title, key, cert)
+    return Attester(full_name, title, key, cert, person_id)
 
 
-def row_appearance(row: RowRect, name_title: str, moment: dt.datetime) -> bytes:
-    return render_row_appearance(
-        row.x2 - row.x1,
-        row.y2 - row.y1,
-        name_title,
-        moment.date().isoformat(),
-        row.name_col_width,
+def make_acting(
+    pki: OrgPki,
+    substitute: Attester,
+    role_title: str,
+    *,
+    for_person: Attester | None,
+    starts: dt.datetime = ISSUED_AT,
+    ends: dt.datetime = ISSUED_AT + dt.timedelta(days=60),
+    role_code: str | None = None,
+) -> Attester:
+    """The substitute as t.f. for a role (for one person, or for anyone when None)."""
+    code = role_code or normalise_role_code(role_title).replace(" ", "_")
+    cert = issue_acting_certificate(
+        pki,
+        substitute.key.public_key(),
+        full_name=substitute.full_name,
+        organisation=ORGANISATION.name,
+        person_id=substitute.person_id,
+        role_code=code,
+        role_title=role_title,
+        for_person=person_serial(for_person.person_id) if for_person is not None else "",
+        not_before=starts,
+        not_after=ends,
+    )
+    return Attester(substitute.full_name, role_title, substitute.key, cert, substitute.person_id)
+
+
+def make_route(
+    pki: OrgPki,
+    people: Sequence[Attester],
+    *,
+    dnr: str = DNR,
+    version_number: int = 1,
+    substitutes: dict[int, Sequence[Attester]] | None = None,
+    organisation: tuple[str, str] = (ORGANISATION.name, ORG_CODE),
+) -> SealedRoute:
+    """The route naming ``people`` (each with the role of their ``title``), step by step."""
+    return SealedRoute(
+        organisation_name=organisation[0],
+        organisation_code=organisation[1],
+        ca_sha256=pki.ca_cert.fingerprint(hashes.SHA256()).hex(),
+        dnr=dnr,
+        version_number=version_number,
+        rows=tuple(
+            RouteRow(
+                field=step_field_name(index),
+                role_code=person.role_code,
+                role_title=person.title,
+                name=person.full_name,
+                title=person.title,
+                person=person_serial(person.person_id),
+                substitutes=tuple(
+                    person_serial(s.person_id) for s in (substitutes or {}).get(index, ())
+                ),
+            )
+            for index, person in enumerate(people)
+        ),
     )
 
 
-def freeze(rendered: RenderedMemo, pki: OrgPki, tsa: TimeStamper, now: dt.datetime) -> bytes:
-    """Fields at the table rows plus the seal's certification: the version to attest."""
-    return pades.freeze(rendered, pki, tsa, now)
+def row_appearance(row: RowRect, name: str, title: str, moment: dt.datetime) -> bytes:
+    """A row's appearance PDF as attest draws it (forgers draw their own)."""
+    return row_appearance_pdf(row.x2 - row.x1, row.y2 - row.y1, name, title, moment)
+
+
+def freeze(
+    rendered: RenderedMemo,
+    pki: OrgPki,
+    tsa: TimeStamper,
+    now: dt.datetime,
+    route: SealedRoute,
+) -> bytes:
+    """Fields, the sealed route and the seal's certification: the version to attest."""
+    return pades.freeze(rendered, pki, tsa, now, route)
 
 
 def attest(
@@ -187,19 +298,31 @@ def attest(
     now: dt.datetime,
     chain: tuple[x509.Certificate, ...] | None = None,
 ) -> bytes:
-    """One attestation: the attester signs their row, which shows "Namn, Titel" and the date."""
+    """One attestation: the attester signs their row, which shows their certificate."""
     return pades.sign_row(
         pdf,
         field_name=step_field_name(step_index),
         signer_key=attester.key,
         signer_cert=attester.cert,
         chain=pki.chain if chain is None else chain,
-        name_title=attester.name_title,
-        date_text=format_date(now),
+        role_title=attester.title,
         timestamper=tsa,
         reason="Attesterat",
         location="Stockholm",
         now=now,
+    )
+
+
+def close(
+    pdf: bytes,
+    pki: OrgPki,
+    tsa: TimeStamper,
+    now: dt.datetime,
+    crls: Sequence[x509.CertificateRevocationList] | None = None,
+) -> bytes:
+    """The closing seal, the DSS (certificates and a current CRL) and a document timestamp."""
+    return pades.close(
+        pdf, pki, tsa, list(crls) if crls is not None else [build_crl(pki, [], now=now)], now
     )
 
 
@@ -226,11 +349,11 @@ class Flow:
 
 
 def run_flow(pki: OrgPki, attesters: tuple[Attester, ...], rendered: RenderedMemo) -> Flow:
-    """Freeze, attest by Avdelningschef then Stadsdelsdirektör, archive (B-LTA)."""
+    """Freeze, attest by Avdelningschef then Stadsdelsdirektör, close (seal and B-LTA)."""
     clock = TestClock(FROZEN_AT)
     tsa = InProcessTimeStamper(pki.tsa_key, pki.tsa_cert, pki.chain, clock.now)
     flow = Flow(pki, clock, tsa, rendered, attesters)
-    flow.frozen = freeze(rendered, pki, tsa, clock.now())
+    flow.frozen = freeze(rendered, pki, tsa, clock.now(), make_route(pki, attesters))
     flow.times["frozen"] = clock.now()
     clock.set(dt.datetime(2024, 8, 15, 9, 30, tzinfo=UTC))
     flow.after_first = attest(flow.frozen, rendered, 0, attesters[0], pki, tsa, clock.now())
@@ -240,13 +363,7 @@ def run_flow(pki: OrgPki, attesters: tuple[Attester, ...], rendered: RenderedMem
     flow.times["second"] = clock.now()
     clock.set(clock.now() + dt.timedelta(minutes=1))
     flow.crl_at_archive = build_crl(pki, [], now=clock.now())
-    flow.final = finish_lta(
-        flow.after_second,
-        timestamper=tsa,
-        ca_cert=pki.ca_cert,
-        crls=[flow.crl_at_archive],
-        now=clock.now(),
-    )
+    flow.final = close(flow.after_second, pki, tsa, clock.now(), [flow.crl_at_archive])
     flow.times["archived"] = clock.now()
     return flow
 
@@ -273,7 +390,7 @@ class Memo:
     rendered: RenderedMemo
     frozen: bytes
     stages: tuple[bytes, ...]  # after each attestation, in signing order
-    final: bytes  # archived: DSS and document timestamp
+    final: bytes  # closed: closing seal, DSS and document timestamp
 
     @property
     def before_archive(self) -> bytes:
@@ -292,15 +409,28 @@ def attest_route(
     claimed: Callable[[int, dt.datetime], dt.datetime] | None = None,
     chains: dict[int, tuple[x509.Certificate, ...]] | None = None,
     frozen: bytes | None = None,
+    route: Sequence[Attester] | None = None,
+    closing: bool = True,
+    revoked: Sequence[tuple[int, dt.datetime]] = (),
+    organisation: tuple[str, str] = (ORGANISATION.name, ORG_CODE),
 ) -> Memo:
-    """Freeze (unless given), attest step by step in order, archive with DSS and timestamp.
+    """Freeze (unless given), attest step by step in order, close: seal, DSS, timestamp.
 
-    stamper(step, clock) gives the TSA for one step (default: the organisation's);
-    claimed(step, time) the signing time the signer claims (default: the clock's).
+    route: the people the sealed route names (default: the attesters). stamper(step,
+    clock) gives the TSA for one step (default: the organisation's); claimed(step, time)
+    the signing time the signer claims (default: the clock's). closing=False archives
+    without the closing seal, as a forger without the seal key would. revoked: what the
+    CRL embedded when closing lists.
     """
     clock = TestClock(frozen_at)
     tsa = InProcessTimeStamper(pki.tsa_key, pki.tsa_cert, pki.chain, clock.now)
-    pdf = freeze(rendered, pki, tsa, clock.now()) if frozen is None else frozen
+    if frozen is None:
+        planned = make_route(
+            pki, route if route is not None else attesters, organisation=organisation
+        )
+        pdf = freeze(rendered, pki, tsa, clock.now(), planned)
+    else:
+        pdf = frozen
     start = pdf
     stages = []
     for done, step in enumerate(order or tuple(range(len(attesters)))):
@@ -311,13 +441,11 @@ def attest_route(
         pdf = attest(pdf, rendered, step, attesters[step], pki, step_tsa, when, chain=chain)
         stages.append(pdf)
     clock.set(clock.now() + dt.timedelta(minutes=1))
-    final = finish_lta(
-        pdf,
-        timestamper=tsa,
-        ca_cert=pki.ca_cert,
-        crls=[build_crl(pki, [], now=clock.now())],
-        now=clock.now(),
-    )
+    crls = [build_crl(pki, list(revoked), now=clock.now())]
+    if closing:
+        final = close(pdf, pki, tsa, clock.now(), crls)
+    else:
+        final = finish_lta(pdf, timestamper=tsa, ca_cert=pki.ca_cert, crls=crls, now=clock.now())
     return Memo(rendered, start, tuple(stages), final)
 
 

@@ -1,9 +1,11 @@
 """What a forger can do to an attested PDF: each function takes the PDF's bytes and returns
 forged bytes, the way an attacker with an editor, pypdf or pyHanko would make them.
 
-The verification tests (tests/test_verify.py) apply each to a genuine attested PDF and
-assert the verifier names the check that catches it. Forgeries that need keys (another
-CA, a revoked certificate, a lying TSA) are built in the tests from tests/signing_helpers.
+The verification tests (tests/test_verify.py, tests/test_verify_web.py) apply each to a
+genuine attested PDF and assert the verifier names the check that catches it. Forgeries
+that need keys (a colleague's own key, a namesake's certificate, another CA, a revoked
+certificate, a lying TSA, a fresh document timestamp) are built with
+tests/support/signing.py.
 """
 
 from __future__ import annotations
@@ -349,3 +351,117 @@ def not_a_pdf(_: bytes) -> bytes:
 
 def empty(_: bytes) -> bytes:
     return b""
+
+
+# --- After the closing seal (each then re-archived with a fresh document timestamp) -------
+
+
+def prepend_bytes(extra: bytes = b"%!PS-Adobe-3.0\n") -> Tamper:
+    """Bytes put before %PDF (a polyglot, or a mail gateway's banner)."""
+
+    def tamper(pdf: bytes) -> bytes:
+        return extra + pdf
+
+    return tamper
+
+
+def change_info(**entries: str) -> Tamper:
+    """The document information (title, subject ...) replaced in an incremental update."""
+
+    def tamper(pdf: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        info_ref = writer.trailer.raw_get("/Info")
+        info = info_ref.get_object()
+        for key, value in entries.items():
+            info[pdf_name(f"/{key}")] = generic.TextStringObject(value)
+        writer.mark_update(info_ref)
+        return _write(writer)
+
+    return tamper
+
+
+XMP = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+    'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+    '<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{title}</rdf:li></rdf:Alt></dc:title>'
+    "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    '<?xpacket end="w"?>'
+)
+
+
+def change_xmp(title: str = "Beslut: avslag") -> Tamper:
+    """XMP metadata (a title that contradicts the memo) added to the catalog."""
+
+    def tamper(pdf: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        stream = generic.StreamObject(
+            {
+                pdf_name("/Type"): pdf_name("/Metadata"),
+                pdf_name("/Subtype"): pdf_name("/XML"),
+            },
+            stream_data=XMP.format(title=title).encode("utf-8"),
+        )
+        writer.root[pdf_name("/Metadata")] = writer.add_object(stream)
+        writer.update_root()
+        return _write(writer)
+
+    return tamper
+
+
+def add_annotation(page_index: int, text: str, subtype: str = "/FreeText") -> Tamper:
+    """A comment (a free-text or sticky-note annotation) put on a page."""
+
+    def tamper(pdf: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        page_ref, _ = writer.find_page_for_modification(page_index)
+        annotation = generic.DictionaryObject(
+            {
+                pdf_name("/Type"): pdf_name("/Annot"),
+                pdf_name("/Subtype"): pdf_name(subtype),
+                pdf_name("/Rect"): generic.ArrayObject(
+                    [generic.NumberObject(n) for n in (72, 600, 400, 640)]
+                ),
+                pdf_name("/Contents"): generic.TextStringObject(text),
+                pdf_name("/DA"): generic.TextStringObject("/Helv 12 Tf 0 g"),
+            }
+        )
+        ref = writer.add_object(annotation)
+        page = page_ref.get_object()
+        annots = page.get("/Annots")
+        if isinstance(annots, generic.ArrayObject):
+            annots.append(ref)
+            writer.update_container(annots)
+        else:
+            page[pdf_name("/Annots")] = generic.ArrayObject([ref])
+        writer.update_container(page)
+        return _write(writer)
+
+    return tamper
+
+
+# --- A row drawn by a forger ------------------------------------------------------------
+
+
+def image_row(width: float, height: float, shown: str, hidden: str) -> bytes:
+    """A row appearance that shows ``shown`` as a picture over an invisible text layer that
+    says ``hidden`` (what a copy-paste or a screen reader would read): a one-page PDF."""
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen.canvas import Canvas
+
+    scale = 4
+    picture = Image.new("RGB", (int(width * scale), int(height * scale)), "white")
+    ImageDraw.Draw(picture).text((6 * scale, 6 * scale), shown, fill="black")
+    out = BytesIO()
+    canvas = Canvas(out, pagesize=(width, height), invariant=1)
+    text = canvas.beginText(6, 6)
+    text.setTextRenderMode(3)  # invisible, like an OCR layer
+    text.setFont("Helvetica", 10)
+    text.textOut(hidden)
+    canvas.drawText(text)
+    canvas.drawImage(ImageReader(picture), 0, 0, width=width, height=height)
+    canvas.showPage()
+    canvas.save()
+    return out.getvalue()

@@ -18,6 +18,14 @@ The worlds:
   next day (``facts["attested"]``), the dates the reference memo has.
 - ``three_days``: ``signed`` plus memos attested on 14, 15 and 16 August 2024 with 0, 1
   and 2 bilagor (``facts["three_days"]``).
+- ``acting``: ``signed`` plus Petra Ersättare (a handläggare) registered t.f.
+  stadsdelsdirektör for Anders Carstorp in August 2024, and a memo Jenny attested and Petra
+  attested as t.f. (``facts["acting"]``).
+- ``three_steps``: ``signed`` plus a route of three steps (avdelningschef, ekonomichef,
+  stadsdelsdirektör) with Maria Lind as ekonomichef, and a memo attested by all three
+  (``facts["three_steps"]``).
+- ``two_organisations``: ``signed`` plus Skarpnäcks stadsdelsförvaltning (SKV) with a CA of
+  its own and its people, and a memo attested there (``facts["second"]``).
 """
 
 from __future__ import annotations
@@ -63,8 +71,10 @@ def attest_one(
     rubrik: str = "Idéburet offentligt partnerskap",
     bilagor: int = 0,
     step: dt.timedelta = dt.timedelta(hours=2),
+    attesters: tuple[str, ...] | None = None,
 ) -> Attested:
-    """A memo sent and attested by Avdelningschef and Stadsdelsdirektör; its stored PDF."""
+    """A memo sent and attested by Avdelningschef and Stadsdelsdirektör (or the usernames
+    ``attesters``, step by step); its stored PDF."""
     with app.app_context():
         author = get_user(people.handlaggare.username)
         uploads = [
@@ -76,9 +86,10 @@ def attest_one(
         )
         submit_memo(memo, author)
         db.session().commit()
-        for attester in (people.avdelningschef, people.stadsdelsdirektor):
+        names = attesters or (people.avdelningschef.username, people.stadsdelsdirektor.username)
+        for username in names:
             clock.at += step
-            attest_memo(memo, get_user(attester.username), password=factories.PASSWORD)
+            attest_memo(memo, get_user(username), password=factories.PASSWORD)
             db.session().commit()
         submission = db.session().scalar(sa.select(Submission).where(Submission.memo_id == memo.id))
         assert submission is not None
@@ -130,6 +141,63 @@ def _three_days(app: Flask, clock: FixedClock) -> dict[str, Any]:
     return {"three_days": tuple(made)}
 
 
+def _acting(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    _signed(app, clock)
+    from attest.orgs.operations import get_organisation
+    from attest.workflow.substitutes import add_substitution
+
+    with app.app_context():
+        org = get_organisation("EÅV")
+        factories.user(org, "handlaggare", username="petra", full_name="Petra Ersättare")
+        add_substitution(
+            "petra",
+            "stadsdelsdirektor",
+            dt.date(2024, 8, 1),
+            dt.date(2024, 8, 31),
+            for_username="sd-EÅV",
+        )
+        db.session().commit()
+    people = factories.People.load("EÅV", app)
+    made = attest_one(
+        app, people, clock, rubrik="Attesterat av en t.f.", attesters=("ac-EÅV", "petra")
+    )
+    return {"acting": made}
+
+
+def _three_steps(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    _signed(app, clock)
+    from attest.orgs.operations import get_organisation
+    from attest.users.operations import add_role
+    from attest.workflow.routes import set_route
+
+    with app.app_context():
+        org = get_organisation("EÅV")
+        add_role("ekonomichef", "Ekonomichef")
+        factories.user(org, "ekonomichef", username="maria", full_name="Maria Lind")
+        set_route(org, "tjansteutlatande", ["avdelningschef", "ekonomichef", "stadsdelsdirektor"])
+        db.session().commit()
+    people = factories.People.load("EÅV", app)
+    made = attest_one(
+        app, people, clock, rubrik="Tre steg", attesters=("ac-EÅV", "maria", "sd-EÅV")
+    )
+    return {"three_steps": made}
+
+
+def _two_organisations(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    _signed(app, clock)
+    with app.app_context():
+        org = factories.organisation(
+            "SKV",
+            name="Skarpnäcks stadsdelsförvaltning",
+            short_name="Skarpnäck",
+            board="Skarpnäcks stadsdelsnämnd",
+        )
+        keystore.init_org_keys(org)
+        factories.people(org)
+    people = factories.People.load("SKV", app)
+    return {"second": attest_one(app, people, clock, rubrik="Skarpnäcks ärende")}
+
+
 # Made as the app tests run by default (SIGNING = "record-only": no keys); the others sign.
 UNSIGNED = {"org", "people"}
 
@@ -140,6 +208,9 @@ BUILDERS: dict[str, Callable[[Flask, FixedClock], dict[str, Any]]] = {
     "attested": _attested,
     "attested_over_days": _attested_over_days,
     "three_days": _three_days,
+    "acting": _acting,
+    "three_steps": _three_steps,
+    "two_organisations": _two_organisations,
 }
 
 
@@ -159,12 +230,12 @@ class Worlds:
         self,
         template_url: str,
         folder: Path,
-        pki: Callable[[], OrgPki],
+        pki_for: Callable[[str], OrgPki],
         key_pool: Callable[[], list[PrivateKey]],
     ) -> None:
         self._template_url = template_url
         self._folder = folder
-        self._pki = pki  # made only when a signed world is first built
+        self._pki_for = pki_for  # PKIs and keys are made only when a signed world is built
         self._key_pool = key_pool
         self._built: dict[str, World] = {}
 
@@ -183,8 +254,10 @@ class Worlds:
             patch.setenv("ATTEST_INSTANCE_PATH", str(instance))
             if name not in UNSIGNED:
                 config["SIGNING"] = "pades"
-                pki, keys = self._pki(), itertools.cycle(self._key_pool())
-                patch.setattr(keystore, "create_org_pki", lambda *a, **k: pki)
+                keys = itertools.cycle(self._key_pool())
+                patch.setattr(
+                    keystore, "create_org_pki", lambda name, code, now: self._pki_for(code)
+                )
                 patch.setattr(personal, "generate_personal_key", lambda: next(keys))
             app = create_app(config)
             with app.app_context():

@@ -1,0 +1,124 @@
+"""The one place attest adjusts pyHanko (and asn1crypto): speed-ups that change no result.
+
+Verification spends much of its time in two spots of the libraries; ``install()`` replaces
+each with an equivalent that is faster, for the versions they were written against and
+tested with (tests/test_verify_speedups.py compares them with the originals). Under any
+other version nothing is replaced: verification stays correct, only slower. Installing
+twice changes nothing; ``installed()`` says what is in place.
+"""
+
+from __future__ import annotations
+
+import binascii
+import os
+from typing import Any
+
+__all__ = ["TESTED_VERSIONS", "install", "installed"]
+
+# Library -> the versions whose internals these replacements match.
+TESTED_VERSIONS = {"pyhanko": ("0.38",), "asn1crypto": ("1.5",)}
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def _tested(name: str) -> bool:
+    found = _version(name)
+    return any(found == v or found.startswith(v + ".") for v in TESTED_VERSIONS[name])
+
+
+def install() -> frozenset[str]:
+    """Put the speed-ups in place where the library version is one they were tested with."""
+    if _tested("pyhanko"):
+        _install_fast_hex_strings()
+    if _tested("asn1crypto"):
+        _install_name_preparation_cache()
+    return installed()
+
+
+def installed() -> frozenset[str]:
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils import generic
+
+    names = set()
+    if hasattr(generic.read_hex_string_from_stream, "_attest_original"):
+        names.add("fast_hex_strings")
+    if hasattr(asn1_x509.NameTypeAndValue._ldap_string_prep, "_attest_original"):
+        names.add("name_preparation_cache")
+    return frozenset(names)
+
+
+def _install_fast_hex_strings() -> None:
+    """Read PDF hex strings in one slice instead of one byte at a time.
+
+    A signature's /Contents is a hex string of 20–30 kB, which pyHanko's parser reads
+    byte by byte, several times per signature (once per revision it compares): about
+    40 % of a verification. This reader returns exactly what pyHanko's returns; on
+    anything unusual (a comment, a stray character, no closing bracket) it hands the
+    string to pyHanko's own reader, so errors and edge cases stay pyHanko's.
+    """
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.misc import PDF_WHITESPACE
+
+    original = generic.read_hex_string_from_stream
+    if hasattr(original, "_attest_original"):
+        return
+    hex_digits = b"0123456789abcdefABCDEF"
+
+    def read_hex_string_from_stream(stream: Any) -> Any:
+        start = stream.tell()
+        stream.read(1)  # the opening <
+        chunks = []
+        while True:
+            chunk = stream.read(65536)
+            if not chunk:
+                stream.seek(start)
+                return original(stream)
+            end = chunk.find(b">")
+            if end >= 0:
+                chunks.append(chunk[:end])
+                stream.seek(end + 1 - len(chunk), os.SEEK_CUR)
+                break
+            chunks.append(chunk)
+        digits = b"".join(chunks).translate(None, PDF_WHITESPACE)
+        if digits.translate(None, hex_digits):  # a comment or a bad character
+            stream.seek(start)
+            return original(stream)
+        if len(digits) % 2:
+            digits += b"0"
+        return generic.pdf_string(binascii.unhexlify(digits))
+
+    read_hex_string_from_stream._attest_original = original  # type: ignore[attr-defined]
+    generic.read_hex_string_from_stream = read_hex_string_from_stream
+
+
+def _install_name_preparation_cache() -> None:
+    """Remember RFC 4518 string preparation of certificate names across certificates.
+
+    pyHanko compares issuer names many times per signature (ESS certificate ids, path
+    building); asn1crypto caches the prepared form per parsed object only, and every
+    signature parses its certificates anew: about a tenth of a verification. The
+    preparation is a pure function of the string, so the result is the same.
+    """
+    from asn1crypto import x509 as asn1_x509
+
+    original = asn1_x509.NameTypeAndValue._ldap_string_prep
+    if hasattr(original, "_attest_original"):
+        return
+    prepared: dict[str, str] = {}
+
+    def _ldap_string_prep(self: Any, string: str) -> str:
+        try:
+            return prepared[string]
+        except KeyError:
+            pass
+        result = original(self, string)  # raises for forbidden characters: not cached
+        if len(prepared) < 10_000:
+            prepared[string] = result
+        return result
+
+    _ldap_string_prep._attest_original = original  # type: ignore[attr-defined]
+    asn1_x509.NameTypeAndValue._ldap_string_prep = _ldap_string_prep

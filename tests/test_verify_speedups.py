@@ -1,0 +1,85 @@
+"""The one adjustment of pyHanko and asn1crypto (attest.verify.speedups): it changes no
+result, it is put in place only for the versions it was written against, and twice is once."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+import pytest
+from asn1crypto import x509 as asn1_x509
+from pyhanko.pdf_utils import generic
+
+from attest.verify import speedups
+
+pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
+
+
+@pytest.fixture(autouse=True, scope="module")
+def installed() -> frozenset[str]:
+    return speedups.install()
+
+
+def test_both_are_in_place_for_the_tested_versions(installed) -> None:
+    assert installed == {"fast_hex_strings", "name_preparation_cache"}
+    assert speedups.install() == installed  # twice changes nothing
+    assert not hasattr(generic.read_hex_string_from_stream._attest_original, "_attest_original")
+
+
+def test_another_version_gets_none_of_them(monkeypatch) -> None:
+    monkeypatch.setattr(speedups, "_version", lambda name: "9.9.9")
+    assert not speedups._tested("pyhanko") and not speedups._tested("asn1crypto")
+    monkeypatch.setattr(speedups, "_version", lambda name: "0.38.1")
+    assert speedups._tested("pyhanko")
+    monkeypatch.setattr(speedups, "_version", lambda name: "0.380")
+    assert not speedups._tested("pyhanko")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"<48656c6c6f> rest",
+        b"<48 65\n6c\r6c\t6f\x00> rest",
+        b"<4865f> rest",  # odd: a trailing 0 is implied
+        b"<> rest",
+        b"<FEFF00e5> rest",  # UTF-16 text
+        b"<48 % a comment with > in it\n65> rest",
+        b"<48zz65> rest",  # not hex: pyHanko's error
+        b"<4865",  # no closing bracket: pyHanko's error
+    ],
+)
+def test_fast_hex_strings_read_exactly_as_pyhanko(raw: bytes) -> None:
+    fast = generic.read_hex_string_from_stream
+    original = fast._attest_original  # type: ignore[attr-defined]
+
+    def outcome(reader):
+        stream = BytesIO(raw)
+        try:
+            value = reader(stream)
+        except Exception as exc:
+            return type(exc), stream.tell()
+        return (type(value), bytes(value.original_bytes)), stream.tell()
+
+    assert outcome(fast) == outcome(original)
+
+
+def test_name_preparation_cache_gives_asn1crypto_s_answer() -> None:
+    prep = asn1_x509.NameTypeAndValue._ldap_string_prep
+    original = prep._attest_original
+    for text in ("Jenny  Johansson", "Anders Carstorp\u00ad", "Enskede-Årsta-Vantör", "ＡＢＣ"):
+        assert prep(None, text) == prep(None, text) == original(None, text)
+    one = asn1_x509.Name.build({"common_name": "Jenny  Johansson"})
+    other = asn1_x509.Name.build({"common_name": "jenny johansson"})
+    assert one == other
+
+
+def test_nothing_patches_pyhanko_at_import() -> None:
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent / "attest"
+    patching = [
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.py")
+        if re.search(r"^\s*(generic|asn1_x509\.\w+)\.\w+\s*=", path.read_text(), re.MULTILINE)
+    ]
+    assert patching == ["verify/speedups.py"]
