@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # Chromium); work-stealing keeps both busy while one runs a long test.
 XDIST ?= -n auto --dist worksteal
 
-.PHONY: serve run test test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps i18n lint check format bench clean
+.PHONY: serve run test static test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps i18n lint check format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,10 +59,12 @@ run: install
 # PostgreSQL (tests marked `once` only on SQLite). Nothing is left out to be fast.
 # The two passes run side by side (their workers share the cores; many tests wait on
 # servers and subprocesses): each pass's output is printed whole when it ends.
-test: install-dev system-deps e2e-deps check
-	$(MAKE) --no-print-directory lint
-	@echo "== the SQLite and PostgreSQL passes run side by side; each prints when it ends =="
-	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
+test: install-dev system-deps e2e-deps
+	@echo "== static checks, the SQLite and the PostgreSQL pass run side by side; each prints when it ends =="
+	$(MAKE) --no-print-directory -j3 --output-sync=target static test-sqlite test-postgres
+
+# lint then check, as one job of make test
+static: lint check
 
 # The inner loop: every test but the `system` (servers, subprocesses, Chromium, faults) and
 # `slow` ones, on SQLite, in parallel. Under two minutes.

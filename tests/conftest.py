@@ -51,6 +51,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     for item in items:
         if E2E_DIR in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.system)  # a server and Chromium
+    # The long tests first (in their order): pytest-xdist's workers then end together
+    # instead of one waiting for the other's last long test.
+    items.sort(key=lambda item: 0 if ("slow" in item.keywords or "system" in item.keywords) else 1)
     # `make test` runs the suite twice, on SQLite and on PostgreSQL. A test marked `once`
     # says nothing about the database (it uses none, or is slow CPU work the same on both):
     # the PostgreSQL pass leaves it to the SQLite pass.

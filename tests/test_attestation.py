@@ -159,6 +159,7 @@ def test_tamper_twin_another_ca_is_not_trusted(
 
 
 @pytest.mark.system
+@pytest.mark.once  # pyHanko reading a file: the same in both passes
 def test_pyhanko_cli_calls_every_signature_intact_and_trusted(
     app, signed_people, clock, tmp_path, attested_over_days
 ):

@@ -10,7 +10,11 @@ LOGIN_FAILED = "Fel användarnamn eller lösenord."
 
 def _events(app, name):
     with app.app_context():
-        return list(db.session().scalars(sa.select(AuditEvent).where(AuditEvent.event == name)))
+        return list(
+            db.session().scalars(
+                sa.select(AuditEvent).where(AuditEvent.event == name).order_by(AuditEvent.seq)
+            )
+        )
 
 
 def test_login_page_has_labelled_fields_and_button(client):

@@ -182,6 +182,7 @@ def test_demo_is_idempotent(app, runner):
 
 
 @pytest.mark.system
+@pytest.mark.once  # its own instance on SQLite, whichever pass runs it
 def test_serve_answers_on_the_login_page(tmp_path):
     """`attest serve` really serves: start it, fetch the login page, stop it."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
@@ -202,6 +203,7 @@ def _attest(*args, env, input=None):
 
 
 @pytest.mark.system
+@pytest.mark.once  # its own instance on SQLite, whichever pass runs it
 def test_console_script_from_nothing_to_demo(tmp_path):
     """What `make run` does: a fresh instance folder, init, demo; then init again."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}

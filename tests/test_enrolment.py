@@ -87,7 +87,11 @@ def _unlocks(key: UserKey, password: str) -> bool:
 
 def _events(app, name: str) -> list[AuditEvent]:
     with app.app_context():
-        return list(db.session().scalars(sa.select(AuditEvent).where(AuditEvent.event == name)))
+        return list(
+            db.session().scalars(
+                sa.select(AuditEvent).where(AuditEvent.event == name).order_by(AuditEvent.seq)
+            )
+        )
 
 
 # --- the enrolment link ----------------------------------------------------------------

@@ -293,7 +293,9 @@ def verify_upload(form: Form, case: corpus.Case, data: bytes | None = None):
 def verification_events(app) -> list[str]:
     with app.app_context():
         rows = db.session().scalars(
-            sa.select(AuditEvent.data).where(AuditEvent.event == "verification:performed")
+            sa.select(AuditEvent.data)
+            .where(AuditEvent.event == "verification:performed")
+            .order_by(AuditEvent.seq)
         )
         return list(rows)
 

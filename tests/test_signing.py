@@ -33,7 +33,6 @@ from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
-from attest.pdf import render_memo
 from attest.pki import WrongPassword, build_crl, decrypt_private_key, encrypt_private_key
 from attest.signing import (
     ARCHIVE_TIMESTAMP_FIELD,
@@ -62,8 +61,7 @@ from tests.support.signing import (
     make_attester,
     make_pki,
     make_route,
-    reference_doc,
-    run_flow,
+    reference_flow,
     validation_time,
 )
 
@@ -74,9 +72,7 @@ STEP_1, STEP_2 = step_field_name(0), step_field_name(1)
 
 @pytest.fixture(scope="module")
 def flow() -> Flow:
-    pki = make_pki()
-    attesters = tuple(make_attester(pki, name, title) for name, title in PEOPLE)
-    return run_flow(pki, attesters, render_memo(reference_doc()))
+    return reference_flow()
 
 
 def check(pdf: bytes, flow: Flow, **kwargs):

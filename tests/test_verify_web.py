@@ -44,7 +44,9 @@ def blob_count(app) -> int:
 
 def events(app, name: str) -> list[dict]:
     with app.app_context():
-        rows = db.session().scalars(sa.select(AuditEvent).where(AuditEvent.event == name))
+        rows = db.session().scalars(
+            sa.select(AuditEvent).where(AuditEvent.event == name).order_by(AuditEvent.seq)
+        )
         return [json.loads(row.data) for row in rows]
 
 

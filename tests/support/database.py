@@ -134,11 +134,12 @@ def _empty(connection: sa.Connection) -> None:
     milliseconds where TRUNCATE of every table costs a few hundred (new files per table).
     """
     layout = _layout(connection)
-    for table in reversed(layout.tables):
-        connection.execute(table.delete())
+    # One round trip: the deletes, children first, and the sequences back at 1.
+    statements = [f'DELETE FROM "{table.name}"' for table in reversed(layout.tables)]
     if layout.sequences:
         resets = ", ".join(f"setval('{name}', 1, false)" for name in layout.sequences)
-        connection.execute(sa.text(f"SELECT {resets}"))
+        statements.append(f"SELECT {resets}")
+    connection.exec_driver_sql("; ".join(statements))
 
 
 def empty_postgres(url: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import itertools
 import uuid
 from dataclasses import dataclass, field
@@ -485,3 +486,12 @@ def varied_memos(
         )
         memos.append((attest_route(pki, render_memo(doc), route).final, len(route)))
     return memos
+
+
+@functools.cache
+def reference_flow() -> Flow:
+    """The reference memo frozen, attested by both and archived: made once per process
+    (pytest-xdist may run a module's tests on several workers, in several runs)."""
+    pki = make_pki()
+    attesters = tuple(make_attester(pki, name, title) for name, title in PEOPLE)
+    return run_flow(pki, attesters, render_memo(reference_doc()))
