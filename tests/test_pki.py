@@ -436,3 +436,22 @@ def test_twin_crl_from_another_ca_does_not_verify(pki: OrgPki) -> None:
     crl = build_crl(other, [], now=ISSUED_AT)
     assert crl.issuer == pki.ca_cert.subject  # same name ...
     assert not crl.is_signature_valid(pki.ca_key.public_key())  # ... different key
+
+
+def test_a_certificate_whose_names_do_not_decode_names_nobody(pki: OrgPki) -> None:
+    """A certificate from an untrusted file may carry a subject or issuer that is not valid
+    UTF-8: cryptography raises when it is first read. It names nobody and is issued by no
+    root, so the verifier's checks fail on it instead of crashing (a 500 on the verify page)."""
+    from attest.verify.trust import issuer_in
+
+    der = pki.seal_cert.public_bytes(serialization.Encoding.DER)
+    undecodable = bytearray(der)
+    for name in (b"attest systemsigill", ORGANISATION.name.encode()):
+        at = der.find(name)  # the first: the issuer's organisation, then the subject's name
+        undecodable[at] = 0xFF
+    cert = x509.load_der_x509_certificate(bytes(undecodable))
+    with pytest.raises(ValueError):
+        cert.subject  # noqa: B018 - what a careless caller would do
+    assert certificate_name(cert) == ("", "", "")
+    assert issuer_in(cert, [pki.ca_cert]) is None
+    assert issuer_in(pki.seal_cert, [pki.ca_cert]) == pki.ca_cert  # its genuine twin

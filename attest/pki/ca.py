@@ -273,13 +273,21 @@ def _personal(
 
 
 def certificate_name(cert: x509.Certificate) -> tuple[str, str, str]:
-    """(full name, title, organisation) as written in a certificate's subject."""
-    subject = cert.subject
-    return (
-        _attribute(subject, NameOID.COMMON_NAME),
-        _attribute(subject, NameOID.TITLE),
-        _attribute(subject, NameOID.ORGANIZATION_NAME),
-    )
+    """(full name, title, organisation) as written in a certificate's subject.
+
+    cryptography decodes the subject when it is first read: a certificate taken from an
+    untrusted file may carry one that does not decode. It names nobody (empty strings), so
+    every check that compares names fails on it instead of the caller crashing.
+    """
+    try:
+        subject = cert.subject
+        return (
+            _attribute(subject, NameOID.COMMON_NAME),
+            _attribute(subject, NameOID.TITLE),
+            _attribute(subject, NameOID.ORGANIZATION_NAME),
+        )
+    except ValueError:
+        return ("", "", "")
 
 
 def certificate_pem(cert: x509.Certificate) -> bytes:

@@ -102,7 +102,10 @@ def _asn1_crl(crl: x509.CertificateRevocationList | bytes) -> asn1_crl.Certifica
 
 
 def _name_attribute(cert: asn1_x509.Certificate, key: str) -> str:
-    value = cert.subject.native.get(key, "")
+    try:
+        value = cert.subject.native.get(key, "")
+    except ValueError:  # a name that does not decode names nobody
+        return ""
     return value[-1] if isinstance(value, list) else str(value)
 
 

@@ -37,6 +37,14 @@ def who(cert: x509.Certificate | None, fallback: str) -> str:
     return f"{name} ({title})" if title else name or fallback
 
 
+def issuer_name(cert: x509.Certificate | None) -> str:
+    """The issuer as RFC 4514 text, or "?" when there is no certificate or it does not decode."""
+    try:
+        return cert.issuer.rfc4514_string() if cert is not None else "?"
+    except ValueError:
+        return "?"
+
+
 def _level(level: str) -> Both:
     from attest.verify.report import MODIFICATION_LEVELS
 

@@ -18,7 +18,7 @@ from attest.signing.fields import CLOSING_SEAL_FIELD, STEP_FIELD_PREFIX
 from attest.signing.sign import ARCHIVE_TIMESTAMP_FIELD, CERTIFICATION_FIELD
 from attest.signing.validate import SignatureReport
 from attest.verify.canonical import TooLarge, digest
-from attest.verify.checks import Verification, who
+from attest.verify.checks import Verification, issuer_name, who
 from attest.verify.facts import Signature, describe, pyca
 from attest.verify.report import Both, format_time
 from attest.verify.result import FAILED, NOT_CHECKED, OK, Findings
@@ -204,7 +204,7 @@ def check_certification(v: Verification, facts: dict[str, SignatureReport | None
             NOT_CHECKED,
             "certification_first.unknown_organisation",
             signer=who(seal.cert, "?"),
-            issuer=seal.cert.issuer.rfc4514_string() if seal.cert else "?",
+            issuer=issuer_name(seal.cert),
         )
         v.findings.undecided = True
     elif (seal_facts := facts.get(CERTIFICATION_FIELD)) is None:

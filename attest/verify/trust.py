@@ -22,9 +22,9 @@ def issuer_in(cert: x509.Certificate, trust: Sequence[x509.Certificate]) -> x509
     for root in trust:
         if cert == root:
             return root
-        if cert.issuer != root.subject:
-            continue
-        try:
+        try:  # a name that does not decode raises ValueError when first read
+            if cert.issuer != root.subject:
+                continue
             cert.verify_directly_issued_by(root)
         except (ValueError, TypeError, InvalidSignature):
             continue
@@ -34,7 +34,10 @@ def issuer_in(cert: x509.Certificate, trust: Sequence[x509.Certificate]) -> x509
 
 def crl_issued_by(crl: x509.CertificateRevocationList, root: x509.Certificate) -> bool:
     key: Any = root.public_key()  # an RSA key for attest's CAs; the stubs list every kind
-    return crl.issuer == root.subject and crl.is_signature_valid(key)
+    try:  # a name that does not decode raises ValueError when first read
+        return crl.issuer == root.subject and crl.is_signature_valid(key)
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import io
 import random
+import re
 import struct
 import zipfile
 import zlib
@@ -1048,9 +1049,25 @@ def attested_with_garbage_spliced(pdf: bytes) -> bytes:
     return pdf[:middle] + random.Random(8).randbytes(4000) + pdf[middle:]
 
 
+
+def attested_with_undecodable_signer_names(pdf: bytes) -> bytes:
+    """Every certificate's common name in the signatures made invalid UTF-8, in place.
+
+    The signed byte ranges are untouched (the /Contents hex strings are outside them), so
+    the file still parses; what changes is certificates whose subject does not decode.
+    """
+    out = bytearray(pdf)
+    cn = b"0603550403" + b"0c"  # the common-name OID, then a UTF8String, in /Contents hex
+    for match in re.finditer(re.escape(cn), pdf, flags=re.I):
+        value = match.end() + 2  # past the length byte
+        out[value : value + 2] = b"ff"
+    return bytes(out)
+
+
 CHANGED = "ändrats på ett sätt som inte är tillåtet"
 # A recognisable signed PDF that is damaged is Ogiltig with this reason, not unusable.
 SIGNED_BUT_DAMAGED = "Filen är en signerad PDF men trasig eller avkortad"
+UNREADABLE_SIGNATURE = "kunde inte läsas eller kontrolleras"
 
 # (name, how, a phrase of the answer): a report that says Ogiltig, or "not verifiable".
 ATTESTED_VARIANTS: list[tuple[str, Callable[[bytes], bytes], str, str]] = [
@@ -1062,4 +1079,6 @@ ATTESTED_VARIANTS: list[tuple[str, Callable[[bytes], bytes], str, str]] = [
     ("attested_with_prev_loop", attested_with_prev_loop, REPORT, SIGNED_BUT_DAMAGED),
     ("attested_truncated", attested_truncated, REPORT, SIGNED_BUT_DAMAGED),
     ("attested_with_garbage_spliced", attested_with_garbage_spliced, REPORT, SIGNED_BUT_DAMAGED),
+    ("attested_with_undecodable_signer_names", attested_with_undecodable_signer_names, REPORT, UNREADABLE_SIGNATURE),
 ]
+
