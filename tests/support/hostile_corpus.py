@@ -1049,7 +1049,6 @@ def attested_with_garbage_spliced(pdf: bytes) -> bytes:
     return pdf[:middle] + random.Random(8).randbytes(4000) + pdf[middle:]
 
 
-
 def attested_with_undecodable_signer_names(pdf: bytes) -> bytes:
     """Every certificate's common name in the signatures made invalid UTF-8, in place.
 
@@ -1079,6 +1078,10 @@ ATTESTED_VARIANTS: list[tuple[str, Callable[[bytes], bytes], str, str]] = [
     ("attested_with_prev_loop", attested_with_prev_loop, REPORT, SIGNED_BUT_DAMAGED),
     ("attested_truncated", attested_truncated, REPORT, SIGNED_BUT_DAMAGED),
     ("attested_with_garbage_spliced", attested_with_garbage_spliced, REPORT, SIGNED_BUT_DAMAGED),
-    ("attested_with_undecodable_signer_names", attested_with_undecodable_signer_names, REPORT, UNREADABLE_SIGNATURE),
+    (
+        "attested_with_undecodable_signer_names",
+        attested_with_undecodable_signer_names,
+        REPORT,
+        UNREADABLE_SIGNATURE,
+    ),
 ]
-
