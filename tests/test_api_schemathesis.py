@@ -24,6 +24,7 @@ from attest.users.operations import get_user
 from attest.workflow.operations import attest_memo, submit_memo
 from tests.support import factories
 from tests.support.api import make_token
+from tests.support.passes import examples
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +69,7 @@ def test_every_operation_answers_as_documented(app, people, token):
 
         @given(case=operation.as_strategy(mode))
         @settings(
-            max_examples=30,
+            max_examples=examples(30),
             deadline=None,
             derandomize=True,
             database=None,

@@ -15,13 +15,14 @@ from attest import db
 from attest.memos.models import Memo, MemoVersion
 from attest.memos.sections import SECTIONS
 from tests.support import factories
+from tests.support.passes import examples
 from tests.support.web import csrf_token
 
 # hundreds of generated requests per test
 pytestmark = pytest.mark.slow
 
 SETTINGS = settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     # The same examples in every run and every xdist worker: a failure is reproducible
     # (hypothesis seeds each test from its name).

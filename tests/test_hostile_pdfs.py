@@ -34,6 +34,7 @@ from attest.memos.sections import SECTIONS
 from attest.workflow.models import Submission
 from tests.support import factories
 from tests.support import hostile_corpus as corpus
+from tests.support.passes import examples, sample
 from tests.support.pdftools import active_parts, ink
 from tests.support.web import csrf_token
 from tests.support.worlds import Attested
@@ -209,7 +210,7 @@ def test_every_hostile_file_as_the_bilaga_of_a_new_memo(
     elsewhere = files_under(tmp_path)
     auth.login(people.handlaggare.username)
     form = Form(auth, "/memos/new")
-    for case in CASES:
+    for case in sample(CASES):
         with subtests.test(case=case.name):
             before = stored(app)
             response = bounded(
@@ -250,7 +251,7 @@ def test_every_hostile_file_as_a_bilaga_added_to_a_draft(app, auth, people, limi
     auth.login(people.handlaggare.username)
     url = f"/memos/{memo_id}/edit"
     edit = Form(auth, url)
-    for case in CASES:
+    for case in sample(CASES):
         with subtests.test(case=case.name):
             with app.app_context():
                 memo = db.session().get(Memo, memo_id)
@@ -311,7 +312,7 @@ def test_every_hostile_file_on_the_verify_page(
 ):
     auth.login(signed_people.registrator.username)
     form = Form(auth, "/verifiera")
-    for case in CASES:
+    for case in sample(CASES):
         with subtests.test(case=case.name):
             before = stored(app)
             response = bounded("verify", case.name, lambda: verify_upload(form, case))
@@ -582,7 +583,7 @@ def mutate(data: bytes, mutations: list[tuple[str, float, int]], seed: int) -> b
 
 
 MUTATION_SETTINGS = settings(
-    max_examples=70,
+    max_examples=examples(70),
     deadline=None,
     # The same examples in every run and every xdist worker: a failure is reproducible
     # (hypothesis seeds each test from its name).
@@ -626,7 +627,7 @@ def registrator_form(auth, signed_people, attested_pdf) -> Form:
 
 
 @pytest.mark.slow  # the whole corpus or a hundred mutations
-@settings(MUTATION_SETTINGS, max_examples=30)
+@settings(MUTATION_SETTINGS, max_examples=examples(30))
 @given(mutations=st.one_of(IN_PLACE_MUTATIONS, MUTATIONS), seed=st.integers(0, 2**16))
 def test_mutated_attested_pdfs_on_the_verify_page_never_fail_with_a_5xx(
     app, registrator_form, attested_pdf, mutations, seed
