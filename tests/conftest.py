@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -18,11 +21,25 @@ import pytest
 
 from attest import create_app, db
 from attest.clock import STOCKHOLM, FixedClock
-from tests.support import database, factories
+from tests.support import database, factories, shared
 from tests.support import signing as signing_support
 from tests.support.database import POSTGRES_URL, base_config
 from tests.support.web import Auth
 from tests.support.worlds import Attested, Worlds
+
+SHARED_ENV = "ATTEST_TEST_SHARED"
+
+
+def pytest_configure(config: Any) -> None:
+    # Under pytest-xdist the controller makes one folder for the run and its workers make
+    # the PKIs, key pool and worlds once between them there (tests/support/shared.py).
+    if hasattr(config, "workerinput"):
+        if os.environ.get(SHARED_ENV):
+            shared.use_folder(Path(os.environ[SHARED_ENV]))
+    elif config.getoption("numprocesses", default=None):
+        folder = tempfile.mkdtemp(prefix="attest-tests-")
+        os.environ[SHARED_ENV] = folder
+        config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 def pytest_report_header(config: Any) -> str:

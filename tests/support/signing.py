@@ -37,9 +37,13 @@ from attest.pki import (
     PrivateKey,
     build_crl,
     create_org_pki,
+    decrypt_private_key,
+    dump_org_pki,
+    encrypt_private_key,
     generate_personal_key,
     issue_acting_certificate,
     issue_personal_certificate,
+    load_org_pki,
 )
 from attest.pki.profile import person_serial
 from attest.signing import (
@@ -52,6 +56,7 @@ from attest.signing import (
 )
 from attest.signing.rows import row_appearance_pdf
 from attest.users.roles import normalise_role_code
+from tests.support import shared
 
 UTC = dt.timezone.utc
 # The reference memo was attested on 15 and 16 August 2024.
@@ -160,7 +165,12 @@ def make_pki(name: str = "own", *, organisation: str = "", code: str = "") -> Or
     names (a forger's) unless ``organisation`` and ``code`` name another förvaltning.
     """
     if name not in _pkis:
-        _pkis[name] = create_org_pki(organisation or ORGANISATION.name, code or ORG_CODE, ISSUED_AT)
+        _pkis[name] = shared.make_once(
+            f"pki-{name}",
+            lambda: create_org_pki(organisation or ORGANISATION.name, code or ORG_CODE, ISSUED_AT),
+            lambda pki: shared.pickled(dump_org_pki(pki, shared.PASSPHRASE, rounds=FAST_ROUNDS)),
+            lambda data: load_org_pki(shared.unpickled(data), shared.PASSPHRASE),
+        )
     return _pkis[name]
 
 
@@ -170,17 +180,25 @@ def second_pki() -> OrgPki:
 
 
 def pooled_key() -> PrivateKey:
-    """The next personal key of the session's pool (made on first use)."""
-    index = next(_next_key) % KEY_POOL_SIZE
-    while len(_keys) <= index:
-        _keys.append(generate_personal_key())
-    return _keys[index]
+    """The next personal key of the session's pool."""
+    return key_pool()[next(_next_key) % KEY_POOL_SIZE]
 
 
 def key_pool() -> list[PrivateKey]:
-    """Every key of the pool, in order."""
-    for _ in range(KEY_POOL_SIZE - len(_keys)):
-        _keys.append(generate_personal_key())
+    """Every key of the pool, in order (made on first use, once per run)."""
+    if not _keys:
+        _keys.extend(
+            shared.make_once(
+                "key-pool",
+                lambda: [generate_personal_key() for _ in range(KEY_POOL_SIZE)],
+                lambda keys: shared.pickled(
+                    [encrypt_private_key(k, shared.PASSPHRASE, rounds=FAST_ROUNDS) for k in keys]
+                ),
+                lambda data: [
+                    decrypt_private_key(k, shared.PASSPHRASE) for k in shared.unpickled(data)
+                ],
+            )
+        )
     return list(_keys)
 
 

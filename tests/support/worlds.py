@@ -50,7 +50,7 @@ from attest.pki import OrgPki, PrivateKey
 from attest.users.operations import ensure_builtin_roles, get_user
 from attest.workflow.models import Submission
 from attest.workflow.operations import attest_memo, submit_memo
-from tests.support import database, factories
+from tests.support import database, factories, shared
 
 START = dt.datetime(2024, 8, 14, 7, 30, tzinfo=dt.timezone.utc)  # 09:30 in Stockholm
 
@@ -241,11 +241,17 @@ class Worlds:
 
     def get(self, name: str) -> World:
         if name not in self._built:
-            self._built[name] = self._build(name)
+            # Built by the first xdist worker that asks; the others read it (shared.py).
+            self._built[name] = shared.make_once(
+                f"world-{name}",
+                lambda: self._build(name),
+                shared.pickled,
+                shared.unpickled,
+            )
         return self._built[name]
 
     def _build(self, name: str) -> World:
-        instance = self._folder / name
+        instance = (shared.folder() or self._folder) / f"world-{name}"
         instance.mkdir()
         url = database.fresh_database(self._template_url, instance)
         clock = FixedClock(START)
