@@ -11,7 +11,9 @@ examples of the same derandomized sequence, every fourth case of the corpus.
 from __future__ import annotations
 
 import os
-from typing import Sequence, TypeVar
+from typing import Any, Sequence, TypeVar
+
+import pytest
 
 T = TypeVar("T")
 
@@ -27,3 +29,11 @@ def examples(count: int) -> int:
 def sample(cases: Sequence[T]) -> Sequence[T]:
     """The corpus cases this pass sends: all on SQLite, every fourth on PostgreSQL."""
     return cases[::POSTGRESQL_SHARE] if ON_POSTGRESQL else cases
+
+
+def sampled_params(names: Sequence[str]) -> list[Any]:
+    """Parameters for a corpus test: every one on SQLite; on PostgreSQL all but every fourth
+    are skipped, saying so."""
+    keep = set(sample(names))
+    skip = pytest.mark.skip(reason="a fourth of this corpus runs on PostgreSQL, all on SQLite")
+    return [name if name in keep else pytest.param(name, marks=skip) for name in names]
