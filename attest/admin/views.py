@@ -51,8 +51,8 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # installation does not have (yet) is left out, so a package adds its page here once.
 PAGES: tuple[tuple[str, str, str], ...] = (
     ("admin.people", N_("Användare"), N_("Personer, roller, aktiveringslänkar och nycklar.")),
-    ("admin.roles", N_("Roller"), N_("Roller som attestordningar och personer kan ha.")),
-    ("admin.substitutes", N_("T.f."), N_("Tillförordnade: vem som attesterar för vem, och när.")),
+    ("admin.roles_", N_("Roller"), N_("Roller som attestordningar och personer kan ha.")),
+    ("admin.substitutes_", N_("T.f."), N_("Tillförordnade: vem som attesterar för vem, och när.")),
     ("orgs_admin.settings", N_("Organisation"), N_("Brevhuvud, adress, växel och diarienummer.")),
     ("memo_types.index", N_("Typer och attestordningar"), N_("Typer av ärenden och deras steg.")),
     ("audit_log.index", N_("Granskningslogg"), N_("Händelser, och om loggen är hel.")),
