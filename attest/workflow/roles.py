@@ -64,7 +64,7 @@ def uses(role: Role) -> list[str]:
     return reasons
 
 
-def retire_role(role: Role, organisation: Organisation, *, by: User | None = None) -> None:
+def retire_role(role: Role, organisation: Organisation | None, *, by: User | None = None) -> None:
     """Retire an organisation's role that nothing uses: it stays for the history that
     names it, and can no longer be given or named in a route."""
     reasons = uses(role)
