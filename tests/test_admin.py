@@ -60,7 +60,7 @@ def test_an_administrator_adds_a_person_who_enrols_with_the_mailed_link(app, bro
     page = browser.open("/admin/anvandare/ny")
     response = browser.press(
         page,
-        "Lägg till och skapa aktiveringslänk",
+        "Lägg till användare",
         {
             "Namn": "Maria Lind",
             "Användarnamn": "maria",
@@ -95,7 +95,7 @@ def test_without_an_e_mail_address_the_link_is_shown_once(app, browser, people):
     page = browser.open("/admin/anvandare/ny")
     response = browser.press(
         page,
-        "Lägg till och skapa aktiveringslänk",
+        "Lägg till användare",
         {"Namn": "Nora Ny", "Användarnamn": "nora"},
     )
     shown = Page(response)
@@ -131,7 +131,7 @@ def _id(app, username: str) -> int:
 def test_a_bad_person_form_says_why_and_adds_nobody(app, browser, people, fill, message):
     browser.login(people.administrator)
     page = browser.open("/admin/anvandare/ny")
-    response = browser.press(page, "Lägg till och skapa aktiveringslänk", fill)
+    response = browser.press(page, "Lägg till användare", fill)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert _events(app, "user:added", people.administrator) == []
@@ -147,7 +147,7 @@ def test_a_role_of_another_organisation_cannot_be_given(app, browser, people):
     assert "Södermalms kontrollant" not in page.html
     response = browser.press(
         page,
-        "Lägg till och skapa aktiveringslänk",
+        "Lägg till användare",
         {"Namn": "X", "Användarnamn": "x"},
         roles="sokontroll",
     )

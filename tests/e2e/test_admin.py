@@ -22,6 +22,7 @@ from attest.workflow.operations import attest_memo
 from tests.support import factories
 from tests.support.browser import (
     POST_FORM,
+    SCREENSHOTS,
     Live,
     Visit,
     csrf_token,
@@ -73,14 +74,14 @@ def test_an_administrator_runs_people_and_acting_substitutes_from_the_browser(
     expect(adm.page.get_by_role("table")).to_contain_text("Jenny Johansson")
     look_twice(adm, "admin-people")
     adm.page.get_by_role("link", name="Ny användare").click()
-    adm.page.get_by_role("button", name="Lägg till och skapa aktiveringslänk").click()
+    adm.page.get_by_role("button", name="Lägg till användare").click()
     expect(adm.page.get_by_role("alert")).to_contain_text("Ange personens namn.")
     look_twice(adm, "admin-person-new-errors")
     adm.page.get_by_label("Namn", exact=True).fill("Petra Ersättare")
     adm.page.get_by_label("Användarnamn").fill("petra")
     adm.page.get_by_label("Titel").fill("Biträdande avdelningschef")
     adm.page.get_by_label("Telefon").fill("08-508 11 111")
-    adm.page.get_by_role("button", name="Lägg till och skapa aktiveringslänk").click()
+    adm.page.get_by_role("button", name="Lägg till användare").click()
     expect(adm.page.get_by_role("status").first).to_contain_text("Petra Ersättare är tillagd.")
     link = adm.page.locator("code.enrolment-link").inner_text()
     assert "/aktivera/" in link
@@ -165,6 +166,8 @@ def test_an_administrator_runs_people_and_acting_substitutes_from_the_browser(
         ("Petra Ersättare", "t.f. Avdelningschef"),
         ("Anders Carstorp", "Stadsdelsdirektör"),
     ]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    (SCREENSHOTS / "admin-tf-attesterad.pdf").write_bytes(pdf)  # to look at its pages
     text = flat(pdftotext(pdf))
     assert "Petra Ersättare, t.f. Avdelningschef" in text, "the row"
     assert "Petra Ersättare t.f. Avdelningschef" in text, "the signature block"
