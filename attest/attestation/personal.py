@@ -63,14 +63,6 @@ class KeyStatus:
     valid_until: dt.datetime | None  # the current certificate's end, with an active key
     revoked_at: dt.datetime | None  # the latest key's revocation, when none is active
 
-    @property
-    def title(self) -> str:
-        if self.valid_until is not None:
-            return "Nyckel finns"
-        if self.revoked_at is not None:
-            return "Nyckeln är spärrad"
-        return "Ingen nyckel"
-
 
 def key_statuses(users: Iterable[User]) -> dict[int, KeyStatus]:
     """Each person's key status, read with one query for the whole list."""
