@@ -24,7 +24,7 @@ from attest.admin.forms import (
 )
 from attest.attestation.personal import key_statuses
 from attest.errors import AttestError
-from attest.i18n import N_
+from attest.i18n import N_, translate
 from attest.users import roles
 from attest.users.models import User
 from attest.users.operations import (
@@ -374,10 +374,10 @@ def _substitute_form(formdata: Any = None) -> SubstituteForm:
         else SubstituteForm()
     )
     people_ = substitutes.people_of(organisation)
-    form.substitute.choices = [(0, N_("Välj person"))] + [
+    form.substitute.choices = [(0, translate(N_("Välj person")))] + [
         (p.id, f"{p.full_name} ({p.username})") for p in people_
     ]
-    form.for_user.choices = [(0, N_("Vem som helst med rollen"))] + [
+    form.for_user.choices = [(0, translate(N_("Vem som helst med rollen")))] + [
         (p.id, p.full_name) for p in people_
     ]
     form.role.choices = [
