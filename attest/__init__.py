@@ -88,6 +88,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     api.init_app(app)  # /api/v1: the JSON API and its OpenAPI document
     app.register_blueprint(api_admin_bp)
+    from attest.admin.views import bp as admin_bp
+
+    app.register_blueprint(admin_bp)
     webhook_events.init_app(app)
 
     from attest.workflow.hooks import warn_if_not_signing

@@ -87,6 +87,9 @@ DEFAULTS: dict[str, Any] = {
     "MAIL_PASSWORD": None,
     "MAIL_FROM": "attest@localhost",
     "REMIND_AFTER_HOURS": 48,
+    # While an acting substitute (t.f.) stands in for the step's person, "Att attestera"
+    # goes to the substitute; with this on, the absent person gets a copy.
+    "SUBSTITUTE_MAIL_COPY_TO_ABSENT": True,
     # The outbox worker (attest worker): it looks for work this often when idle; it runs
     # the reminders this often; a message it claimed is its own for the lease, after which
     # another worker may take it (a worker that died). The lease must outlast any one send.

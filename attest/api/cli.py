@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from attest import db
+from attest.cli.common import refused_exits_2
 
 
 @click.group("token")
@@ -27,7 +28,6 @@ def token_group() -> None:
 def token_create(org_code: str, name: str, scopes: tuple[str, ...]) -> None:
     """Create a token; it is printed once and only its SHA-256 is kept."""
     from attest.api.tokens import create_token
-    from attest.cli import refused_exits_2
     from attest.orgs.operations import get_organisation
 
     with refused_exits_2():
@@ -45,7 +45,6 @@ def token_create(org_code: str, name: str, scopes: tuple[str, ...]) -> None:
 def token_revoke(org_code: str, name: str) -> None:
     """Revoke a token: it is refused from now on."""
     from attest.api.tokens import revoke_token
-    from attest.cli import refused_exits_2
     from attest.orgs.operations import get_organisation
 
     with refused_exits_2():
@@ -60,7 +59,6 @@ def token_revoke(org_code: str, name: str) -> None:
 def token_list(org_code: str) -> None:
     """The organisation's tokens: name, start, scopes, created, last used, revoked."""
     from attest.api.tokens import list_tokens
-    from attest.cli import refused_exits_2
     from attest.clock import format_datetime
     from attest.orgs.operations import get_organisation
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Iterable
 
 import sqlalchemy as sa
@@ -52,6 +53,40 @@ def active_key(user: User) -> UserKey | None:
         .where(UserKey.user_id == user.id, UserKey.revoked_at.is_(None))
         .order_by(UserKey.id.desc())
     )
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """What an administrator sees of a person's signing key (never the key itself)."""
+
+    enrolled: bool  # the person has chosen their own password
+    valid_until: dt.datetime | None  # the current certificate's end, with an active key
+    revoked_at: dt.datetime | None  # the latest key's revocation, when none is active
+
+
+def key_statuses(users: Iterable[User]) -> dict[int, KeyStatus]:
+    """Each person's key status, read with one query for the whole list."""
+    people = {u.id: u for u in users}
+    latest: dict[int, UserKey] = {}
+    if people:
+        rows = db.session().scalars(
+            sa.select(UserKey).where(UserKey.user_id.in_(people)).order_by(UserKey.id)
+        )
+        for key in rows:
+            current = latest.get(key.user_id)
+            # An active key wins over a revoked one; among equals, the newest.
+            if current is None or key.revoked_at is None or current.revoked_at is not None:
+                latest[key.user_id] = key
+    statuses = {}
+    for user_id, user in people.items():
+        found = latest.get(user_id)
+        active = found is not None and found.revoked_at is None
+        statuses[user_id] = KeyStatus(
+            enrolled=user.own_password,
+            valid_until=found.not_after if found is not None and active else None,
+            revoked_at=found.revoked_at if found is not None and not active else None,
+        )
+    return statuses
 
 
 def signing_enabled() -> bool:

@@ -11,12 +11,24 @@ from attest.orgs.models import Organisation
 
 
 class Role(Base):
-    """A role a person can hold; route steps name roles by code."""
+    """A role a person can hold; route steps name roles by code.
+
+    A role belongs to one organisation (added by its administrator) or to none: shared,
+    like the built-in ones. A retired role is kept for the history that names it, but
+    nobody can be given it, and no route or t.f. can name it any more.
+    """
 
     __tablename__ = "roles"
 
     code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(100))
+    organisation_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("organisations.id"), index=True
+    )
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    def visible_to(self, organisation_id: int) -> bool:
+        return self.organisation_id is None or self.organisation_id == organisation_id
 
 
 class UserRole(Base):

@@ -14,6 +14,7 @@ from flask import current_app
 
 from attest import audit, clock, db
 from attest.errors import AttestError, Forbidden, Invalid, NotFound
+from attest.orgs.models import Organisation
 from attest.orgs.operations import get_organisation
 from attest.pdf.fonts import check_printable
 from attest.users import passwords
@@ -30,25 +31,100 @@ def ensure_builtin_roles() -> None:
     session.flush()
 
 
-def add_role(code: str, title: str) -> Role:
+def add_role(
+    code: str, title: str, *, organisation: Organisation | None = None, by: User | None = None
+) -> Role:
+    """A role routes can name: the organisation's own, or (no organisation) shared by all."""
     code = normalise_role_code(code)
     if not code.isidentifier() or not title.strip():
         raise Invalid("En roll behöver en kod (bokstäver, siffror, _) och en titel.")
+    if len(code) > 40 or len(title.strip()) > 100:
+        raise Invalid("Koden får vara högst 40 tecken och titeln högst 100.")
+    check_printable(title)  # printed in rows and certificates
     if db.session().get(Role, code) is not None:
         raise Invalid(f"Rollen {code} finns redan.")
-    role = Role(code=code, title=title.strip())
+    role = Role(
+        code=code, title=title.strip(), organisation_id=organisation.id if organisation else None
+    )
     db.session().add(role)
     db.session().flush()
-    audit.record("role:added", data={"code": code, "title": role.title})
+    audit.record(
+        "role:added",
+        actor=by,
+        organisation=organisation,
+        data={"code": code, "title": role.title},
+    )
     return role
 
 
-def get_role(text: str) -> Role:
+def get_role(text: str, organisation: Organisation | None = None) -> Role:
+    """A role that can be given, named in a route or a t.f.: not retired, and (given an
+    organisation) shared or that organisation's own."""
     role = db.session().get(Role, normalise_role_code(text))
-    if role is None:
-        known = ", ".join(sorted(db.session().scalars(sa.select(Role.code))))
+    if role is None or (organisation is not None and not role.visible_to(organisation.id)):
+        known = ", ".join(r.code for r in list_roles(organisation))
         raise NotFound(f"Okänd roll: {text} (kända roller: {known})")
+    if role.retired_at is not None:
+        raise Invalid(f"Rollen {role.title.lower()} är avvecklad.")
     return role
+
+
+def list_roles(organisation: Organisation | None = None) -> list[Role]:
+    """The roles in use: shared ones and the organisation's own, by title."""
+    statement = sa.select(Role).where(Role.retired_at.is_(None)).order_by(Role.title, Role.code)
+    if organisation is not None:
+        statement = statement.where(
+            sa.or_(Role.organisation_id.is_(None), Role.organisation_id == organisation.id)
+        )
+    return list(db.session().scalars(statement))
+
+
+def own_role(organisation: Organisation, code: str) -> Role:
+    """The organisation's own role, to rename or retire: another's is not found, a shared
+    one is refused (it is every organisation's)."""
+    role = db.session().get(Role, normalise_role_code(code))
+    if role is None or role.retired_at is not None or not role.visible_to(organisation.id):
+        raise NotFound("Rollen finns inte.")
+    if role.organisation_id is None:
+        raise Forbidden(
+            f"Rollen {role.title.lower()} är gemensam för alla förvaltningar och ändras av "
+            "systemförvaltaren (attest role)."
+        )
+    return role
+
+
+def rename_role(role: Role, title: str, *, by: User | None = None) -> bool:
+    """Change the title shown (and printed): the certificates of those who hold the role
+    state it, so each is issued anew. True if it changed."""
+    new_title = title.strip()
+    if not new_title or len(new_title) > 100:
+        raise Invalid("Ange en titel (högst 100 tecken).")
+    check_printable(new_title)
+    if new_title == role.title:
+        return False
+    before = role.title
+    role.title = new_title
+    db.session().flush()
+    organisation = (
+        db.session().get(Organisation, role.organisation_id) if role.organisation_id else None
+    )
+    audit.record(
+        "role:renamed",
+        actor=by,
+        organisation=organisation,
+        data={"code": role.code, "before": before, "after": new_title},
+    )
+    from attest.attestation.personal import reissue_role_certificate
+
+    holders = db.session().scalars(
+        sa.select(User)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role_code == role.code, User.active.is_(True))
+        .order_by(User.id)
+    )
+    for holder in holders:  # their roles load the renamed Role from the session
+        reissue_role_certificate(holder, "role renamed")
+    return True
 
 
 def get_user(username: str) -> User:
@@ -56,6 +132,38 @@ def get_user(username: str) -> User:
     if user is None:
         raise NotFound(f"Okänd användare: {username}")
     return user
+
+
+def get_person(organisation: Organisation, user_id: int) -> User:
+    """A person of the organisation; another organisation's is not found."""
+    user = db.session().get(User, user_id)
+    if user is None or user.organisation_id != organisation.id:
+        raise NotFound("Personen finns inte.")
+    return user
+
+
+def people_query(organisation: Organisation, text: str = "", *, active: bool | None = None):
+    """The organisation's people matching a search (name, username, e-mail, title), as a
+    statement to page through, by name."""
+    statement = sa.select(User).where(User.organisation_id == organisation.id)
+    words = text.strip().lower().split()[:5]
+    for word in words:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped[:100]}%"
+        statement = statement.where(
+            sa.or_(
+                *(
+                    sa.func.lower(column).like(pattern, escape="\\")
+                    for column in (User.full_name, User.username, User.email, User.title)
+                )
+            )
+        )
+    if active is not None:
+        statement = statement.where(User.active.is_(active))
+    return statement
+
+
+PEOPLE_ORDER = (User.full_name, User.id)
 
 
 @dataclass(frozen=True)
@@ -126,7 +234,7 @@ def _new_user(
         raise Invalid("Användarnamn och namn måste anges.")
     check_printable(full_name, title, department, phone)  # printed on memos and in rows
     org = get_organisation(organisation_code)
-    role_objects = [get_role(code) for code in roles]
+    role_objects = [get_role(code, org) for code in roles]
     if not role_objects:
         raise Invalid("Ange minst en roll.")
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
@@ -363,6 +471,8 @@ def reset_user(user: User, *, by: User | None = None) -> EnrolmentLink:
     from attest.attestation.personal import revoke_keys
     from attest.auth.sessions import end_all_sessions
 
+    if not user.active:
+        raise Invalid(f"{user.full_name} är inaktiverad och kan inte återställas.")
     revoke_keys(user, "reset")
     user.password_hash = None
     user.own_password = False
@@ -399,28 +509,60 @@ def update_user(
     full_name: str | None = None,
     title: str | None = None,
     roles: Iterable[str] | None = None,
+    department: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    by: User | None = None,
 ) -> bool:
-    """Change a person's name, title or roles; checks everything before writing anything.
+    """Change a person's details or roles; checks everything before writing anything.
 
-    What a personal certificate states changes with them: the CA issues a new certificate
-    for the person's key at once and revokes the old one. True if anything changed.
+    What a personal certificate states changes with the name, title and roles: the CA
+    issues a new certificate for the person's key at once and revokes the old one. True if
+    anything changed.
     """
-    new_name = user.full_name if full_name is None else full_name.strip()
-    new_title = user.title if title is None else title.strip()
-    if not new_name:
+
+    def new(value: str | None, old: str) -> str:
+        return old if value is None else value.strip()
+
+    after = {
+        "name": new(full_name, user.full_name),
+        "title": new(title, user.title),
+        "department": new(department, user.department),
+        "email": new(email, user.email),
+        "phone": new(phone, user.phone),
+    }
+    if not after["name"]:
         raise Invalid("Namnet måste anges.")
-    check_printable(new_name, new_title)
+    if email is not None and after["email"] and "@" not in after["email"]:
+        raise Invalid("E-postadressen är inte giltig.")
+    limits = {"name": 200, "title": 200, "department": 200, "email": 254, "phone": 40}
+    for key, limit in limits.items():
+        if len(after[key]) > limit:
+            raise Invalid(f"Högst {limit} tecken i fältet {key}.")
+    check_printable(after["name"], after["title"], after["department"], after["phone"])
     codes = user.role_codes
     if roles is not None:
-        role_objects = {r.code: r for r in (get_role(code) for code in roles)}
+        role_objects = {r.code: r for r in (get_role(code, user.organisation) for code in roles)}
         if not role_objects:
             raise Invalid("Ange minst en roll.")
         codes = frozenset(role_objects)
-    changed = (new_name, new_title, codes) != (user.full_name, user.title, user.role_codes)
-    if not changed:
+    before = {
+        "name": user.full_name,
+        "title": user.title,
+        "department": user.department,
+        "email": user.email,
+        "phone": user.phone,
+    }
+    if (after, codes) == (before, user.role_codes):
         return False
-    before = {"name": user.full_name, "title": user.title, "roles": sorted(user.role_codes)}
-    user.full_name, user.title = new_name, new_title
+    certified = (after["name"], after["title"], codes) != (
+        user.full_name,
+        user.title,
+        user.role_codes,
+    )
+    old_roles = sorted(user.role_codes)
+    user.full_name, user.title = after["name"], after["title"]
+    user.department, user.email, user.phone = after["department"], after["email"], after["phone"]
     if codes != user.role_codes:
         kept = [ur for ur in user.user_roles if ur.role_code in codes]
         added = [UserRole(role_code=code) for code in sorted(codes - user.role_codes)]
@@ -429,29 +571,38 @@ def update_user(
     db.session().refresh(user)  # the new roles' titles, for the certificate
     audit.record(
         "user:updated",
+        actor=by,
         organisation=user.organisation,
         data={
             "username": user.username,
-            "before": before,
-            "after": {"name": user.full_name, "title": user.title, "roles": sorted(codes)},
+            "before": {**before, "roles": old_roles},
+            "after": {**after, "roles": sorted(codes)},
         },
     )
-    from attest.attestation.personal import reissue_role_certificate
+    if certified:
+        from attest.attestation.personal import reissue_role_certificate
 
-    reissue_role_certificate(user, "profile or roles changed")
+        reissue_role_certificate(user, "profile or roles changed")
     return True
 
 
-def deactivate_user(user: User) -> None:
+def deactivate_user(user: User, *, by: User | None = None) -> None:
     """Deactivate: no more logins, and no more authority (the person's keys are revoked;
     what they attested before stays valid, as its timestamps prove)."""
     from attest.attestation.personal import revoke_keys
     from attest.auth.sessions import end_all_sessions
 
+    if not user.active:
+        raise Invalid(f"{user.full_name} är redan inaktiverad.")
+    if by is not None and by.id == user.id:
+        raise Invalid("Du kan inte inaktivera dig själv.")
     user.active = False
     user.deactivated_at = clock.now()
     revoke_keys(user, "deactivated")
     end_all_sessions(user)
     audit.record(
-        "user:deactivated", organisation=user.organisation, data={"username": user.username}
+        "user:deactivated",
+        actor=by,
+        organisation=user.organisation,
+        data={"username": user.username},
     )

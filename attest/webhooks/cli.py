@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from attest import db
+from attest.cli.common import refused_exits_2
 
 
 @click.group("webhook")
@@ -26,7 +27,6 @@ def webhook_group() -> None:
 @with_appcontext
 def webhook_add(org_code: str, url: str, events: tuple[str, ...]) -> None:
     """Register a URL; prints the signing secret (whsec_...) once."""
-    from attest.cli import refused_exits_2
     from attest.orgs.operations import get_organisation
     from attest.webhooks.operations import add_endpoint
 
@@ -44,7 +44,6 @@ def webhook_add(org_code: str, url: str, events: tuple[str, ...]) -> None:
 @with_appcontext
 def webhook_list(org_code: str) -> None:
     """The organisation's webhooks: id, URL, events."""
-    from attest.cli import refused_exits_2
     from attest.orgs.operations import get_organisation
     from attest.webhooks.operations import active_endpoints
 
@@ -60,7 +59,6 @@ def webhook_list(org_code: str) -> None:
 @with_appcontext
 def webhook_remove(org_code: str, endpoint_id: int) -> None:
     """Stop sending to a webhook; deliveries still waiting are given up."""
-    from attest.cli import refused_exits_2
     from attest.orgs.operations import get_organisation
     from attest.webhooks.operations import remove_endpoint
 

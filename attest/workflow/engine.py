@@ -24,6 +24,7 @@ from attest.memos.models import Memo
 from attest.memos.operations import STALE_MEMO, lock_memo
 from attest.memos.rendering import StepLine, document_for
 from attest.pdf import render_memo
+from attest.pki.profile import acting_title
 from attest.urls import external_url
 from attest.users.models import User
 from attest.workflow import guards
@@ -216,7 +217,12 @@ def _send(
         )
     if not steps:
         raise Invalid("Organisationen har ingen attestordning för tjänsteutlåtanden.")
-    lines = [StepLine(s.role_title, s.assignee.full_name, s.assignee.title) for s in steps]
+    today = clock.local(moment).date()
+    stand_ins = {
+        s.position: substitutes_for(memo.organisation_id, s.role_code, s.assignee, today)
+        for s in steps
+    }
+    lines = [_signature_line(s, stand_ins[s.position]) for s in steps]
     code = new_verification_code()
     rendered = render_memo(
         document_for(
@@ -227,7 +233,6 @@ def _send(
             verification_url=verification_url(code),
         )
     )
-    today = clock.local(moment).date()
     frozen = hooks().freeze(
         rendered,
         organisation_id=memo.organisation_id,
@@ -240,10 +245,7 @@ def _send(
                 role_title=s.role_title,
                 person_name=s.assignee.full_name,
                 person_id=s.assignee.person_id,
-                substitute_ids=tuple(
-                    p.person_id
-                    for p in substitutes_for(memo.organisation_id, s.role_code, s.assignee, today)
-                ),
+                substitute_ids=tuple(p.person_id for p in stand_ins[s.position]),
             )
             for s in steps
         ],
@@ -270,6 +272,14 @@ def _send(
     db.session().add(submission)
     db.session().flush()
     return _Outcome(State.ATTEST, submission, version_number=version.number)
+
+
+def _signature_line(step: SubmissionStep, stand_ins: list[User]) -> StepLine:
+    """The signature block's line for a step: the person, or, when a t.f. stands in for
+    them on the day it is sent, the t.f. ("t.f. Stadsdelsdirektör")."""
+    if stand_ins:
+        return StepLine(step.role_title, stand_ins[0].full_name, acting_title(step.role_title))
+    return StepLine(step.role_title, step.assignee.full_name, step.assignee.title)
 
 
 def _attest(

@@ -12,7 +12,7 @@ import datetime as dt
 import logging
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
 
 from attest import clock, db
 from attest.memos.models import Memo
@@ -21,6 +21,7 @@ from attest.users.models import User
 from attest.workflow.definition import Action, State
 from attest.workflow.engine import transition_applied
 from attest.workflow.models import HistoryEntry, OutboxMail, Submission
+from attest.workflow.substitutes import substitutes_for
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +50,46 @@ def queue_mail(recipient: User, memo: Memo | None, subject: str, body: str) -> O
 
 
 def _ask_to_attest(memo: Memo, submission: Submission, reminder: bool = False) -> None:
+    """Mail the step's person; while a t.f. stands in for them, the t.f. (and, when
+    SUBSTITUTE_MAIL_COPY_TO_ABSENT is on, a copy to the absent person)."""
     step = submission.current_step
     if step is None:
         return
     prefix = "Påminnelse: " if reminder else ""
-    queue_mail(
-        step.assignee,
-        memo,
-        f"{prefix}Att attestera: {memo.dnr} {submission.version.rubrik}",
-        f"Hej {step.assignee.full_name},\n\n"
+    subject = f"{prefix}Att attestera: {memo.dnr} {submission.version.rubrik}"
+    sent = (
         f"{memo.author.full_name} har skickat tjänsteutlåtandet {memo.dnr} "
-        f"”{submission.version.rubrik}” för attest. Det väntar på dig som "
-        f"{step.role_title.lower()}.\n\nÖppna det här: {_memo_link(memo)}\n",
+        f"”{submission.version.rubrik}” för attest."
     )
+    link = f"Öppna det här: {_memo_link(memo)}\n"
+    role = step.role_title.lower()
+    absent = step.assignee
+    stand_ins = substitutes_for(memo.organisation_id, step.role_code, absent, clock.today())
+    if not stand_ins:
+        queue_mail(
+            absent,
+            memo,
+            subject,
+            f"Hej {absent.full_name},\n\n{sent} Det väntar på dig som {role}.\n\n{link}",
+        )
+        return
+    for person in stand_ins:
+        queue_mail(
+            person,
+            memo,
+            subject,
+            f"Hej {person.full_name},\n\n{sent} Det väntar på dig som t.f. {role} för "
+            f"{absent.full_name}.\n\n{link}",
+        )
+    if current_app.config["SUBSTITUTE_MAIL_COPY_TO_ABSENT"]:
+        names = ", ".join(p.full_name for p in stand_ins)
+        queue_mail(
+            absent,
+            memo,
+            f"Kopia: {subject}",
+            f"Hej {absent.full_name},\n\n{sent} Det väntar på dig som {role}; "
+            f"{names} är t.f. för dig och har också fått det.\n\n{link}",
+        )
 
 
 def on_transition(

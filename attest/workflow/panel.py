@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
-from attest import db
+from attest import clock, db
 from attest.memos.diff import SectionChange, changes
 from attest.memos.models import Memo, MemoVersion
 from attest.users.models import User
 from attest.users.operations import must_choose_own_password
-from attest.workflow.definition import TRANSITIONS, Action, State
+from attest.workflow import guards
+from attest.workflow.definition import TRANSITIONS, Action, Guard, State
 from attest.workflow.engine import available, state_title
 from attest.workflow.forms import AttestForm, ReturnForm, SendForm, WithdrawForm
 from attest.workflow.hooks import hooks
@@ -44,6 +45,7 @@ class Panel:
     changes: list[SectionChange] = field(default_factory=list)
     requires_password: bool = False
     own_password_required: bool = False  # the attest form gives way to "Byt lösenord"
+    acting_for: User | None = None  # the person whose step this person attests as t.f.
 
 
 def history(memo: Memo) -> list[HistoryEntry]:
@@ -156,6 +158,9 @@ def build(memo: Memo, user: User) -> Panel:
     if Action.ATTESTERA.value in actions:
         panel.forms["attestera"] = AttestForm(formdata=None, data=lock)
         panel.own_password_required = must_choose_own_password(user)
+        panel.acting_for = guards.check(
+            Guard.CURRENT_ATTESTER, memo, user, submission, clock.today()
+        ).acting_for
     if Action.RETURNERA.value in actions:
         panel.forms["returnera"] = ReturnForm(formdata=None, data=lock)
     if Action.ATERKALLA.value in actions:

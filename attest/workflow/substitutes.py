@@ -13,10 +13,13 @@ import sqlalchemy as sa
 
 from attest import audit, clock, db
 from attest.errors import Invalid, NotFound
+from attest.orgs.models import Organisation
 from attest.users import roles
 from attest.users.models import User
 from attest.users.operations import get_role, get_user
 from attest.workflow.models import Substitution
+
+MAX_DAYS = 366
 
 
 def add_substitution(
@@ -26,12 +29,15 @@ def add_substitution(
     ends_on: dt.date,
     *,
     for_username: str | None = None,
+    by: User | None = None,
 ) -> Substitution:
     from attest.attestation.personal import issue_acting
 
     substitute = get_user(username)
-    role_obj = get_role(role)
+    role_obj = get_role(role, substitute.organisation)
     for_user = get_user(for_username) if for_username else None
+    if not substitute.active:
+        raise Invalid(f"{substitute.full_name} är inaktiverad och kan inte vara t.f.")
     if ends_on < starts_on:
         raise Invalid("Perioden slutar innan den börjar.")
     if role_obj.code in roles.NOT_ATTESTING:
@@ -40,6 +46,10 @@ def add_substitution(
         raise Invalid("Ersättaren och den som ersätts måste tillhöra samma organisation.")
     if for_user is not None and for_user.id == substitute.id:
         raise Invalid("En person kan inte vara t.f. för sig själv.")
+    if ends_on < clock.today():
+        raise Invalid("Perioden har redan tagit slut.")
+    if (ends_on - starts_on).days > MAX_DAYS:
+        raise Invalid("Ett förordnande som t.f. kan vara högst ett år; registrera ett nytt sedan.")
     substitution = Substitution(
         organisation_id=substitute.organisation_id,
         substitute=substitute,
@@ -54,6 +64,7 @@ def add_substitution(
     db.session().flush()
     audit.record(
         "substitution:added",
+        actor=by,
         organisation=substitute.organisation,
         data={
             "substitution": substitution.id,
@@ -69,12 +80,10 @@ def add_substitution(
 
 
 def end_substitution(
-    username: str, role: str, *, for_username: str | None = None
+    username: str, role: str, *, for_username: str | None = None, by: User | None = None
 ) -> list[Substitution]:
     """End the person's substitutions for the role (for that person) now: they authorise
     nothing more, and their t.f. certificates are revoked at once."""
-    from attest.attestation.personal import revoke_acting
-
     substitute = get_user(username)
     role_obj = get_role(role)
     statement = sa.select(Substitution).where(
@@ -89,15 +98,85 @@ def end_substitution(
     if not ended:
         raise NotFound(f"{substitute.username} är inte t.f. för rollen {role_obj.code} nu.")
     for substitution in ended:
-        substitution.ended_at = clock.now()
-        revoke_acting(substitution, "substitution ended")
-        audit.record(
-            "substitution:ended",
-            organisation=substitute.organisation,
-            data={"substitution": substitution.id, "substitute": substitute.username},
-        )
+        _end(substitution, by)
     db.session().flush()
     return ended
+
+
+def end_one(substitution: Substitution, *, by: User | None = None) -> None:
+    """End one substitution now (the administrator's "Avsluta"); its t.f. certificate is
+    revoked at once."""
+    if substitution.ended_at is not None or substitution.ends_on < clock.today():
+        raise Invalid("Förordnandet är redan avslutat.")
+    _end(substitution, by)
+    db.session().flush()
+
+
+def _end(substitution: Substitution, by: User | None) -> None:
+    from attest.attestation.personal import revoke_acting
+
+    substitution.ended_at = clock.now()
+    revoke_acting(substitution, "substitution ended")
+    audit.record(
+        "substitution:ended",
+        actor=by,
+        organisation=substitution.substitute.organisation,
+        data={"substitution": substitution.id, "substitute": substitution.substitute.username},
+    )
+
+
+def get_substitution(organisation: Organisation, substitution_id: int) -> Substitution:
+    """One of the organisation's substitutions; another organisation's is not found."""
+    substitution = db.session().get(Substitution, substitution_id)
+    if substitution is None or substitution.organisation_id != organisation.id:
+        raise NotFound("Förordnandet finns inte.")
+    return substitution
+
+
+def current_and_future(organisation: Organisation, limit: int = 200) -> list[Substitution]:
+    """The organisation's substitutions in force or still to come, the soonest first."""
+    return list(
+        db.session().scalars(
+            sa.select(Substitution)
+            .where(
+                Substitution.organisation_id == organisation.id,
+                Substitution.ended_at.is_(None),
+                Substitution.ends_on >= clock.today(),
+            )
+            .order_by(Substitution.starts_on, Substitution.id)
+            .limit(limit)
+        )
+    )
+
+
+def of_person(person: User, limit: int = 50) -> list[Substitution]:
+    """The substitutions not yet over in which the person stands in, or is stood in for."""
+    return list(
+        db.session().scalars(
+            sa.select(Substitution)
+            .where(
+                sa.or_(
+                    Substitution.substitute_id == person.id, Substitution.for_user_id == person.id
+                ),
+                Substitution.ended_at.is_(None),
+                Substitution.ends_on >= clock.today(),
+            )
+            .order_by(Substitution.starts_on, Substitution.id)
+            .limit(limit)
+        )
+    )
+
+
+def people_of(organisation: Organisation, limit: int = 1000) -> list[User]:
+    """The organisation's active people, by name: whom a t.f. can be, and be for."""
+    return list(
+        db.session().scalars(
+            sa.select(User)
+            .where(User.organisation_id == organisation.id, User.active.is_(True))
+            .order_by(User.full_name, User.id)
+            .limit(limit)
+        )
+    )
 
 
 def substitutions_still_to_come(user: User) -> list[Substitution]:

@@ -1,0 +1,125 @@
+"""``attest init``, ``attest demo`` and ``attest serve``: an installation from nothing to
+serving pages."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, cast
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+
+from attest import db
+from attest.cli.common import refused_exits_2
+
+
+@click.command("init")
+def init_command() -> None:
+    """Create or migrate the database (and a development configuration if none exists)."""
+    from attest import config, create_app, migrate
+
+    instance_path = Flask("attest").instance_path
+    instance_path = os.environ.get("ATTEST_INSTANCE_PATH") or instance_path
+    written = config.write_development_config(instance_path)
+    if written:
+        click.echo(f"Skapade utvecklingskonfiguration med genererade hemligheter: {written}")
+    app = create_app()
+    with app.app_context():
+        migrate.upgrade(app)
+        from attest.users.operations import ensure_builtin_roles
+
+        ensure_builtin_roles()
+        db.session().commit()
+    from attest.files import tighten
+
+    # The keys folder is private already (attest.attestation.keystore writes it so).
+    changed = tighten(app.instance_path, app.config["DATABASE_URL"], app.config["BLOB_DIR"])
+    if changed:
+        click.echo(
+            f"Behörigheterna är skärpta på {changed} filer och mappar: bara attests eget "
+            "konto kan läsa dem."
+        )
+    click.echo(f"Databasen är klar: {_display_url(app.config['DATABASE_URL'])}")
+
+
+def _display_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@click.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Create the demo organisation and one user per role (idempotent)."""
+    from attest import demo
+
+    with refused_exits_2():
+        report = demo.create_demo()
+        db.session().commit()
+    click.echo(f"Demoorganisation: {report.organisation_code}")
+    click.echo(f"Lösenord för alla demoanvändare: {demo.DEMO_PASSWORD}")
+    if current_app.config["REQUIRE_OWN_PASSWORD"]:
+        click.echo(
+            "REQUIRE_OWN_PASSWORD är på: demoanvändarna väljer egna lösenord under Byt "
+            "lösenord innan de kan attestera."
+        )
+    for username, name, role_title in report.users:
+        click.echo(f"  {username:<10} {name} ({role_title})")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True)
+@click.option("--prod", is_flag=True, help="gunicorn med flera processer (produktion).")
+@click.option(
+    "--workers", default=None, type=int, help="Antal processer (standard: 2 × kärnor + 1)."
+)
+@click.option("--threads", default=4, show_default=True, help="Trådar per process.")
+@with_appcontext
+def serve_command(host: str, port: int, prod: bool, workers: int | None, threads: int) -> None:
+    """Run the development server, or gunicorn with --prod."""
+    if prod:
+        _serve_production(host, port, workers, threads)
+        return
+    # app.run() refuses to start inside a Flask CLI command; werkzeug serves it directly.
+    from werkzeug.serving import run_simple
+
+    click.echo(f"attest svarar på http://{host}:{port}/ (avsluta med Ctrl+C)")
+    run_simple(host, port, cast(Any, current_app)._get_current_object(), threaded=True)
+
+
+def _serve_production(host: str, port: int, workers: int | None, threads: int) -> None:
+    """Replace this process with gunicorn serving attest.serving.wsgi:app.
+
+    The configuration was loaded and checked already (with_appcontext): a bad one fails
+    here, once and clearly, not in every worker.
+    """
+    import shutil
+
+    if current_app.config["DATABASE_URL"].startswith("sqlite"):
+        click.echo(
+            "Varning: produktion med SQLite. Sätt ATTEST_DATABASE_URL till PostgreSQL.", err=True
+        )
+    here = os.path.dirname(sys.executable)
+    gunicorn = shutil.which("gunicorn", path=here) or shutil.which("gunicorn")
+    if gunicorn is None:
+        click.echo("Fel: gunicorn saknas; installera attest[prod].", err=True)
+        sys.exit(2)
+    count = workers or (2 * (os.cpu_count() or 1) + 1)
+    args = [
+        gunicorn,
+        "--bind", f"{host}:{port}",
+        "--workers", str(count),
+        "--threads", str(threads),
+        "--worker-class", "gthread",
+        "--timeout", "60",
+        "--graceful-timeout", "30",
+        "--access-logfile", "/dev/null",  # attest logs each request as JSON itself
+        "--error-logfile", "-",
+        "attest.serving.wsgi:app",
+    ]  # fmt: skip
+    click.echo(f"gunicorn: {count} processer × {threads} trådar på http://{host}:{port}/", err=True)
+    os.execv(gunicorn, args)
