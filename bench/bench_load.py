@@ -1,4 +1,5 @@
-"""The worklist under 50 concurrent users: p50/p95 against the same with 1 user, one run.
+"""The worklist under 50 concurrent users: p50/p95 against the same with 1 user, and
+throughput and p95 against a trivial page of the same server under the same load, one run.
 
 Run: .venv/bin/python bench/bench_load.py [--users 50] [--requests 10] [--single 60]
      [--rounds 2] [--memos 20000] [--no-keep-alive]
@@ -16,7 +17,10 @@ its worklist ("Att attestera"):
   --single requests a round;
 - 50 users: 50 connections, each user fetching its page --requests times, no pause.
 
-The two alternate, --rounds times, so that other work on the machine weighs on both.
+- 50 users, the baseline: the same, fetching a trivial page of the app (/healthz: the
+  same server, middleware and session cookie, one SELECT 1).
+
+The three alternate, --rounds times, so that other work on the machine weighs on all.
 Every answer must be a 200 with the worklist; anything else stops the run. The generator
 stops by itself after a fixed number of requests; the server and the database are removed
 at the end. Latency is from sending the request to the last byte of the answer. The CPU
@@ -53,6 +57,9 @@ DATABASE = "attest_bench_load"
 PASSWORD = "belastning-2024-lösenord"
 HOST = "127.0.0.1"
 WORKLIST_MARK = 'class="list worklist"'  # the table of what waits: never empty here
+# The baseline: a trivial page of the same app, through the same server, middleware and
+# session cookie, with one query (SELECT 1) and a small JSON answer.
+TRIVIAL_PATH, TRIVIAL_MARK = "/healthz", '"status":"ok"'
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
@@ -199,10 +206,18 @@ class Client:
 
     def worklist(self, cookie: str) -> float:
         """Fetch the start page; milliseconds. Anything but the worklist stops the run."""
+        return self.fetch(cookie, "/", WORKLIST_MARK)
+
+    def trivial(self, cookie: str) -> float:
+        """Fetch the baseline page; milliseconds."""
+        return self.fetch(cookie, TRIVIAL_PATH, TRIVIAL_MARK)
+
+    def fetch(self, cookie: str, path: str, mark: str) -> float:
+        """One page; milliseconds. A status other than 200, or no mark, stops the run."""
         for attempt in (1, 2):
             started = time.perf_counter()
             try:
-                status, _, page = request(self.connection, "/", cookie=cookie)
+                status, _, page = request(self.connection, path, cookie=cookie)
             except (http.client.RemoteDisconnected, ConnectionError):
                 if attempt == 2:
                     raise
@@ -213,8 +228,8 @@ class Client:
             if not self.keep_alive:
                 self.connection.close()
             elapsed = (time.perf_counter() - started) * 1000
-            if status != 200 or WORKLIST_MARK not in page:
-                raise SystemExit(f"the start page answered {status} without the worklist")
+            if status != 200 or mark not in page:
+                raise SystemExit(f"{path} answered {status} without {mark!r}: {page[:300]}")
             return elapsed
         raise AssertionError("unreachable")
 
@@ -299,13 +314,16 @@ def one_user(port: int, cookies: list[str], count: int) -> tuple[list[float], fl
     return samples, wall, client.reconnects
 
 
-def many_users(port: int, cookies: list[str], each: int) -> tuple[list[float], float, int]:
+def many_users(
+    port: int, cookies: list[str], each: int, *, trivial: bool = False
+) -> tuple[list[float], float, int]:
     clients = [Client(port) for _ in cookies]  # each connects on its first request
     barrier = threading.Barrier(len(cookies) + 1)
 
     def user(client: Client, cookie: str) -> list[float]:
         barrier.wait()
-        return [client.worklist(cookie) for _ in range(each)]
+        fetch = client.trivial if trivial else client.worklist
+        return [fetch(cookie) for _ in range(each)]
 
     with concurrent.futures.ThreadPoolExecutor(len(cookies)) as pool:
         futures = [pool.submit(user, c, k) for c, k in zip(clients, cookies)]
@@ -330,7 +348,8 @@ def load(port: int, names: list[str], args: argparse.Namespace, shares: dict[str
     one_user(port, cookies, len(cookies))  # every session's first page, once
     single: list[float] = []
     many: list[float] = []
-    walls = {"1": 0.0, "n": 0.0}
+    baseline: list[float] = []
+    walls = {"1": 0.0, "n": 0.0, "t": 0.0}
     reconnects = 0
     for round_ in range(1, args.rounds + 1):
         shares["1"].start()
@@ -345,11 +364,18 @@ def load(port: int, names: list[str], args: argparse.Namespace, shares: dict[str
         many += samples
         walls["n"] += wall
         reconnects += again
+        shares["t"].start()
+        samples, wall, again = many_users(port, cookies, args.requests, trivial=True)
+        shares["t"].stop()
+        baseline += samples
+        walls["t"] += wall
+        reconnects += again
         print(
             f"round {round_}: 1 user p95 {percentile(single, 0.95):.1f} ms, "
-            f"{len(cookies)} users p95 {percentile(many, 0.95):.1f} ms"
+            f"{len(cookies)} users p95 {percentile(many, 0.95):.1f} ms, "
+            f"trivial page p95 {percentile(baseline, 0.95):.1f} ms"
         )
-    return single, many, walls, reconnects
+    return single, many, baseline, walls, reconnects
 
 
 def main() -> None:
@@ -386,9 +412,9 @@ def main() -> None:
             banner = re.search(r"gunicorn: (\d+) processer × (\d+) trådar", boot)
             setup = f"{banner.group(1)} workers x {banner.group(2)} threads" if banner else ""
             print(f"server: attest serve --prod on port {port}; {setup} ({workers} booted)")
-            shares = {"1": CpuShares(server.pid), "n": CpuShares(server.pid)}
+            shares = {key: CpuShares(server.pid) for key in ("1", "n", "t")}
             try:
-                single, many, walls, reconnects = load(port, names, args, shares)
+                single, many, baseline, walls, reconnects = load(port, names, args, shares)
             except BaseException:
                 print("the server's log ends:\n" + log.read_text(errors="replace")[-4000:])
                 raise
@@ -402,20 +428,41 @@ def main() -> None:
         drop_database(DATABASE)
 
     n = args.users
-    rates = {"1": len(single) / walls["1"], "n": len(many) / walls["n"]}
+    rates = {
+        "1": len(single) / walls["1"],
+        "n": len(many) / walls["n"],
+        "t": len(baseline) / walls["t"],
+    }
     p = {
         key: (percentile(samples, 0.5), percentile(samples, 0.95))
-        for key, samples in (("1", single), ("n", many))
+        for key, samples in (("1", single), ("n", many), ("t", baseline))
     }
     print(f"{'':<10}{'requests':>10}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}")
-    for key, label, samples in (("1", "1 user", single), ("n", f"{n} users", many)):
+    for key, label, samples in (
+        ("1", "1 user", single),
+        ("n", f"{n} users", many),
+        ("t", f"{n} trivial", baseline),
+    ):
         print(f"{label:<10}{len(samples):>10}{p[key][0]:>10.1f}{p[key][1]:>10.1f}"
               f"{rates[key]:>10.1f}")  # fmt: skip
     if reconnects:
         print(f"{reconnects} connections closed by the server were opened again")
     print(f"1 user: {shares['1'].summary()}")
     print(f"{n} users: {shares['n'].summary()}")
+    print(f"{n} users, trivial page: {shares['t'].summary()}")
     where = f"gunicorn {setup} on {os.cpu_count()} cores, shared with the load generator"
+    ratio(
+        f"worklist throughput / trivial page's ({TRIVIAL_PATH}), {n} concurrent users",
+        rates["n"] / rates["t"],
+        ">= 0.5",
+        f"{rates['n']:.0f} vs {rates['t']:.0f} pages/s, the same server and users, alternating",
+    )
+    ratio(
+        f"worklist p95 / trivial page's p95, {n} concurrent users",
+        p["n"][1] / p["t"][1],
+        "<= 3",
+        f"{p['n'][1]:.0f} ms vs {p['t'][1]:.0f} ms; {len(many)} and {len(baseline)} requests",
+    )
     ratio(
         f"worklist p95, {n} concurrent users / 1 user",
         p["n"][1] / p["1"][1],

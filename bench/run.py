@@ -45,7 +45,7 @@ SCRIPTS = (
     Script("bench_render.py", timeout=90),
     Script("bench_sign.py", timeout=150),
     Script("bench_attest.py", timeout=150),
-    Script("bench_verify.py", timeout=240),
+    Script("bench_verify.py", args=("5", "24"), timeout=480),
     Script("bench_memory.py", timeout=240),
     Script("bench_load.py", timeout=240),
 )

@@ -27,6 +27,7 @@ import os
 import random
 import sys
 import time
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -227,6 +228,9 @@ def seed(
                         password_hash="!",  # nobody logs in as a seeded user
                         active=True,
                         created_at=start,
+                        # NOT NULL and unique since the person identifier (a column default
+                        # that COPY does not apply): a fixed, distinct value per user.
+                        person_id=str(uuid.UUID(int=user_id)),
                     )
                     out.add(UserRole, user_id=user_id, role_code=role)
                     by_role.setdefault((org_id, role), []).append(user_id)

@@ -18,6 +18,8 @@ from io import BytesIO
 from typing import Sequence
 
 from cryptography import x509
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
 
 from attest.pdf import RenderedMemo
 from attest.pki import OrgPki, PrivateKey
@@ -70,10 +72,12 @@ def has_field(pdf: bytes, field_name: str) -> bool:
 
 def field_rect(pdf: bytes, field_name: str) -> tuple[float, float, float, float]:
     """The signature field's rectangle (x1, y1, x2, y2), normalised; NoSuchField if absent."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
+    return _field_rect(PdfFileReader(BytesIO(pdf)), field_name)
+
+
+def _field_rect(reader: PdfFileReader, field_name: str) -> tuple[float, float, float, float]:
     from pyhanko.sign.fields import enumerate_sig_fields
 
-    reader = PdfFileReader(BytesIO(pdf))
     for name, _value, ref in enumerate_sig_fields(reader):
         if name == field_name:
             x1, y1, x2, y2 = (float(v) for v in ref.get_object()["/Rect"])
@@ -103,9 +107,11 @@ def sign_row(
     title = person.title_for(role_title)
     if title is None:
         raise SigningRefused(f"the certificate of {person.name} names no title {role_title!r}")
-    x1, y1, x2, y2 = field_rect(pdf, field_name)
+    # One parse of the PDF: the field's size is read from the reader the signer writes on.
+    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    x1, y1, x2, y2 = _field_rect(writer.prev, field_name)
     return sign_field(
-        pdf,
+        writer,
         field_name=field_name,
         signer_key=signer_key,
         signer_cert=signer_cert,

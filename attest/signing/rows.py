@@ -9,6 +9,7 @@ and the verifier renders the expected appearance with it again and compares.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -33,12 +34,17 @@ def row_appearance_pdf(
     width: float, height: float, name: str, title: str, moment: dt.datetime
 ) -> bytes:
     """The row's texts as a one-page PDF the size of the field."""
+    return _row_appearance_pdf(width, height, name, title, row_date(moment))
+
+
+# The same person signs many rows a day, and the verifier renders each row it checks: the
+# rendering is a pure function of the field's size, the texts and the day, kept per process.
+@functools.lru_cache(maxsize=256)
+def _row_appearance_pdf(width: float, height: float, name: str, title: str, day: str) -> bytes:
     from attest.pdf import render_row_appearance
     from attest.pdf.memo import ROW_NAME_COL_WIDTH
 
-    return render_row_appearance(
-        width, height, row_text(name, title), row_date(moment), ROW_NAME_COL_WIDTH
-    )
+    return render_row_appearance(width, height, row_text(name, title), day, ROW_NAME_COL_WIDTH)
 
 
 class _PdfBytesPage(content.PdfContent):

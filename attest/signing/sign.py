@@ -145,7 +145,7 @@ def _check_certificate_time(cert: x509.Certificate, now: dt.datetime) -> None:
 
 
 async def _sign(
-    pdf: bytes,
+    pdf: bytes | IncrementalPdfFileWriter,
     meta: signers.PdfSignatureMetadata,
     signer: _KeySigner,
     timestamper: TimeStamper,
@@ -154,7 +154,9 @@ async def _sign(
     stamp_style: StaticStampStyle | None = None,
     new_field: fields.SigFieldSpec | None = None,
 ) -> bytes:
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    writer = (
+        pdf if isinstance(pdf, IncrementalPdfFileWriter) else IncrementalPdfFileWriter(BytesIO(pdf))
+    )
     pdf_signer = _TimedPdfSigner(
         meta,
         signer,
@@ -224,7 +226,7 @@ def certify(
 
 
 async def async_sign_field(
-    pdf: bytes,
+    pdf: bytes | IncrementalPdfFileWriter,
     *,
     field_name: str,
     signer_key: rsa.RSAPrivateKey,
@@ -257,7 +259,7 @@ async def async_sign_field(
 
 
 def sign_field(
-    pdf: bytes,
+    pdf: bytes | IncrementalPdfFileWriter,
     *,
     field_name: str,
     signer_key: rsa.RSAPrivateKey,
@@ -272,8 +274,10 @@ def sign_field(
     """An attestation: a PAdES B-T approval signature in the existing empty field.
 
     appearance_pdf is a one-page PDF the size of the field (render_row_appearance);
-    None leaves the row blank. Raises SigningRefused if the field does not exist or is
-    signed already, or the certificate is not valid at now.
+    None leaves the row blank. pdf may be a writer already opened on the PDF (by a caller
+    that has read the field's size from it), so that the file is parsed once. Raises
+    SigningRefused if the field does not exist or is signed already, or the certificate is
+    not valid at now.
     """
     return run_sync(
         async_sign_field(

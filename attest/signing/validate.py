@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import threading
 from dataclasses import dataclass, replace
 from io import BytesIO
 from typing import Sequence
@@ -96,9 +97,25 @@ class ValidationReport:
     signed: bool = True  # False: it has no signatures
 
 
+# CRLs parsed by asn1crypto, by their DER: an organisation's CRL is the same for every file
+# of a bulk check, and pyHanko reads its entries one by one, for every certificate it checks.
+# asn1crypto keeps what it has parsed in the object, so a CRL is parsed once per process.
+# The key is the whole encoding: any other CRL, even one differing in a byte, is parsed anew.
+_CRL_CACHE_SIZE = 16
+_parsed_crls: dict[bytes, asn1_crl.CertificateList] = {}
+_parsed_crls_lock = threading.Lock()
+
+
 def _asn1_crl(crl: x509.CertificateRevocationList | bytes) -> asn1_crl.CertificateList:
     der = crl if isinstance(crl, bytes) else crl.public_bytes(serialization.Encoding.DER)
-    return asn1_crl.CertificateList.load(der)
+    with _parsed_crls_lock:
+        found = _parsed_crls.get(der)
+        if found is None:
+            found = asn1_crl.CertificateList.load(der)
+            if len(_parsed_crls) >= _CRL_CACHE_SIZE:
+                _parsed_crls.pop(next(iter(_parsed_crls)))
+            _parsed_crls[der] = found
+    return found
 
 
 def _name_attribute(cert: asn1_x509.Certificate, key: str) -> str:
@@ -198,10 +215,12 @@ async def async_validate_pdf(
     trust_roots: Sequence[x509.Certificate],
     crls: Sequence[x509.CertificateRevocationList | bytes] = (),
     now: dt.datetime | None = None,
+    reader: PdfFileReader | None = None,
 ) -> ValidationReport:
     """See validate_pdf."""
     try:
-        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        if reader is None:
+            reader = PdfFileReader(BytesIO(pdf), strict=False)
         embedded_signatures = list(reader.embedded_signatures)
         unsigned = tuple(name for name, _, _ in enumerate_sig_fields(reader, filled_status=False))
     except (PdfError, ValueError, KeyError, TypeError):
@@ -312,14 +331,19 @@ def validate_pdf(
     trust_roots: Sequence[x509.Certificate],
     crls: Sequence[x509.CertificateRevocationList | bytes] = (),
     now: dt.datetime | None = None,
+    reader: PdfFileReader | None = None,
 ) -> ValidationReport:
     """pyHanko's facts about every signature and document timestamp in pdf.
 
     now is the validation time; None lets pyHanko use the current time. With CRLs,
     revocation is checked strictly (a CRL must be current at that time); without, only
-    the certificates' chain and validity are checked.
+    the certificates' chain and validity are checked. reader: pdf already opened (non-strict)
+    by the caller, whose parsed objects and revisions pyHanko then reads instead of parsing
+    the file again.
     """
-    return run_sync(async_validate_pdf(pdf, trust_roots=trust_roots, crls=crls, now=now))
+    return run_sync(
+        async_validate_pdf(pdf, trust_roots=trust_roots, crls=crls, now=now, reader=reader)
+    )
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,18 @@ was, and compares the two XObject trees by a canonical digest (attest.verify.can
 every dictionary entry, every stream (content streams, fonts and their programs, images)
 as stored, the structure of the references. Anything else, text drawn as an image over a
 text layer that names someone else included, differs.
+
+The expected digest is a pure function of the field's size, the name, the title and the
+day; the same people sign many memos a day, so a bulk check (and a worker that verifies
+one file after another) renders each of those once. Only the expectation is remembered:
+every file's own appearance is read and digested anew.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Any, Iterable
@@ -29,6 +36,12 @@ __all__ = ["RowAppearance", "compare_row"]
 # A row's appearance is a few objects and a subset font of some kilobytes: the walk of a
 # signed appearance stops well beyond that.
 MIN_BYTE_BUDGET = 1024 * 1024
+# Expected digests remembered per process: a few hundred people and days of a bulk run.
+EXPECTED_CACHE_SIZE = 512
+
+_Key = tuple[float, float, float, float, str, str, str]
+_expected: OrderedDict[_Key, tuple[str, int]] = OrderedDict()
+_expected_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -87,6 +100,32 @@ def _expected_digest_for(
     title: str,
     moment: dt.datetime,
 ) -> tuple[str, int]:
+    key = (box_width, box_height, row_width, row_height, name, title, row_date(moment))
+    with _expected_lock:
+        found = _expected.get(key)
+        if found is not None:
+            _expected.move_to_end(key)
+            return found
+    result = _render_expected_digest(
+        box_width, box_height, row_width, row_height, name, title, moment
+    )
+    with _expected_lock:
+        _expected[key] = result
+        while len(_expected) > EXPECTED_CACHE_SIZE:
+            _expected.popitem(last=False)
+    return result
+
+
+def _render_expected_digest(
+    box_width: float,
+    box_height: float,
+    row_width: float,
+    row_height: float,
+    name: str,
+    title: str,
+    moment: dt.datetime,
+) -> tuple[str, int]:
+    # The rendering reads nothing of the moment but its Stockholm day (row_date).
     writer = PdfFileWriter()
     reference = stamp_appearance(
         writer,

@@ -201,6 +201,14 @@ def _problems(result: VerificationResult) -> tuple[Check, ...]:
     return tuple(c for c in result.checks if c.status == "not_checked" and c.code != "records")
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity), at least 1."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 # --- The worker side: bytes and DER in, the core's result out ----------------------------------
 
 _worker_inputs: dict[str, Any] = {}
@@ -358,7 +366,7 @@ def verify_all(
 
     The checks are those of the verify page: the organisation's CA and current CRL at the
     app clock's time, then the records and the audit chain (walked once for the whole run).
-    workers: processes for the core (default: 2 on a machine with 2 or more cores, 1 for
+    workers: processes for the core (default: one per core this process may run on, 1 for
     fewer than POOL_THRESHOLD files). progress(done, total) after each file.
     """
     from cryptography.hazmat.primitives import serialization
@@ -375,7 +383,7 @@ def verify_all(
     submissions = attested_in(organisation, since, until)
     total = len(submissions)
     if workers is None:
-        workers = min(2, os.cpu_count() or 1) if total >= POOL_THRESHOLD else 1
+        workers = available_cores() if total >= POOL_THRESHOLD else 1
     workers = max(1, min(workers, total or 1))
 
     # The audit chain is walked once, when the first comparison needs it: by then the

@@ -21,6 +21,7 @@ import hashlib
 from typing import Sequence
 
 from cryptography import x509
+from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 
 from attest.pki.ca import require_utc
@@ -60,14 +61,16 @@ def _system_now() -> dt.datetime:
 
 
 def _validate(
-    data: bytes, trust: Sequence[x509.Certificate], at: dt.datetime
+    data: bytes, reader: PdfFileReader, trust: Sequence[x509.Certificate], at: dt.datetime
 ) -> dict[str, SignatureReport]:
     """attest.signing's per-signature facts (pyHanko), by field name.
 
     Revocation is not asked of pyHanko: the lists the file carries and the clerk gives are
     read by the verifier itself (attest.verify.trust), at each signature's own time.
     """
-    report: ValidationReport = validate_pdf(data, trust_roots=trust, now=at)
+    # The reader the document checks use: the file is parsed once, and pyHanko's revisions
+    # and their object indexes serve both.
+    report: ValidationReport = validate_pdf(data, trust_roots=trust, now=at, reader=reader)
     return {s.field_name: s for s in report.signatures}
 
 
@@ -116,7 +119,7 @@ def verify_pdf(
                 "has_signatures", FAILED, "has_signatures.unreadable", detail=describe(exc)
             )
         if signed:
-            report = _validate(body, trust, moment)
+            report = _validate(body, reader, trust, moment)
             fingerprints = {name: facts.certificate_sha256 for name, facts in report.items()}
             read = read_document(reader, fingerprints)
             count = len(read.signatures) + len(read.broken)
