@@ -19,7 +19,7 @@ from attest.api.tokens import create_token
 from attest.db import Base
 from attest.memos.bilagor import check_pdf
 from attest.memos.models import PreviewPdf
-from attest.memos.operations import DraftContent, create_memo, save_draft
+from attest.memos.operations import create_memo, save_draft
 from attest.users import roles
 from attest.users.operations import add_user, get_user, invite_user
 from attest.web import REFUSED_ACCESS
@@ -204,17 +204,17 @@ def world(app, people) -> World:
             roles=list(roles.BUILTIN_ROLES),
         )
         db.session().commit()
-        content = DraftContent(rubrik=SECRET, sammanfattning=f"{SECRET}: text.")
+        content = factories.content(rubrik=SECRET, sammanfattning=f"{SECRET}: text.")
 
         draft = create_memo(author, content, [_bilaga()])
-        save_draft(draft, author, DraftContent(rubrik=SECRET, sammanfattning="Version 2."))
+        save_draft(draft, author, factories.content(rubrik=SECRET, sammanfattning="Version 2."))
         sent = create_memo(author, content, [_bilaga()])
         submit_memo(sent, author)
         attested = create_memo(author, content, [_bilaga()])
         submit_memo(attested, author)
         for person in (people.avdelningschef, people.stadsdelsdirektor):
             attest_memo(attested, get_user(person.username), password=PASSWORD)
-        theirs = create_memo(stranger, DraftContent(rubrik="Södermalms ärende"), [_bilaga()])
+        theirs = create_memo(stranger, factories.content(rubrik="Södermalms ärende"), [_bilaga()])
         newcomer = invite_user(
             "nyanställd", full_name="Nora Ny", organisation_code="EÅV", roles=["handlaggare"]
         )
