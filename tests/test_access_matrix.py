@@ -20,6 +20,7 @@ from attest.db import Base
 from attest.memos.bilagor import check_pdf
 from attest.memos.models import PreviewPdf
 from attest.memos.operations import create_memo, save_draft
+from attest.memos.types import memo_types
 from attest.users import roles
 from attest.users.operations import add_user, get_user, invite_user
 from attest.web import REFUSED_ACCESS
@@ -148,6 +149,12 @@ MATRIX: dict[str, Case] = {
     "api_admin.revoke_token": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
     "api_admin.remove_webhook": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
     "api_admin.send_again": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
+    "memo_types.index": Case(None, ADMINISTRATOR_ONLY),
+    "memo_types.create": Case(None, ADMINISTRATOR_ONLY, ("POST",)),
+    "memo_types.edit": Case(None, OUR_ADMINISTRATOR_ONLY),
+    "memo_types.save": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
+    "memo_types.retire": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
+    "memo_types.reinstate": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
 }
 
 
@@ -161,6 +168,7 @@ class World:
     enrolment_token: str = ""  # a newcomer's unused enrolment link
     emails: list[str] = field(default_factory=list)  # of the organisation's people
     api: dict[str, int] = field(default_factory=dict)  # token_id, endpoint_id, delivery_id
+    admin: dict[str, int] = field(default_factory=dict)  # type_id (the organisation's own)
 
     def values(self, case: Case | None) -> dict[str, Any]:
         """The URL parameters a rule may name, taken from the case's memo."""
@@ -174,6 +182,7 @@ class World:
             "verification_code": self.verification_codes.get(memo, "X"),
             "token": self.enrolment_token,
             **self.api,
+            **self.admin,
         }
 
 
@@ -238,6 +247,7 @@ def world(app, people) -> World:
             lock_versions={k: m.lock_version for k, m in memos.items()},
             emails=[p.email for p in vars(people).values()],
             enrolment_token=newcomer.link.url.rsplit("/", 1)[1],
+            admin={"type_id": memo_types(organisation.id)[0].id},
             api={
                 "token_id": token.token.id,
                 "endpoint_id": endpoint.endpoint.id,

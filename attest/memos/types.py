@@ -37,6 +37,16 @@ def default_type(organisation_id: int) -> MemoType:
     )
 
 
+def add_default_type(organisation_id: int) -> MemoType:
+    """Store the default type for a new organisation (its route: the default route)."""
+    from attest import clock
+
+    stored = default_type(organisation_id)
+    stored.created_at = clock.now()
+    db.session().add(stored)
+    return stored
+
+
 def stored_types(organisation_id: int) -> list[MemoType]:
     """The organisation's stored types, retired ones too, in the order they were made."""
     return list(

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from attest import audit, clock, db
 from attest.errors import Invalid, NotFound
+from attest.memos.types import add_default_type
 from attest.orgs.models import Organisation
 from attest.pdf.fonts import check_printable
 
@@ -46,5 +47,6 @@ def add_organisation(
     )
     session.add(org)
     session.flush()
+    add_default_type(org.id)  # a förvaltning writes tjänsteutlåtanden from the start
     audit.record("organisation:added", organisation=org, data={"code": code})
     return org
