@@ -151,6 +151,7 @@ MATRIX: dict[str, Case] = {
     "api_admin.send_again": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
     "org_settings.index": Case(None, ADMINISTRATOR_ONLY),
     "org_settings.save": Case(None, ADMINISTRATOR_ONLY, ("POST",)),
+    "audit_log.index": Case(None, ADMINISTRATOR_ONLY),
     "memo_types.index": Case(None, ADMINISTRATOR_ONLY),
     "memo_types.create": Case(None, ADMINISTRATOR_ONLY, ("POST",)),
     "memo_types.edit": Case(None, OUR_ADMINISTRATOR_ONLY),
