@@ -53,7 +53,9 @@ def _new_type(auth, title: str, steps, **kwargs):
 def _submission_steps(app, memo_id: int) -> list[str]:
     with app.app_context():
         submission = db.session().scalar(
-            sa.select(Submission).where(Submission.memo_id == memo_id, Submission.status != "voided")
+            sa.select(Submission).where(
+                Submission.memo_id == memo_id, Submission.status != "voided"
+            )
         )
         return [s.role_code for s in submission.steps]
 
@@ -109,9 +111,7 @@ def test_a_memo_without_the_required_sections_is_not_sent(app, auth, people):
     )
     assert response.status_code == 302
     memo_id = int(response.headers["Location"].rsplit("/", 1)[1])
-    refused = auth.post(
-        f"/memos/{memo_id}/skicka", {"lock_version": "1"}, page=f"/memos/{memo_id}"
-    )
+    refused = auth.post(f"/memos/{memo_id}/skicka", {"lock_version": "1"}, page=f"/memos/{memo_id}")
     assert refused.status_code == 400
     text = refused.get_data(as_text=True)
     assert (
@@ -131,7 +131,9 @@ def test_a_type_may_require_other_sections_or_none(app, auth, people):
         type_id = db.session().scalar(sa.select(MemoType.id))
     saved = auth.post(
         f"/admin/memotyper/{type_id}/spara",
-        _type_form("Tjänsteutlåtande", ["avdelningschef", "stadsdelsdirektor"], required=["bakgrund"]),
+        _type_form(
+            "Tjänsteutlåtande", ["avdelningschef", "stadsdelsdirektor"], required=["bakgrund"]
+        ),
         page=f"/admin/memotyper/{type_id}",
     )
     assert saved.status_code == 302
@@ -166,9 +168,12 @@ def test_a_sent_memo_keeps_the_route_it_was_sent_with(app, auth, people, ekonomi
     assert _submission_steps(app, memo_id) == ["avdelningschef", "stadsdelsdirektor"]
     second = factories_memo(app, people)
     _switch(auth, people.handlaggare)
-    assert auth.post(
-        f"/memos/{second}/skicka", {"lock_version": "1"}, page=f"/memos/{second}"
-    ).status_code == 302
+    assert (
+        auth.post(
+            f"/memos/{second}/skicka", {"lock_version": "1"}, page=f"/memos/{second}"
+        ).status_code
+        == 302
+    )
     assert _submission_steps(app, second) == THREE_STEPS
 
 
@@ -216,7 +221,9 @@ def test_the_type_pages_are_for_the_organisations_administrator(app, client, aut
     auth.login(people.handlaggare.username)
     assert client.get("/admin/memotyper/").status_code == 403
     token = csrf_token(client.get("/").get_data(as_text=True))
-    refused = client.post("/admin/memotyper/ny", data={**_type_form("X", ["avdelningschef"]), "csrf_token": token})
+    refused = client.post(
+        "/admin/memotyper/ny", data={**_type_form("X", ["avdelningschef"]), "csrf_token": token}
+    )
     assert refused.status_code == 403
     with app.app_context():
         assert db.session().scalar(sa.select(sa.func.count(MemoType.id))) == 1

@@ -104,11 +104,14 @@ def test_bad_settings_are_refused_and_nothing_changes(app, auth, people):
     with app.app_context():
         org = db.session().scalar(sa.select(Organisation))
         assert org.public_base_url == "" and org.letterhead == ""
-        assert db.session().scalar(
-            sa.select(sa.func.count(AuditEvent.seq)).where(
-                AuditEvent.event == "organisation:changed"
+        assert (
+            db.session().scalar(
+                sa.select(sa.func.count(AuditEvent.seq)).where(
+                    AuditEvent.event == "organisation:changed"
+                )
             )
-        ) == 0
+            == 0
+        )
 
 
 def test_with_the_diarium_numbering_a_memo_needs_a_good_unused_dnr(app, auth, people):
@@ -129,7 +132,9 @@ def test_with_the_diarium_numbering_a_memo_needs_a_good_unused_dnr(app, auth, pe
     assert "Ett Dnr har högst" in bad.get_data(as_text=True)
 
     first = _new_memo(auth, rubrik="Med Dnr", diarium_dnr="EÅV 2024/1234")
-    taken = post_form(auth, "/memos/new", memo_form(rubrik="Samma Dnr", diarium_dnr="EÅV 2024/1234"))
+    taken = post_form(
+        auth, "/memos/new", memo_form(rubrik="Samma Dnr", diarium_dnr="EÅV 2024/1234")
+    )
     assert taken.status_code == 409
     assert "Dnr EÅV 2024/1234 har redan ett annat tjänsteutlåtande." in taken.get_data(as_text=True)
 

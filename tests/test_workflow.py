@@ -152,7 +152,9 @@ def test_return_then_send_again_starts_afresh(ctx):
     assert mail.to_address == author.email and "Förtydliga budgeten." in mail.body
 
     save_draft(
-        memo, author, factories.content(rubrik=memo.latest_version.rubrik, sammanfattning="Ny text.")
+        memo,
+        author,
+        factories.content(rubrik=memo.latest_version.rubrik, sammanfattning="Ny text."),
     )
     submit_memo(memo, author)
     db.session().commit()

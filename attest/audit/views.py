@@ -47,10 +47,14 @@ class FilterForm(FlaskForm):
     memo = StringField(N_("Tjänsteutlåtande (Dnr)"), validators=[Length(max=60)])
     event = SelectField(N_("Händelse"), validate_choice=False)
     start = DateField(
-        N_("Från och med"), validators=[Optional()], invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD.")
+        N_("Från och med"),
+        validators=[Optional()],
+        invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD."),
     )
     end = DateField(
-        N_("Till och med"), validators=[Optional()], invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD.")
+        N_("Till och med"),
+        validators=[Optional()],
+        invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD."),
     )
 
 

@@ -223,7 +223,7 @@ class MemoForm(FlaskForm):
 class EditMemoForm(MemoForm):
     """A draft being changed: its lock version and its existing bilagor too."""
 
-    memo_type = None  # type: ignore[assignment]  # chosen when the memo was made
+    memo_type = None  # chosen when the memo was made
 
     lock_version = IntegerField(
         widget=HiddenInput(),

@@ -80,13 +80,11 @@ def type_of(memo: Memo) -> MemoType:
 
 
 def chosen_type(organisation_id: int, code: str | None) -> MemoType:
-    """The type a new memo is made as: the one named, which must be offered; with no name,
-    the only one offered."""
+    """The type a new memo is made as: the one named, which must be offered; with no name
+    (the JSON API, the CLI), the first offered, as the form preselects it."""
     offered = memo_types(organisation_id)
     if not code:
-        if len(offered) == 1:
-            return offered[0]
-        raise Invalid(_("Välj typ av ärende."))
+        return offered[0]
     found = next((t for t in offered if t.code == code), None)
     if found is None:
         raise Invalid(_("Den typen av ärende finns inte. Välj en av dem som finns."))

@@ -93,9 +93,7 @@ def new():
     uploads = form.checked_uploads()
     if valid and not form.bilagor.errors:
         try:
-            memo = create_memo(
-                current_user, form.content(), uploads, memo_type=form.memo_type.data
-            )
+            memo = create_memo(current_user, form.content(), uploads, memo_type=form.memo_type.data)
             _set_diarium_dnr(memo, form)
             db.session().commit()
         except (Invalid, Conflict, StorageFull) as exc:

@@ -24,7 +24,9 @@ _LONG = Length(max=200, message=N_("Högst 200 tecken."))
 
 
 class SettingsForm(FlaskForm):
-    name = StringField(N_("Förvaltningens namn"), validators=[DataRequired(N_("Ange ett namn.")), _LONG])
+    name = StringField(
+        N_("Förvaltningens namn"), validators=[DataRequired(N_("Ange ett namn.")), _LONG]
+    )
     short_name = StringField(N_("Kort namn"), validators=[_LONG])
     board = StringField(N_("Nämnd"), validators=[DataRequired(N_("Ange nämnden.")), _LONG])
     letterhead = TextAreaField(N_("Rader i brevhuvudet"), validators=[Length(max=1000)])

@@ -56,6 +56,7 @@ def _require_administrator() -> None:
 def _form(memo_type: MemoType | None = None, *, empty: bool = False) -> MemoTypeForm:
     """The form as posted, or (``empty``) filled in from the type or with the defaults."""
     if empty:
+        data: dict[str, object]
         if memo_type is None:
             data = {"required": list(DEFAULT_REQUIRED), "steps": []}
         else:
@@ -179,7 +180,9 @@ def retire(type_id: int):
     except AttestError as exc:
         db.session().rollback()
         return _index_page(_form(empty=True), status=exc.status, errors=[(None, exc.message)])
-    flash(_("Typen %(title)s erbjuds inte längre för nya ärenden.", title=memo_type.title), "success")
+    flash(
+        _("Typen %(title)s erbjuds inte längre för nya ärenden.", title=memo_type.title), "success"
+    )
     return redirect(url_for(".index"))
 
 
