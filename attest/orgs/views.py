@@ -20,6 +20,10 @@ from attest.users import roles
 
 bp = Blueprint("org_settings", __name__, url_prefix="/admin/organisation")
 
+DNR_SOURCES = [
+    (DNR_ATTEST, N_("attest numrerar tjänsteutlåtandena (kod år/löpnummer)")),
+    (DNR_DIARIUM, N_("Diariet numrerar: handläggaren skriver in diariets Dnr")),
+]
 _LONG = Length(max=200, message=N_("Högst 200 tecken."))
 
 
@@ -34,14 +38,7 @@ class SettingsForm(FlaskForm):
     switchboard = StringField(N_("Växel"), validators=[Length(max=40)])
     website = StringField(N_("Webbplats"), validators=[_LONG])
     public_base_url = StringField(N_("Publik adress för verifiering"), validators=[_LONG])
-    dnr_source = RadioField(
-        N_("Diarienummer"),
-        choices=[
-            (DNR_ATTEST, N_("attest numrerar tjänsteutlåtandena (kod år/löpnummer)")),
-            (DNR_DIARIUM, N_("Diariet numrerar: handläggaren skriver in diariets Dnr")),
-        ],
-        validate_choice=False,
-    )
+    dnr_source = RadioField(N_("Diarienummer"), validate_choice=False)  # DNR_SOURCES
 
     def settings(self) -> Settings:
         return Settings(**{name: self[name].data or "" for name in Settings.__dataclass_fields__})
@@ -53,6 +50,7 @@ def _require_administrator() -> None:
 
 
 def _page(form: SettingsForm, *, status: int = 200, errors=()):
+    form.dnr_source.choices = DNR_SOURCES
     organisation = current_user.organisation
     base = organisation.public_base_url or current_app.config["BASE_URL"]
     page = render_template(
