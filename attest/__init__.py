@@ -71,6 +71,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     logs.init_app(app)
     app.register_blueprint(workflow_bp)
     app.register_blueprint(users_bp)
+    from attest.workflow.admin_views import bp as memo_types_bp
+
+    app.register_blueprint(memo_types_bp)  # /admin/memotyper
+    from attest.orgs.views import bp as org_settings_bp
+
+    app.register_blueprint(org_settings_bp)  # /admin/organisation
+    from attest.audit.views import bp as audit_log_bp
+
+    app.register_blueprint(audit_log_bp)  # /admin/granskningslogg
     from attest.verify.views import bp as verify_bp  # only here: attest.verify is Flask-free
 
     app.register_blueprint(verify_bp)

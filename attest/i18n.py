@@ -112,6 +112,8 @@ FROM_PYTHON = (
     N_("Underrubrik"),
     N_("Sammanträdesdatum"),
     N_("Bilagor"),
+    N_("Typ av ärende"),
+    N_("Diariets Dnr"),
     N_("Förvaltningens förslag till beslut"),
     N_("Sammanfattning"),
     N_("Bakgrund"),

@@ -20,7 +20,8 @@ from attest.api.tokens import create_token
 from attest.db import Base
 from attest.memos.bilagor import check_pdf
 from attest.memos.models import PreviewPdf
-from attest.memos.operations import DraftContent, create_memo, save_draft
+from attest.memos.operations import create_memo, save_draft
+from attest.memos.types import memo_types
 from attest.users import roles
 from attest.users.operations import add_role, add_user, get_user, invite_user
 from attest.web import REFUSED_ACCESS
@@ -165,6 +166,15 @@ MATRIX: dict[str, Case] = {
     "admin.substitutes_": Case(None, ADMINISTRATOR_ONLY),
     "admin.add_substitute": Case(None, ADMINISTRATOR_ONLY, ("POST",)),
     "admin.end_substitute": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
+    "org_settings.index": Case(None, ADMINISTRATOR_ONLY),
+    "org_settings.save": Case(None, ADMINISTRATOR_ONLY, ("POST",)),
+    "audit_log.index": Case(None, ADMINISTRATOR_ONLY),
+    "memo_types.index": Case(None, ADMINISTRATOR_ONLY),
+    "memo_types.create": Case(None, ADMINISTRATOR_ONLY, ("POST",)),
+    "memo_types.edit": Case(None, OUR_ADMINISTRATOR_ONLY),
+    "memo_types.save": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
+    "memo_types.retire": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
+    "memo_types.reinstate": Case(None, OUR_ADMINISTRATOR_ONLY, ("POST",)),
 }
 
 
@@ -178,7 +188,9 @@ class World:
     enrolment_token: str = ""  # a newcomer's unused enrolment link
     emails: list[str] = field(default_factory=list)  # of the organisation's people
     api: dict[str, int] = field(default_factory=dict)  # token_id, endpoint_id, delivery_id
-    admin: dict[str, Any] = field(default_factory=dict)  # user_id, role_code, substitution_id
+    admin: dict[str, Any] = field(
+        default_factory=dict
+    )  # user_id, role_code, substitution_id, type_id
 
     def values(self, case: Case | None) -> dict[str, Any]:
         """The URL parameters a rule may name, taken from the case's memo."""
@@ -232,17 +244,17 @@ def world(app, people) -> World:
             roles=list(roles.BUILTIN_ROLES),
         )
         db.session().commit()
-        content = DraftContent(rubrik=SECRET, sammanfattning=f"{SECRET}: text.")
+        content = factories.content(rubrik=SECRET, sammanfattning=f"{SECRET}: text.")
 
         draft = create_memo(author, content, [_bilaga()])
-        save_draft(draft, author, DraftContent(rubrik=SECRET, sammanfattning="Version 2."))
+        save_draft(draft, author, factories.content(rubrik=SECRET, sammanfattning="Version 2."))
         sent = create_memo(author, content, [_bilaga()])
         submit_memo(sent, author)
         attested = create_memo(author, content, [_bilaga()])
         submit_memo(attested, author)
         for person in (people.avdelningschef, people.stadsdelsdirektor):
             attest_memo(attested, get_user(person.username), password=PASSWORD)
-        theirs = create_memo(stranger, DraftContent(rubrik="Södermalms ärende"), [_bilaga()])
+        theirs = create_memo(stranger, factories.content(rubrik="Södermalms ärende"), [_bilaga()])
         newcomer = invite_user(
             "nyanställd", full_name="Nora Ny", organisation_code="EÅV", roles=["handlaggare"]
         )
@@ -270,6 +282,7 @@ def world(app, people) -> World:
                 "user_id": colleague.id,
                 "role_code": own_role.code,
                 "substitution_id": substitution.id,
+                "type_id": memo_types(organisation.id)[0].id,
             },
             api={
                 "token_id": token.token.id,

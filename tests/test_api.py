@@ -93,7 +93,10 @@ def test_an_update_is_a_new_version_and_a_stale_one_is_refused(app, api, people)
 
 
 def test_a_sent_memo_cannot_be_updated_nor_given_a_dnr(app, api, people):
-    memo = _create(api, people)
+    # What the memo type requires before sending.
+    memo = _create(
+        api, people, forslag_till_beslut="Nämnden godkänner avtalet.", meeting_date="2024-09-19"
+    )
     with app.app_context():
         submit_memo(db.session().get(Memo, memo["id"]), get_user(people.handlaggare.username))
         db.session().commit()

@@ -79,6 +79,9 @@ def test_a_script_with_the_openapi_document_and_a_token_gets_a_valid_attested_pd
                 "author": people.handlaggare.username,
                 "rubrik": "Idéburet offentligt partnerskap",
                 "sammanfattning": "Slutrapporten summerar verksamheten.",
+                # What the memo type requires before it is sent.
+                "forslag_till_beslut": "Nämnden godkänner slutrapporten.",
+                "meeting_date": "2024-09-19",
                 "bilagor": [
                     {
                         "filename": "slutrapport.pdf",

@@ -21,7 +21,7 @@ from attest.attestation.models import UserKey
 from attest.audit.models import AuditEvent, AuditTimestamp
 from attest.errors import Invalid
 from attest.memos.models import Memo
-from attest.memos.operations import DraftContent, create_memo
+from attest.memos.operations import create_memo
 from attest.pki import WrongPassword, decrypt_private_key
 from attest.pki.ca import load_certificate
 from attest.signing import run_sync, validate_pdf
@@ -198,7 +198,7 @@ def test_records_chain_the_hashes_and_fingerprints(app, signed_people, clock, at
 def test_wrong_password_signs_nothing_and_is_counted(app, signed_people, auth, client):
     with app.app_context():
         author = _u(signed_people.handlaggare.username)
-        memo = create_memo(author, DraftContent(rubrik="Rubrik"))
+        memo = create_memo(author, factories.content(rubrik="Rubrik"))
         submit_memo(memo, author)
         db.session().commit()
         memo_id = memo.id
@@ -242,7 +242,7 @@ def test_wrong_password_signs_nothing_and_is_counted(app, signed_people, auth, c
 def test_attesting_without_a_password_is_refused(app, signed_people):
     with app.app_context():
         author = _u(signed_people.handlaggare.username)
-        memo = create_memo(author, DraftContent(rubrik="Rubrik"))
+        memo = create_memo(author, factories.content(rubrik="Rubrik"))
         submit_memo(memo, author)
         with pytest.raises(Invalid, match="lösenord"):
             attest_memo(memo, _u(signed_people.avdelningschef.username))
@@ -287,7 +287,7 @@ def test_reset_revokes_the_old_certificate_and_signing_with_it_afterwards_fails(
         assert crl.get_revoked_certificate_by_serial_number(int(revoked.serial)) is not None
         # The new key works...
         author = _u(signed_people.handlaggare.username)
-        memo = create_memo(author, DraftContent(rubrik="Efter återställningen"))
+        memo = create_memo(author, factories.content(rubrik="Efter återställningen"))
         submit_memo(memo, author)
         db.session().commit()
         frozen = blobs.store().get(
@@ -318,7 +318,7 @@ def test_reset_revokes_the_old_certificate_and_signing_with_it_afterwards_fails(
 def test_preview_of_a_sent_memo_is_the_frozen_pdf(app, signed_people, auth, client, clock):
     with app.app_context():
         author = _u(signed_people.handlaggare.username)
-        memo = create_memo(author, DraftContent(rubrik="Rubrik"))
+        memo = create_memo(author, factories.content(rubrik="Rubrik"))
         submit_memo(memo, author)
         db.session().commit()
         frozen = db.session().scalar(sa.select(Submission)).frozen_pdf_sha256

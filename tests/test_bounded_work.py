@@ -7,6 +7,7 @@ import socket
 
 import pytest
 
+from tests.support import factories
 from tests.support.servers import Server, server_env
 
 TOO_LARGE_TITLE = "Filen är för stor"
@@ -134,7 +135,7 @@ def test_the_attesters_page_with_a_long_change_answers_quickly(app, people, auth
     import time
 
     from attest import db
-    from attest.memos.operations import DraftContent, create_memo, save_draft
+    from attest.memos.operations import create_memo, save_draft
     from attest.users.operations import get_user
     from attest.workflow.operations import return_memo, submit_memo
 
@@ -142,10 +143,10 @@ def test_the_attesters_page_with_a_long_change_answers_quickly(app, people, auth
     with app.app_context():
         author = get_user(people.handlaggare.username)
         chef = get_user(people.avdelningschef.username)
-        memo = create_memo(author, DraftContent(rubrik="Långt", arendet=before))
+        memo = create_memo(author, factories.content(rubrik="Långt", arendet=before))
         submit_memo(memo, author)
         return_memo(memo, chef, "Skriv om det.")
-        save_draft(memo, author, DraftContent(rubrik="Långt", arendet=_edited(before, 50)))
+        save_draft(memo, author, factories.content(rubrik="Långt", arendet=_edited(before, 50)))
         submit_memo(memo, author)
         db.session().commit()
         memo_id = memo.id

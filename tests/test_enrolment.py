@@ -20,7 +20,7 @@ from attest.attestation import personal
 from attest.attestation.models import UserKey
 from attest.audit.models import AuditEvent
 from attest.memos.models import Memo
-from attest.memos.operations import DraftContent, create_memo
+from attest.memos.operations import create_memo
 from attest.pki import WrongPassword, decrypt_private_key
 from attest.users.models import Enrolment, User
 from attest.users.operations import get_user, invite_user, reset_user
@@ -265,7 +265,7 @@ def test_the_current_password_on_the_change_page_counts_as_an_attempt(app, peopl
 def _sent_memo(app, author_username: str) -> int:
     with app.app_context():
         author = get_user(author_username)
-        memo = create_memo(author, DraftContent(rubrik="Ett ärende"))
+        memo = create_memo(author, factories.content(rubrik="Ett ärende"))
         submit_memo(memo, author)
         db.session().commit()
         return memo.id
@@ -307,7 +307,7 @@ def test_a_password_set_by_an_administrator_must_be_replaced_before_attesting(
     assert _keys(app, "petra") == []  # no key under a password someone else knows
     with app.app_context():  # sent with Petra as its avdelningschef
         author = get_user(signed_people.handlaggare.username)
-        memo = create_memo(author, DraftContent(rubrik="Ett ärende"))
+        memo = create_memo(author, factories.content(rubrik="Ett ärende"))
         submit_memo(memo, author, {1: get_user("petra").id})
         db.session().commit()
         memo_id = memo.id

@@ -457,7 +457,7 @@ ODD_BUT_ACCEPTED = (
 
 def test_odd_but_accepted_bilagor_are_frozen_attested_and_verified_valid(app, signed_people, clock):
     from attest.memos.bilagor import check_pdf
-    from attest.memos.operations import DraftContent, create_memo
+    from attest.memos.operations import create_memo
     from attest.users.operations import get_user
     from attest.verify.records import verify_with_records
     from attest.workflow.operations import attest_memo, submit_memo
@@ -466,7 +466,7 @@ def test_odd_but_accepted_bilagor_are_frozen_attested_and_verified_valid(app, si
     with app.app_context():
         author = get_user(signed_people.handlaggare.username)
         uploads = [check_pdf(f"{name}.pdf", by_name[name].data) for name in ODD_BUT_ACCEPTED]
-        memo = create_memo(author, DraftContent(rubrik="Udda bilagor"), uploads)
+        memo = create_memo(author, factories.content(rubrik="Udda bilagor"), uploads)
         submit_memo(memo, author)
         db.session().commit()
         for attester in (signed_people.avdelningschef, signed_people.stadsdelsdirektor):

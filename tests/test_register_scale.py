@@ -15,12 +15,13 @@ import sqlalchemy as sa
 
 from attest import db, migrate
 from attest.memos.models import SEARCHED_TEXT, MemoVersion
-from attest.memos.operations import DraftContent, create_memo
+from attest.memos.operations import create_memo
 from attest.users.operations import get_user
 from attest.workflow import worklists
 from attest.workflow.models import OutboxMail
 from attest.workflow.operations import submit_memo
 from attest.workflow.worklists import PER_PAGE
+from tests.support import factories
 from tests.support.memos import attested_memo
 from tests.support.web import Browser, Page, choose
 
@@ -116,7 +117,7 @@ def test_the_worklist_comes_a_page_at_a_time(app, browser, people):
     with app.app_context():
         author = get_user(people.handlaggare.username)
         for n in range(PER_PAGE + 1):
-            submit_memo(create_memo(author, DraftContent(rubrik=f"Väntar {n:02d}")), author)
+            submit_memo(create_memo(author, factories.content(rubrik=f"Väntar {n:02d}")), author)
         db.session().commit()
     browser.login(people.avdelningschef)
     start = browser.open("/")
@@ -135,7 +136,7 @@ def test_my_memos_come_a_page_at_a_time(app, browser, people):
     with app.app_context():
         author = get_user(people.handlaggare.username)
         for n in range(PER_PAGE + 1):
-            create_memo(author, DraftContent(rubrik=f"Utkast {n:02d}"))
+            create_memo(author, factories.content(rubrik=f"Utkast {n:02d}"))
         db.session().commit()
     app.config["LIST_COUNT_LIMIT"] = PER_PAGE
     browser.login(people.handlaggare)

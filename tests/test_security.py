@@ -11,7 +11,7 @@ from attest.audit.models import AuditEvent
 from attest.auth import ratelimit, sessions
 from attest.memos.bilagor import check_pdf
 from attest.memos.models import Memo
-from attest.memos.operations import DraftContent, create_memo
+from attest.memos.operations import create_memo
 from attest.users.models import LoginSession
 from attest.users.operations import deactivate_user, get_user
 from attest.workflow import operations
@@ -52,7 +52,7 @@ def _sent_memo(app, people, **uploads) -> int:
     """A memo by the handläggare, sent: waiting for the avdelningschef."""
     with app.app_context():
         author = get_user(people.handlaggare.username)
-        memo = create_memo(author, DraftContent(rubrik="Ett ärende", sammanfattning="Text."))
+        memo = create_memo(author, factories.content(rubrik="Ett ärende", sammanfattning="Text."))
         operations.submit_memo(memo, author)
         db.session().commit()
         return memo.id

@@ -113,7 +113,7 @@ def test_the_device_cookie_is_signed_and_names_the_person(app, people):
 def test_the_attest_password_has_the_same_device_rule(app, auth, people, client):
     """Wrong attest passwords on one device do not stop the person on another."""
     from attest.memos.models import Memo
-    from attest.memos.operations import DraftContent, create_memo
+    from attest.memos.operations import create_memo
     from attest.workflow import operations
     from attest.workflow.hooks import PasswordRejected, RecordOnlyHooks
 
@@ -126,7 +126,7 @@ def test_the_attest_password_has_the_same_device_rule(app, auth, people, client)
     app.extensions["attest.hooks"] = Checking()
     with app.app_context():
         author = get_user(people.handlaggare.username)
-        memo = create_memo(author, DraftContent(rubrik="Ett ärende"))
+        memo = create_memo(author, factories.content(rubrik="Ett ärende"))
         operations.submit_memo(memo, author)
         db.session().commit()
         memo_id = memo.id

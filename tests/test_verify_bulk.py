@@ -190,7 +190,7 @@ def _content(number: int) -> DraftContent:
     return DraftContent(
         rubrik=f"Ärende {number}: {SUBJECTS[number % 3]}",
         underrubrik="Svar på remiss" if number % 4 == 0 else "",
-        meeting_date=dt.date(2024, 9, 1 + number % 28) if number % 2 else None,
+        meeting_date=dt.date(2024, 9, 1 + number % 28),  # required before sending
         forslag_till_beslut=f"1. Nämnden godkänner förslaget ({number}).",
         sammanfattning=(text + "\n\n") * (1 + number % 4),
         bakgrund=PARAGRAPHS[(number + 1) % 3] * (number % 3),

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from attest import blobs, db
 from attest.audit.models import AuditEvent
-from attest.memos.operations import DraftContent, create_memo
+from attest.memos.operations import create_memo
 from attest.pdf import render_memo
 from attest.users.operations import get_user
 from attest.verify.core import Check
@@ -103,7 +103,7 @@ def test_an_intermediate_copy_matches_the_records_of_a_memo_still_being_attested
 ):
     with app.app_context():
         author = get_user(signed_people.handlaggare.username)
-        memo = create_memo(author, DraftContent(rubrik="Halvvägs"))
+        memo = create_memo(author, factories.content(rubrik="Halvvägs"))
         submit_memo(memo, author)
         attest_memo(memo, get_user(signed_people.avdelningschef.username), password=PASSWORD)
         db.session().commit()
@@ -280,7 +280,7 @@ def test_another_organisations_file_is_not_looked_up_in_its_records(app, atteste
 def test_a_voided_submission_contradicts_an_attested_looking_copy(app, signed_people, clock):
     with app.app_context():
         author = get_user(signed_people.handlaggare.username)
-        memo = create_memo(author, DraftContent(rubrik="Returneras"))
+        memo = create_memo(author, factories.content(rubrik="Returneras"))
         submit_memo(memo, author)
         attest_memo(memo, get_user(signed_people.avdelningschef.username), password=PASSWORD)
         db.session().commit()

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from attest import db
 from attest.errors import Conflict, Forbidden, Invalid
 from attest.memos.models import Memo
-from attest.memos.operations import DraftContent, create_memo, save_draft
+from attest.memos.operations import create_memo, save_draft
 from attest.orgs.operations import get_organisation
 from attest.users.operations import add_role, get_user
 from attest.workflow import notifications, worklists
@@ -28,7 +28,7 @@ def _u(username):
 
 def _memo(author, rubrik="Idéburet offentligt partnerskap", **fields):
     memo = create_memo(
-        author, DraftContent(rubrik=rubrik, sammanfattning="Första texten.", **fields)
+        author, factories.content(rubrik=rubrik, sammanfattning="Första texten.", **fields)
     )
     db.session().commit()
     return memo
@@ -152,7 +152,9 @@ def test_return_then_send_again_starts_afresh(ctx):
     assert mail.to_address == author.email and "Förtydliga budgeten." in mail.body
 
     save_draft(
-        memo, author, DraftContent(rubrik=memo.latest_version.rubrik, sammanfattning="Ny text.")
+        memo,
+        author,
+        factories.content(rubrik=memo.latest_version.rubrik, sammanfattning="Ny text."),
     )
     submit_memo(memo, author)
     db.session().commit()
@@ -282,7 +284,7 @@ def test_edit_racing_a_send_has_one_winner(app, ctx):
             submit_memo(sender, sender.author)
             db.session().commit()
         with pytest.raises(Conflict):
-            save_draft(editor, editor_author, DraftContent(rubrik="Ändrad"))
+            save_draft(editor, editor_author, factories.content(rubrik="Ändrad"))
     db.session().expire_all()
     memo = db.session().get(Memo, memo_id)
     assert memo.state == "attest" and len(memo.versions) == 1

@@ -41,6 +41,7 @@ def new_memo_through_the_form(browser: Browser, rubrik: str, sammanfattning: str
             "Rubrik": rubrik,
             "Sammanfattning": sammanfattning,
             "Förvaltningens förslag till beslut": "Nämnden godkänner avtalet.",
+            "Sammanträdesdatum": "2024-09-19",
         },
     )
     assert response.status_code == 302, Page(response).text[:500]

@@ -53,16 +53,12 @@ PAGES: tuple[tuple[str, str, str], ...] = (
     ("admin.people", N_("Användare"), N_("Personer, roller, aktiveringslänkar och nycklar.")),
     ("admin.roles_", N_("Roller"), N_("Roller som attestordningar och personer kan ha.")),
     ("admin.substitutes_", N_("T.f."), N_("Tillförordnade: vem som attesterar för vem, och när.")),
-    ("orgs_admin.settings", N_("Organisation"), N_("Brevhuvud, adress, växel och diarienummer.")),
+    ("org_settings.index", N_("Organisation"), N_("Brevhuvud, adress, växel och diarienummer.")),
     ("memo_types.index", N_("Typer och attestordningar"), N_("Typer av ärenden och deras steg.")),
     ("audit_log.index", N_("Granskningslogg"), N_("Händelser, och om loggen är hel.")),
     ("api_admin.index", N_("API och webhooks"), N_("Tokens för andra system och webhooks.")),
     ("workflow.outbox", N_("Utkorg"), N_("E-post som attest har skickat eller ska skicka.")),
 )
-# MERGE NOTE: orgs_admin.settings, memo_types.index and audit_log.index stand for the pages
-# at /admin/organisation, /admin/memotyper and /admin/granskningslogg made beside this one;
-# put their real endpoint names here (a name the app does not have is simply not listed).
-
 PERSON_ADDED = "{name} är tillagd."
 
 
@@ -93,8 +89,14 @@ def _errors(form) -> list[tuple[str | None, str]]:
 @login_required
 def index():
     _require_administrator()
-    pages = [page for page in PAGES if page[0] in current_app.view_functions]
-    return render_template("admin/index.html", pages=pages)
+    return render_template("admin/index.html", pages=admin_pages())
+
+
+@bp.app_template_global()
+def admin_pages() -> list[tuple[str, str, str]]:
+    """The administration pages this installation has, for the landing page, the pages'
+    navigation and the start page."""
+    return [page for page in PAGES if page[0] in current_app.view_functions]
 
 
 # --- people ------------------------------------------------------------------------------

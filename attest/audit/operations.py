@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -131,3 +132,49 @@ def verify_chain() -> ChainReport:
     if head is not None and (head.seq != count or head.entry_hash != prev):
         return ChainReport(False, count, count + 1, "kedjan är kortare än dess huvud")
     return ChainReport(True, count)
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """What the audit log page asks for; None: any."""
+
+    actor_id: int | None = None
+    memo_id: int | None = None
+    event: str | None = None
+    start: dt.datetime | None = None  # from this moment (UTC)
+    end: dt.datetime | None = None  # before this moment (UTC)
+
+
+def events_of(organisation_id: int, wanted: EventFilter) -> sa.Select:
+    """The organisation's events that match, as a statement to page through (newest first:
+    order by seq descending)."""
+    query = sa.select(AuditEvent).where(AuditEvent.organisation_id == organisation_id)
+    if wanted.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == wanted.actor_id)
+    if wanted.memo_id is not None:
+        query = query.where(AuditEvent.memo_id == wanted.memo_id)
+    if wanted.event:
+        query = query.where(AuditEvent.event == wanted.event)
+    if wanted.start is not None:
+        query = query.where(AuditEvent.created_at >= wanted.start)
+    if wanted.end is not None:
+        query = query.where(AuditEvent.created_at < wanted.end)
+    return query
+
+
+def event_names(organisation_id: int) -> list[str]:
+    """The kinds of event the organisation's log holds, by name."""
+    query = (
+        sa.select(AuditEvent.event)
+        .where(AuditEvent.organisation_id == organisation_id)
+        .distinct()
+        .order_by(AuditEvent.event)
+        .limit(500)
+    )
+    return list(db.session().scalars(query))
+
+
+def chain_length() -> int:
+    """How many entries the chain has, by its head (one read)."""
+    head = db.session().get(AuditHead, 1)
+    return head.seq if head is not None else 0

@@ -16,6 +16,7 @@ from wtforms import (
     Form,
     FormField,
     IntegerField,
+    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -37,6 +38,8 @@ from attest.memos.models import MemoVersion
 from attest.memos.operations import AttachmentEdit, DraftContent
 from attest.memos.sections import (
     LABEL_BILAGOR,
+    LABEL_DIARIUM_DNR,
+    LABEL_MEMO_TYPE,
     LABEL_RUBRIK,
     LABEL_SAMMANTRADESDATUM,
     LABEL_UNDERRUBRIK,
@@ -131,6 +134,11 @@ class AttachmentForm(Form):
 class MemoForm(FlaskForm):
     """A new draft."""
 
+    # Choices: the organisation's memo types (the view sets them); the domain checks the
+    # choice (attest.memos.types.chosen_type).
+    memo_type = SelectField(LABEL_MEMO_TYPE, validate_choice=False)
+    # Shown when the organisation's diarium numbers its cases; checked by the domain.
+    diarium_dnr = StringField(LABEL_DIARIUM_DNR, validators=[Length(max=100)])
     rubrik = StringField(
         LABEL_RUBRIK,
         validators=[
@@ -215,6 +223,8 @@ class MemoForm(FlaskForm):
 class EditMemoForm(MemoForm):
     """A draft being changed: its lock version and its existing bilagor too."""
 
+    memo_type = None  # chosen when the memo was made
+
     lock_version = IntegerField(
         widget=HiddenInput(),
         validators=[InputRequired(INCOMPLETE_FORM)],
@@ -236,6 +246,7 @@ class EditMemoForm(MemoForm):
 def data_for(version: MemoVersion, lock_version: int) -> dict[str, object]:
     """The edit form's initial values: the latest version, with room for new subsections."""
     return {
+        "diarium_dnr": version.memo.diarium_dnr or "",
         "rubrik": version.rubrik,
         "underrubrik": version.underrubrik,
         "meeting_date": version.meeting_date,

@@ -24,6 +24,36 @@ class DnrCounter(Base):
     last_serial: Mapped[int] = mapped_column(default=0)
 
 
+class MemoType(Base):
+    """A kind of memo an organisation writes ("Delegationsbeslut"): the title the PDF
+    prints and the sections it must have before it is sent. Its route is the
+    organisation's RouteDefinition for ``code`` (attest.workflow.routes). A memo names its
+    type by ``code``; a sent memo keeps the route it was sent with whatever changes here.
+    """
+
+    __tablename__ = "memo_types"
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "code"),
+        sa.UniqueConstraint("organisation_id", "title"),
+        sa.CheckConstraint("length(code) > 0", name="code_not_empty"),
+        sa.CheckConstraint("length(title) > 0", name="title_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40))  # "delegationsbeslut"
+    title: Mapped[str] = mapped_column(sa.String(100))  # "Delegationsbeslut", in the PDF
+    # Field names (attest.memos.types.REQUIRABLE), comma-separated, in the memo's order.
+    required: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # Retired: offered for no new memo; memos of the type keep it.
+    retired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def required_fields(self) -> tuple[str, ...]:
+        return tuple(name for name in self.required.split(",") if name)
+
+
 class Memo(Base):
     __tablename__ = "memos"
     __table_args__ = (

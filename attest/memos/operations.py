@@ -18,7 +18,6 @@ from attest.memos.models import Attachment, DnrCounter, Memo, MemoVersion
 from attest.memos.sections import (
     MAX_SECTION_LENGTH,
     MAX_TITLE_LENGTH,
-    MEMO_TYPE_TJANSTEUTLATANDE,
     SECTION_FIELDS,
 )
 from attest.pdf.fonts import check_printable, printable
@@ -146,17 +145,27 @@ def next_dnr_serial(organisation_id: int, year: int) -> int:
     raise RuntimeError("could not assign a diarienummer")
 
 
-def create_memo(author: User, content: DraftContent, uploads: Sequence[CheckedPdf] = ()) -> Memo:
-    """A new draft with its diarienummer and its first version."""
+def create_memo(
+    author: User,
+    content: DraftContent,
+    uploads: Sequence[CheckedPdf] = (),
+    *,
+    memo_type: str | None = None,
+) -> Memo:
+    """A new draft of the type named (or the organisation's only one), with its diarienummer
+    and its first version."""
+    from attest.memos.types import chosen_type
+
     if not author.has_role(roles.HANDLAGGARE):
         raise Forbidden("Bara handläggare kan skapa tjänsteutlåtanden.")
     content = _check_content(content)
+    kind = chosen_type(author.organisation_id, memo_type)
     moment = clock.now()
     year = clock.local(moment).year
     memo = Memo(
         organisation_id=author.organisation_id,
         author=author,
-        memo_type=MEMO_TYPE_TJANSTEUTLATANDE,
+        memo_type=kind.code,
         dnr_year=year,
         dnr_serial=next_dnr_serial(author.organisation_id, year),
         state=State.UTKAST.value,
@@ -170,7 +179,7 @@ def create_memo(author: User, content: DraftContent, uploads: Sequence[CheckedPd
         "memo:created",
         actor=author,
         organisation=author.organisation,
-        data={"memo": memo.id, "dnr": memo.dnr, "version": version.number},
+        data={"memo": memo.id, "dnr": memo.dnr, "version": version.number, "type": kind.code},
     )
     return memo
 

@@ -45,6 +45,7 @@ def pdf_organisation(org) -> Organisation:
         postal_address=org.postal_address,
         switchboard=org.switchboard,
         website=org.website,
+        letterhead=org.letterhead,
     )
 
 
@@ -56,10 +57,13 @@ def document_for(
     date: dt.date,
     verification_url: str = "",
 ) -> MemoDocument:
+    from attest.memos.types import type_of
+
     org = memo.organisation
     author = version.memo.author
     store = blobs.store()
     return MemoDocument(
+        document_type=type_of(memo).title,
         organisation=pdf_organisation(org),
         unit=author.department,
         dnr=memo.printed_dnr,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from attest.pdf import memo as pdf_memo
+from attest.pdf.document import MEMO_DOCUMENT_TYPE
 
 # The sections a handläggare writes, in the order of the memo. Labels are the PDF headings.
 SECTIONS: tuple[tuple[str, str], ...] = (
@@ -20,9 +21,11 @@ LABEL_RUBRIK = "Rubrik"
 LABEL_UNDERRUBRIK = "Underrubrik"
 LABEL_SAMMANTRADESDATUM = "Sammanträdesdatum"
 LABEL_BILAGOR = "Bilagor"
+LABEL_MEMO_TYPE = "Typ av ärende"
+LABEL_DIARIUM_DNR = "Diariets Dnr"
 
 MEMO_TYPE_TJANSTEUTLATANDE = "tjansteutlatande"
-MEMO_TYPE_TITLES = {MEMO_TYPE_TJANSTEUTLATANDE: pdf_memo.MEMO_DOCUMENT_TYPE}
+MEMO_TYPE_TITLES = {MEMO_TYPE_TJANSTEUTLATANDE: MEMO_DOCUMENT_TYPE}
 
 MAX_TITLE_LENGTH = 300
 MAX_SECTION_LENGTH = 50_000

@@ -18,9 +18,12 @@ from attest.memos.operations import (
     create_memo,
     get_memo,
     save_draft,
+    set_diarium_dnr,
 )
 from attest.memos.rendering import pdf_filename, preview_pdf, stored_preview
 from attest.memos.sections import SECTIONS
+from attest.memos.types import memo_types
+from attest.orgs.models import DNR_DIARIUM
 from attest.pdf import paragraphs
 from attest.users import roles
 from attest.workflow import worklists
@@ -80,15 +83,20 @@ bp.add_app_template_filter(paragraphs)
 def new():
     check_can_create()
     form = MemoForm()
+    types = memo_types(current_user.organisation_id)
+    assert form.memo_type is not None
+    form.memo_type.choices = [(t.code, t.title) for t in types]
     if not form.is_submitted():
+        form.memo_type.data = types[0].code  # preselected: the first, the only one if one
         return form_page(form, None)
     valid = form.validate()
     uploads = form.checked_uploads()
     if valid and not form.bilagor.errors:
         try:
-            memo = create_memo(current_user, form.content(), uploads)
+            memo = create_memo(current_user, form.content(), uploads, memo_type=form.memo_type.data)
+            _set_diarium_dnr(memo, form)
             db.session().commit()
-        except (Invalid, StorageFull) as exc:
+        except (Invalid, Conflict, StorageFull) as exc:
             db.session().rollback()
             form.add_error(None, exc.message)
             return form_page(form, None, status=exc.status)
@@ -118,6 +126,7 @@ def edit(memo_id: int):
             uploads=uploads,
             expected_lock_version=form.lock_version.data,
         )
+        _set_diarium_dnr(memo, form)
         db.session().commit()
     except (Invalid, Conflict, StorageFull) as exc:
         # Nothing is saved; the page comes back with everything typed, and why.
@@ -126,6 +135,15 @@ def edit(memo_id: int):
         return form_page(form, memo, status=exc.status)
     flash(f"Utkastet är sparat (version {version.number}).", "success")
     return redirect(url_for(".show", memo_id=memo.id))
+
+
+def _set_diarium_dnr(memo: Memo, form: MemoForm) -> None:
+    """The diarium's Dnr as typed, where the organisation's diarium numbers the memos."""
+    if memo.organisation.dnr_source != DNR_DIARIUM:
+        return
+    typed = " ".join((form.diarium_dnr.data or "").split()) or None
+    if typed != memo.diarium_dnr:
+        set_diarium_dnr(memo, typed)
 
 
 def form_page(form: MemoForm, memo: Memo | None, status: int = 200):
@@ -141,6 +159,7 @@ def form_page(form: MemoForm, memo: Memo | None, status: int = 200):
             sections=SECTIONS,
             hints=HINTS,
             known_attachments=known,
+            asks_diarium_dnr=current_user.organisation.dnr_source == DNR_DIARIUM,
             errors=[(None, m) for m in form.general_errors] + form.errors_in_order(),
         ),
         status,

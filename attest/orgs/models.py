@@ -7,6 +7,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from attest.db import Base, UTCDateTime
 
+DNR_ATTEST = "attest"
+DNR_DIARIUM = "diarium"
+
 
 class Organisation(Base):
     """A förvaltning: the memos' author organisation and the nämnd they go to."""
@@ -22,6 +25,16 @@ class Organisation(Base):
     postal_address: Mapped[str] = mapped_column(sa.Text, default="")  # lines, for the PDF footer
     switchboard: Mapped[str] = mapped_column(sa.String(40), default="")
     website: Mapped[str] = mapped_column(sa.String(200), default="")
+    # Lines printed under the name in the letterhead ("Avdelningen för ..."), one a line.
+    letterhead: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The public address printed in the PDF footer's verification link (<url>/v/<code>);
+    # empty: the installation's BASE_URL.
+    public_base_url: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    # Who numbers a memo: attest's counter ("attest"), or the diarium, whose Dnr the
+    # handläggare types ("diarium") and without which a memo is not sent.
+    dnr_source: Mapped[str] = mapped_column(
+        sa.String(10), default=DNR_ATTEST, server_default=DNR_ATTEST
+    )
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     def __repr__(self) -> str:

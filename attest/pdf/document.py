@@ -48,6 +48,11 @@ class Organisation:
     postal_address: str  # multi-line: "Box 81\n121 22 Johanneshov"
     switchboard: str  # "08-508 14 000"
     website: str  # "start.stockholm"
+    letterhead: str = ""  # lines under the name in the letterhead, one a line
+
+
+# What a memo is called when its organisation has not named its types otherwise.
+MEMO_DOCUMENT_TYPE = "Tjänsteutlåtande"
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,7 @@ class MemoDocument:
     attachments: tuple[Attachment, ...]
     steps: tuple[AttestationStep, ...]  # route order; the table shows them reversed
     verification_url: str = ""
+    document_type: str = MEMO_DOCUMENT_TYPE  # the memo type's title, top right of each page
 
 
 @dataclass(frozen=True)

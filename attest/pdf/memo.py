@@ -44,7 +44,6 @@ from attest.pdf.merge import append_attachments
 
 # --- Fixed texts (what the reader sees, in Swedish) -------------------------------------
 
-MEMO_DOCUMENT_TYPE = "Tjänsteutlåtande"
 HEADING_FORSLAG = "Förvaltningens förslag till beslut"
 HEADING_SAMMANFATTNING = "Sammanfattning"
 HEADING_BAKGRUND = "Bakgrund"
@@ -207,6 +206,11 @@ def _draw_header_left(canv: Canvas, letterhead: Letterhead) -> None:
     width = RIGHT_COLUMN_X - MARGIN_LEFT - 8 * mm
     top = HEADER_BASELINE + _STYLE_HEADER_ORG.fontSize  # align first line with the right block
     blocks = [Paragraph(markup(letterhead.organisation.name), _STYLE_HEADER_ORG)]
+    blocks += [
+        Paragraph(markup(line.strip()), _STYLE_HEADER_UNIT)
+        for line in letterhead.organisation.letterhead.splitlines()
+        if line.strip()
+    ]
     if letterhead.unit.strip():
         blocks.append(Paragraph(markup(letterhead.unit), _STYLE_HEADER_UNIT))
     for block in blocks:
@@ -571,7 +575,7 @@ def render_memo(doc: MemoDocument) -> RenderedMemo:
     letterhead = Letterhead(
         organisation=doc.organisation,
         unit=doc.unit,
-        document_type=MEMO_DOCUMENT_TYPE,
+        document_type=doc.document_type,
         dnr=doc.dnr,
         date=doc.date,
         verification_url=doc.verification_url,
@@ -579,7 +583,7 @@ def render_memo(doc: MemoDocument) -> RenderedMemo:
     memo_pdf, page_count = build_pdf(
         letterhead,
         _memo_story(doc, recorder),
-        title=f"{MEMO_DOCUMENT_TYPE} {doc.dnr}",
+        title=f"{doc.document_type} {doc.dnr}",
         subject=doc.rubrik,
     )
     if sorted(recorder) != list(range(len(doc.steps))):

@@ -23,6 +23,7 @@ from attest.errors import Conflict, Forbidden, Invalid
 from attest.memos.models import Memo
 from attest.memos.operations import STALE_MEMO, lock_memo
 from attest.memos.rendering import StepLine, document_for
+from attest.memos.types import check_sendable
 from attest.pdf import render_memo
 from attest.pki.profile import acting_title
 from attest.urls import external_url
@@ -178,15 +179,17 @@ def new_verification_code() -> str:
     return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(10))
 
 
-def verification_url(code: str) -> str:
-    """The link printed in the frozen PDF's footer: the verify page's /v/<code> route."""
-    return external_url("verify.by_code", verification_code=code)
+def verification_url(code: str, base_url: str = "") -> str:
+    """The link printed in the frozen PDF's footer: the verify page's /v/<code> route, under
+    the organisation's public base URL when it has one."""
+    return external_url("verify.by_code", base_url=base_url, verification_code=code)
 
 
 def _send(
     *, memo: Memo, actor: User, assignees: Mapping[int, int], moment: dt.datetime, **_
 ) -> _Outcome:
     """Fix the route with the chosen people, freeze the version into the PDF to attest."""
+    check_sendable(memo)  # the type's required sections, the diarium's Dnr
     version = memo.latest_version
     steps: list[SubmissionStep] = []
     chosen: set[int] = set()
@@ -230,7 +233,7 @@ def _send(
             version,
             steps=lines,
             date=clock.local(moment).date(),
-            verification_url=verification_url(code),
+            verification_url=verification_url(code, memo.organisation.public_base_url),
         )
     )
     frozen = hooks().freeze(

@@ -41,7 +41,7 @@ def set_route(organisation: Organisation, memo_type: str, role_codes: Sequence[s
     """Configure the route; memos already sent keep the steps they were sent with."""
     from attest.users.operations import get_role
 
-    steps = [get_role(code) for code in role_codes]
+    steps = [get_role(code, organisation) for code in role_codes]
     if not steps:
         raise Invalid("En attestordning måste ha minst ett steg.")
     for role in steps:

@@ -80,6 +80,10 @@ def test_the_route_with_the_keyboard_only(visit, live: Live):
     hl.page.keyboard.type("Tangentbordets ärende")
     tab_to(hl, hl.page.get_by_label("Sammanfattning"))
     hl.page.keyboard.type("Skrivet utan mus.")
+    tab_to(hl, hl.page.get_by_label("Förvaltningens förslag till beslut"), backwards=True)
+    hl.page.keyboard.type("Nämnden godkänner förslaget.")
+    # What the memo type requires before sending; a date field's keys vary by locale.
+    hl.page.get_by_label("Sammanträdesdatum").fill("2024-09-19")
     save = hl.page.get_by_role("button", name="Spara utkast")
     tab_to(hl, save)
     hl.look("keyboard-focus-on-save", audit=False, full_page=False)

@@ -51,6 +51,7 @@ def test_the_whole_route_in_the_browser(visit, live: Live, tmp_path: Path):
 
     rubrik.fill("Läxhjälp i Rågsved")
     hl.page.get_by_label("Förvaltningens förslag till beslut").fill("Nämnden godkänner avtalet.")
+    hl.page.get_by_label("Sammanträdesdatum").fill("2024-09-19")
     hl.page.get_by_label("Sammanfattning").fill("Läxhjälpen kostar 200 000 kronor per år.")
     hl.page.get_by_label("Bilagor", exact=True).set_input_files(
         files=[

@@ -185,14 +185,14 @@ def memo_in_state(live: Live, state: str, rubrik: str = "Idéburet offentligt pa
     """A memo by the handläggare: "utkast", "hos_avdelningschef", "hos_stadsdelsdirektor",
     "attesterad" or "returnerad" (a draft with a return comment)."""
     from attest.memos.models import Memo
-    from attest.memos.operations import DraftContent, create_memo
+    from attest.memos.operations import create_memo
     from attest.users.operations import get_user
     from attest.workflow.operations import attest_memo, return_memo, submit_memo
 
     with live.app.app_context():
         session = db.session()
         author = get_user(live.handlaggare.username)
-        content = DraftContent(
+        content = factories.content(
             rubrik=rubrik,
             sammanfattning="Förvaltningen föreslår ett idéburet offentligt partnerskap.",
             forslag_till_beslut="Nämnden godkänner avtalet.",

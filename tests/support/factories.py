@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 from typing import Any
 
@@ -127,11 +128,25 @@ def people(org) -> People:
     return People(org)
 
 
-def memo(author, *, uploads=(), **fields: Any):
-    """A committed draft by ``author``; ``fields`` are DraftContent's."""
-    from attest.memos.operations import DraftContent, create_memo
+# What a memo type requires by default before sending (attest.memos.types.DEFAULT_REQUIRED).
+SENDABLE: dict[str, Any] = {
+    "forslag_till_beslut": "Nämnden godkänner förvaltningens förslag.",
+    "meeting_date": dt.date(2024, 9, 19),
+}
 
-    created = create_memo(author, DraftContent(**{"rubrik": "Ett ärende", **fields}), uploads)
+
+def content(**fields: Any):
+    """A memo's content that can be sent: ``fields`` over the sections a type requires."""
+    from attest.memos.operations import DraftContent
+
+    return DraftContent(**{**SENDABLE, **fields})
+
+
+def memo(author, *, uploads=(), **fields: Any):
+    """A committed draft by ``author`` that can be sent; ``fields`` are DraftContent's."""
+    from attest.memos.operations import create_memo
+
+    created = create_memo(author, content(**{"rubrik": "Ett ärende", **fields}), uploads)
     db.session().commit()
     return created
 

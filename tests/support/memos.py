@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from attest import db
 from attest.memos.models import Memo
-from attest.memos.operations import DraftContent, create_memo
+from attest.memos.operations import create_memo
 from attest.memos.sections import SECTIONS
 from attest.users.operations import get_user
 from attest.workflow.models import HistoryEntry, OutboxMail
@@ -28,6 +28,11 @@ def memo_form(**fields: Any) -> dict[str, Any]:
     """What a browser sends for a new memo: every field, the empty ones empty."""
     data: dict[str, Any] = {"rubrik": "Läxhjälp i Rågsved", "underrubrik": "", "meeting_date": ""}
     data.update({name: "" for name, _ in SECTIONS})
+    # What a memo type requires before sending (factories.SENDABLE), so the memo can be sent.
+    data.update(
+        forslag_till_beslut=factories.SENDABLE["forslag_till_beslut"],
+        meeting_date=factories.SENDABLE["meeting_date"].isoformat(),
+    )
     data.update(
         {
             "subsections-0-title": "",
@@ -98,7 +103,7 @@ def sent_memo(app, author, rubrik: str = "Idéburet offentligt partnerskap") -> 
     """A memo by ``author``, sent for attest with the preselected people."""
     with app.app_context():
         author = get_user(author.username)
-        memo = create_memo(author, DraftContent(rubrik=rubrik, sammanfattning="Text."))
+        memo = create_memo(author, factories.content(rubrik=rubrik, sammanfattning="Text."))
         submit_memo(memo, author)
         db.session().commit()
         return memo.id
@@ -106,7 +111,7 @@ def sent_memo(app, author, rubrik: str = "Idéburet offentligt partnerskap") -> 
 
 def draft_memo(app, author, rubrik: str = "Ett utkast") -> int:
     with app.app_context():
-        memo = create_memo(get_user(author.username), DraftContent(rubrik=rubrik))
+        memo = create_memo(get_user(author.username), factories.content(rubrik=rubrik))
         db.session().commit()
         return memo.id
 

@@ -45,7 +45,7 @@ from attest import blobs, create_app, db
 from attest.attestation import keystore, personal
 from attest.clock import FixedClock
 from attest.memos.bilagor import check_pdf
-from attest.memos.operations import DraftContent, create_memo
+from attest.memos.operations import create_memo
 from attest.pki import OrgPki, PrivateKey
 from attest.users.operations import ensure_builtin_roles, get_user
 from attest.workflow.models import Submission
@@ -82,7 +82,9 @@ def attest_one(
             for n in range(1, bilagor + 1)
         ]
         memo = create_memo(
-            author, DraftContent(rubrik=rubrik, sammanfattning="Slutrapporten summerar."), uploads
+            author,
+            factories.content(rubrik=rubrik, sammanfattning="Slutrapporten summerar."),
+            uploads,
         )
         submit_memo(memo, author)
         db.session().commit()
