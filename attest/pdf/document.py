@@ -74,6 +74,9 @@ class MemoDocument:
     attachments: tuple[Attachment, ...]
     steps: tuple[AttestationStep, ...]  # route order; the table shows them reversed
     verification_url: str = ""
+    # When the version was frozen (the PDF's creation time, from the app's clock); a draft's
+    # preview gives the version's time. None: the start of ``date`` in Stockholm.
+    created_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)

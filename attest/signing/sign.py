@@ -18,7 +18,6 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
@@ -33,6 +32,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from attest.pki.ca import asn1_certificate, require_utc
+from attest.signing.archival import ArchivalPdfWriter
 from attest.signing.fields import CLOSING_SEAL_FIELD
 from attest.signing.rows import row_stamp_style
 from attest.signing.timestamps import run_sync
@@ -154,7 +154,7 @@ async def _sign(
     stamp_style: StaticStampStyle | None = None,
     new_field: fields.SigFieldSpec | None = None,
 ) -> bytes:
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    writer = ArchivalPdfWriter(BytesIO(pdf), modified_at=now)
     pdf_signer = _TimedPdfSigner(
         meta,
         signer,
@@ -418,7 +418,7 @@ async def async_finish_lta(
         next_update = crl.next_update_utc
         if crl.last_update_utc > now or (next_update is not None and next_update < now):
             raise SigningRefused("a CRL for the archive must be current")
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    writer = ArchivalPdfWriter(BytesIO(pdf), modified_at=now)
     certificates = {c.dump(): c for c in _embedded_certificates(writer.prev)}
     certificates[asn1_certificate(ca_cert).dump()] = asn1_certificate(ca_cert)
     # DSS and document timestamp go into one revision, as pyHanko's own LTA code does;

@@ -225,6 +225,7 @@ def _send(
             steps=lines,
             date=clock.local(moment).date(),
             verification_url=verification_url(code),
+            created_at=moment,  # the frozen PDF's creation time (XMP and /Info)
         )
     )
     today = clock.local(moment).date()
