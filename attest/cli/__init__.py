@@ -626,10 +626,11 @@ def _print_bulk_report(report) -> None:
 def _package_commands() -> tuple[click.Command, ...]:
     """Commands that live beside their package (a cli.py each), registered here."""
     from attest.api.cli import token_group
+    from attest.archive.cli import archive_group
     from attest.outbox.cli import worker_command
     from attest.webhooks.cli import webhook_group
 
-    return (token_group, webhook_group, worker_command)
+    return (token_group, webhook_group, worker_command, archive_group)
 
 
 COMMANDS = (

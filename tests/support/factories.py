@@ -137,17 +137,22 @@ def memo(author, *, uploads=(), **fields: Any):
 
 
 def pdf_bytes(pages: int = 1, text: str = "Bilagans text", title: str = "") -> bytes:
-    """A real PDF made with reportlab: ``text`` and the page number on every page."""
+    """A real PDF made with reportlab: ``text`` and the page number on every page, in an
+    embedded font (as a PDF/A bilaga has it: the frozen memo stays PDF/A-2b)."""
     import io
 
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
+    from attest.pdf.fonts import FONT_NAME, register_fonts
+
+    register_fonts()
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True, initialFontName=FONT_NAME)
     if title:
         pdf.setTitle(title)
     for number in range(1, pages + 1):
+        pdf.setFont(FONT_NAME, 12)
         pdf.drawString(72, 750, f"{text} sida {number}")
         pdf.showPage()
     pdf.save()
