@@ -13,7 +13,7 @@ XDIST ?= -n auto --dist worksteal
 unexport PYTHONDONTWRITEBYTECODE
 COMPILE = $(BIN)/python -m compileall -q -j 0 attest tests bench >/dev/null
 
-.PHONY: serve run test static test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps i18n lint check format bench clean
+.PHONY: serve run test static test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps eark-deps i18n lint check format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,15 @@ e2e-deps: node_modules/.installed
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
 	@test -x /usr/bin/chromium || { echo "!! /usr/bin/chromium is missing: the e2e tests cannot run !!"; exit 1; }
 
+# The E-ARK validator that tests/test_archive.py runs on exported packages, in a venv of its
+# own: eark-validator 1.1.3 pins lxml 5.1.0, which pyHanko (lxml 5.4 or later) excludes.
+eark-deps: .venv-eark/.installed
+
+.venv-eark/.installed:
+	$(PYTHON) -m venv .venv-eark
+	.venv-eark/bin/pip install --quiet "eark-validator==1.1.3"
+	touch $@
+
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
@@ -64,7 +73,7 @@ run: install
 # PostgreSQL (tests marked `once` only on SQLite). Nothing is left out to be fast.
 # The two passes run side by side (their workers share the cores; many tests wait on
 # servers and subprocesses): each pass's output is printed whole when it ends.
-test: install-dev system-deps e2e-deps
+test: install-dev system-deps e2e-deps eark-deps
 	@$(COMPILE)
 	@echo "== static checks, the SQLite and the PostgreSQL pass run side by side; each prints when it ends =="
 	$(MAKE) --no-print-directory -j3 --output-sync=target static test-sqlite test-postgres

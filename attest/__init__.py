@@ -83,6 +83,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from attest.verify.views import bp as verify_bp  # only here: attest.verify is Flask-free
 
     app.register_blueprint(verify_bp)
+    from attest.archive.views import bp as archive_bp
+
+    app.register_blueprint(archive_bp)
 
     from attest import i18n, templating
     from attest.workflow import notifications

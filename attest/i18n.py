@@ -254,4 +254,14 @@ FROM_PYTHON = (
         "Formuläret kunde inte skickas eftersom säkerhetstoken saknas eller är ogiltig. "
         "Ladda om sidan och försök igen."
     ),
+    # attest.archive: the register page's export
+    N_("Ange periodens första dag."),
+    N_("Ange periodens sista dag."),
+    N_("Ange datum som ÅÅÅÅ-MM-DD."),
+    N_("Periodens slutdatum ligger före startdatumet."),
+    N_("Inga tjänsteutlåtanden attesterades under perioden."),
+    N_(
+        "Perioden har fler än 50 attesterade tjänsteutlåtanden, det mesta som exporteras här åt "
+        "gången. Välj en kortare period, eller använd kommandot attest archive export."
+    ),
 )

@@ -131,6 +131,12 @@ MATRIX: dict[str, Case] = {
         None, _expect(403, stranger=ALLOWED, registrator=ALLOWED), ("GET", "POST")
     ),
     "verify.bulk": Case(None, _expect(403, stranger=ALLOWED, registrator=ALLOWED), ("GET", "POST")),
+    # Exports the person's own organisation's memos (a stranger's are their own).
+    "archive.export": Case(
+        None,
+        _expect(403, stranger=ALLOWED, registrator=ALLOWED, administrator=ALLOWED),
+        ("POST",),
+    ),
     # The organisation has no keys in this world (SIGNING=record-only): 400 says so.
     "verify.by_code": Case("attested", _expect(400)),
     "api_memos.memos": Case(None, TOKEN_ONLY),

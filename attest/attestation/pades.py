@@ -18,7 +18,6 @@ from io import BytesIO
 from typing import Sequence
 
 from cryptography import x509
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from attest.pdf import RenderedMemo
@@ -36,6 +35,7 @@ from attest.signing import (
     seal_closing,
     sign_field,
 )
+from attest.signing.archival import ArchivalPdfWriter
 from attest.signing.rows import row_appearance_pdf
 
 
@@ -108,7 +108,7 @@ def sign_row(
     if title is None:
         raise SigningRefused(f"the certificate of {person.name} names no title {role_title!r}")
     # One parse of the PDF: the field's size is read from the reader the signer writes on.
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    writer = ArchivalPdfWriter(BytesIO(pdf), modified_at=now)  # keeps the PDF/A packet
     x1, y1, x2, y2 = _field_rect(writer.prev, field_name)
     return sign_field(
         writer,

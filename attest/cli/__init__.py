@@ -12,6 +12,7 @@ from flask import Flask
 from flask.cli import FlaskGroup
 
 from attest.api.cli import token_group
+from attest.archive.cli import archive_group
 from attest.attestation.cli import audit_group, keys_group
 from attest.blobs.cli import blobs_group
 from attest.cli.common import refused_exits_2, split_roles
@@ -49,6 +50,7 @@ COMMANDS = (
     token_group,
     webhook_group,
     worker_command,
+    archive_group,
 )
 
 

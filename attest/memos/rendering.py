@@ -56,6 +56,7 @@ def document_for(
     steps: Sequence[StepLine],
     date: dt.date,
     verification_url: str = "",
+    created_at: dt.datetime | None = None,
 ) -> MemoDocument:
     from attest.memos.types import type_of
 
@@ -89,6 +90,7 @@ def document_for(
         ),
         steps=tuple(AttestationStep(s.role_title) for s in steps),
         verification_url=verification_url,
+        created_at=created_at,
     )
 
 
@@ -117,7 +119,11 @@ def render_draft(memo: Memo, version: MemoVersion | None = None) -> RenderedMemo
 
 def _draft_document(memo: Memo, version: MemoVersion) -> MemoDocument:
     return document_for(
-        memo, version, steps=draft_steps(memo), date=clock.local(version.created_at).date()
+        memo,
+        version,
+        steps=draft_steps(memo),
+        date=clock.local(version.created_at).date(),
+        created_at=version.created_at,
     )
 
 

@@ -80,6 +80,9 @@ class MemoDocument:
     steps: tuple[AttestationStep, ...]  # route order; the table shows them reversed
     verification_url: str = ""
     document_type: str = MEMO_DOCUMENT_TYPE  # the memo type's title, top right of each page
+    # When the version was frozen (the PDF's creation time, from the app's clock); a draft's
+    # preview gives the version's time. None: the start of ``date`` in Stockholm.
+    created_at: datetime.datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -41,6 +42,7 @@ from attest.pdf.document import (
 )
 from attest.pdf.fonts import FONT_BOLD, FONT_NAME, register_fonts
 from attest.pdf.merge import append_attachments
+from attest.pdf.pdfa import ArchivalMetadata, make_archival
 
 # --- Fixed texts (what the reader sees, in Swedish) -------------------------------------
 
@@ -63,6 +65,8 @@ LABEL_DATUM = "Datum"
 LABEL_VERIFIERING = "Verifiering"
 LABEL_SIDA = "Sida"
 ORGANISATION_KIND = "stadsdelsförvaltning"  # second signature line under short_name
+
+_STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 # --- Page geometry (points; A4 portrait) ------------------------------------------------
 
@@ -150,6 +154,11 @@ def markup(text: str) -> str:
 def format_date(value: datetime.date) -> str:
     """Dates as printed in every attest PDF (YYYY-MM-DD)."""
     return value.isoformat()
+
+
+def start_of(day: datetime.date) -> datetime.datetime:
+    """Midnight in Stockholm: the creation time of a document known only by its date."""
+    return datetime.datetime.combine(day, datetime.time(0), _STOCKHOLM)
 
 
 def _layout_table(data: list, col_widths: Sequence[float], bottom_padding: float = 0) -> Table:
@@ -580,15 +589,24 @@ def render_memo(doc: MemoDocument) -> RenderedMemo:
         date=doc.date,
         verification_url=doc.verification_url,
     )
+    title = f"{doc.document_type} {doc.dnr}"
     memo_pdf, page_count = build_pdf(
-        letterhead,
-        _memo_story(doc, recorder),
-        title=f"{doc.document_type} {doc.dnr}",
-        subject=doc.rubrik,
+        letterhead, _memo_story(doc, recorder), title=title, subject=doc.rubrik
     )
     if sorted(recorder) != list(range(len(doc.steps))):
         raise RuntimeError("attestation rows were not all laid out exactly once")
-    pdf = append_attachments(memo_pdf, [a.pdf for a in doc.attachments])
+    pdf = make_archival(
+        append_attachments(memo_pdf, [a.pdf for a in doc.attachments]),
+        ArchivalMetadata(
+            title=title,
+            author=doc.organisation.name,
+            subject=doc.rubrik,
+            created_at=doc.created_at or start_of(doc.date),
+            document_type=doc.document_type,
+            dnr=doc.dnr,
+            board=doc.organisation.board,
+        ),
+    )
     return RenderedMemo(
         pdf=pdf,
         memo_page_count=page_count,

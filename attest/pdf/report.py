@@ -9,7 +9,16 @@ from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from attest.pdf.document import Organisation, paragraphs
 from attest.pdf.fonts import register_fonts
-from attest.pdf.memo import STYLE_BODY, STYLE_H2, STYLE_TITLE, Letterhead, build_pdf, markup
+from attest.pdf.memo import (
+    STYLE_BODY,
+    STYLE_H2,
+    STYLE_TITLE,
+    Letterhead,
+    build_pdf,
+    markup,
+    start_of,
+)
+from attest.pdf.pdfa import ArchivalMetadata, make_archival
 
 REPORT_DOCUMENT_TYPE = "Rapport"
 
@@ -22,8 +31,10 @@ def render_report(
     date: datetime.date,
     title: str,
     sections: Sequence[tuple[str, str]],
+    created_at: datetime.datetime | None = None,
 ) -> bytes:
-    """Render a report: title, then (heading, text) sections; an empty heading prints none."""
+    """Render a report (PDF/A-2b): title, then (heading, text) sections; an empty heading
+    prints none. created_at: when it was made (default: the start of ``date``)."""
     register_fonts()  # Paragraph resolves bold/italic faces when it is created
     story: list[Flowable] = []
     if title.strip():
@@ -36,5 +47,17 @@ def render_report(
     letterhead = Letterhead(
         organisation=organisation, unit=unit, document_type=REPORT_DOCUMENT_TYPE, dnr=dnr, date=date
     )
-    pdf, _ = build_pdf(letterhead, story, title=f"{REPORT_DOCUMENT_TYPE} {dnr}", subject=title)
-    return pdf
+    full_title = f"{REPORT_DOCUMENT_TYPE} {dnr}"
+    pdf, _ = build_pdf(letterhead, story, title=full_title, subject=title)
+    return make_archival(
+        pdf,
+        ArchivalMetadata(
+            title=full_title,
+            author=organisation.name,
+            subject=title,
+            created_at=created_at or start_of(date),
+            document_type=REPORT_DOCUMENT_TYPE,
+            dnr=dnr,
+            board=organisation.board,
+        ),
+    )

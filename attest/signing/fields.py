@@ -8,9 +8,9 @@ from io import BytesIO
 from typing import Iterable, Protocol, Sequence
 
 from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign.fields import SigFieldSpec, append_signature_field
 
+from attest.signing.archival import ArchivalPdfWriter
 from attest.signing.route import ROUTE_KEY, SealedRoute, route_json
 
 STEP_FIELD_PREFIX = "attest-steg-"
@@ -70,7 +70,8 @@ def add_signature_fields(
         raise ValueError("signature field names must be unique")
     if route is not None and [row.field for row in route.rows] != names:
         raise ValueError("the route names the rows' fields, in order")
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    # A PDF/A memo's metadata stays as it was: the certification right after dates it.
+    writer = ArchivalPdfWriter(BytesIO(pdf), modified_at=None)
     for field in fields:
         append_signature_field(
             writer,

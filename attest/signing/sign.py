@@ -33,6 +33,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 
 from attest.pki.ca import asn1_certificate, require_utc
+from attest.signing.archival import ArchivalPdfWriter
 from attest.signing.fields import CLOSING_SEAL_FIELD
 from attest.signing.rows import row_stamp_style
 from attest.signing.timestamps import run_sync
@@ -155,7 +156,9 @@ async def _sign(
     new_field: fields.SigFieldSpec | None = None,
 ) -> bytes:
     writer = (
-        pdf if isinstance(pdf, IncrementalPdfFileWriter) else IncrementalPdfFileWriter(BytesIO(pdf))
+        pdf
+        if isinstance(pdf, IncrementalPdfFileWriter)
+        else ArchivalPdfWriter(BytesIO(pdf), modified_at=now)
     )
     pdf_signer = _TimedPdfSigner(
         meta,
@@ -422,7 +425,7 @@ async def async_finish_lta(
         next_update = crl.next_update_utc
         if crl.last_update_utc > now or (next_update is not None and next_update < now):
             raise SigningRefused("a CRL for the archive must be current")
-    writer = IncrementalPdfFileWriter(BytesIO(pdf))
+    writer = ArchivalPdfWriter(BytesIO(pdf), modified_at=now)
     certificates = {c.dump(): c for c in _embedded_certificates(writer.prev)}
     certificates[asn1_certificate(ca_cert).dump()] = asn1_certificate(ca_cert)
     # DSS and document timestamp go into one revision, as pyHanko's own LTA code does;

@@ -234,6 +234,7 @@ def _send(
             steps=lines,
             date=clock.local(moment).date(),
             verification_url=verification_url(code, memo.organisation.public_base_url),
+            created_at=moment,  # the frozen PDF's creation time (XMP and /Info)
         )
     )
     frozen = hooks().freeze(

@@ -140,7 +140,7 @@ def reference_doc(*, with_bilaga: bool = True) -> MemoDocument:
                 reference_bilaga_pdf(ORGANISATION, DNR, date),
             ),
         )
-    return reference_document(
+    doc = reference_document(
         ORGANISATION,
         dnr=DNR,
         date=date,
@@ -148,6 +148,7 @@ def reference_doc(*, with_bilaga: bool = True) -> MemoDocument:
         steps=STEPS,
         signatories=(Signatory(*PEOPLE[1]), Signatory(*PEOPLE[0])),
     )
+    return dataclasses.replace(doc, created_at=FROZEN_AT)  # frozen then, as the flow is
 
 
 # RSA-3072 keys take 0.1–1 s each to generate: a test session makes each PKI once and a

@@ -26,6 +26,9 @@ The worlds:
   (``facts["three_steps"]``).
 - ``two_organisations``: ``signed`` plus Skarpnäcks stadsdelsförvaltning (SKV) with a CA of
   its own and its people, and a memo attested there (``facts["second"]``).
+
+Every frozen and attested PDF of a signed world is checked against PDF/A-2b when the world
+is built (tests/support/pdfa.py).
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ from attest.pki import OrgPki, PrivateKey
 from attest.users.operations import ensure_builtin_roles, get_user
 from attest.workflow.models import Submission
 from attest.workflow.operations import attest_memo, submit_memo
-from tests.support import database, factories, shared
+from tests.support import database, factories, pdfa, shared
 
 START = dt.datetime(2024, 8, 14, 7, 30, tzinfo=dt.timezone.utc)  # 09:30 in Stockholm
 
@@ -78,7 +81,7 @@ def attest_one(
     with app.app_context():
         author = get_user(people.handlaggare.username)
         uploads = [
-            check_pdf(f"bilaga-{n}.pdf", factories.pdf_bytes(n, f"Bilaga {n}"))
+            check_pdf(f"bilaga-{n}.pdf", factories.pdf_bytes(n, f"Bilaga {n}", archival=True))
             for n in range(1, bilagor + 1)
         ]
         memo = create_memo(
@@ -216,6 +219,17 @@ BUILDERS: dict[str, Callable[[Flask, FixedClock], dict[str, Any]]] = {
 }
 
 
+def _assert_archival(app: Flask) -> None:
+    """Every PDF a world made is PDF/A-2b: each frozen version and each as it stands."""
+    with app.app_context():
+        store = blobs.store()
+        for submission in db.session().scalars(sa.select(Submission)):
+            label = f"submission {submission.id}"
+            pdfa.assert_pdfa(store.get(submission.frozen_pdf_sha256), f"{label} (frozen)")
+            if submission.current_pdf_sha256 != submission.frozen_pdf_sha256:
+                pdfa.assert_pdfa(store.get(submission.current_pdf_sha256), f"{label} (now)")
+
+
 @dataclasses.dataclass(frozen=True)
 class World:
     name: str
@@ -272,6 +286,8 @@ class Worlds:
                 ensure_builtin_roles()
                 db.session().commit()
             facts = BUILDERS[name](app, clock)
+            if name not in UNSIGNED:
+                _assert_archival(app)
             snapshot = database.capture(app, instance)
         return World(name, snapshot, instance / "keys", clock.now(), facts)
 

@@ -1,0 +1,63 @@
+"""The E-ARK validator (eark-validator 1.1.3) on exported packages, and attest's own check
+of a package's METS checksums (the validator does not check them).
+
+The validator runs in its own venv (.venv-eark, ``make eark-deps``): it pins lxml 5.1.0,
+which pyHanko's lxml (5.4 or later) excludes. tests/support/eark_offline.py runs it
+offline and prints one JSON line per package.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess  # nosec B404: the validator, a fixed command
+from pathlib import Path
+
+from attest.archive.sip import listed_files
+
+ROOT = Path(__file__).resolve().parents[2]
+PYTHON = ROOT / ".venv-eark" / "bin" / "python"
+SCRIPT = Path(__file__).with_name("eark_offline.py")
+# eark-validator 1.1.3's SIP14 asks for a NOTETYPE attribute without namespace on the
+# creator's note, which the METS schema forbids (CSIP's is csip:NOTETYPE, as written).
+ACCEPTED = ("SIP14",)
+
+
+def validate(packages: list[Path]) -> list[dict]:
+    """The validator's report of each package: structure status, errors, warnings."""
+    if not PYTHON.exists():
+        raise AssertionError(f"{PYTHON} is missing: run `make eark-deps`")
+    run = subprocess.run(  # nosec B603
+        [str(PYTHON), str(SCRIPT), *map(str, packages)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if run.returncode != 0:
+        raise AssertionError(f"eark-validator failed:\n{run.stderr[-3000:]}")
+    return [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+
+
+def errors(report: dict) -> list[str]:
+    """The errors that make a package invalid, less the ACCEPTED rules."""
+    return [e for e in report["errors"] if e.split(":", 1)[0] not in ACCEPTED]
+
+
+def checksum_problems(folder: Path) -> list[str]:
+    """Every file of the package that is missing, unlisted, or not as its METS says."""
+    problems = []
+    listed = {path: (sha, size) for path, sha, size in listed_files(folder)}
+    for path, (sha, size) in sorted(listed.items()):
+        target = folder / path
+        if not target.is_file():
+            problems.append(f"{path}: missing")
+            continue
+        data = target.read_bytes()
+        if len(data) != size or hashlib.sha256(data).hexdigest() != sha:
+            problems.append(f"{path}: checksum or size differs")
+    on_disk = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()} - {
+        "METS.xml"
+    }
+    for path in sorted(on_disk - set(listed)):
+        problems.append(f"{path}: not listed in METS")
+    return problems
