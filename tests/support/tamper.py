@@ -64,6 +64,12 @@ def _sig_field(reader: PdfFileReader, field_name: str) -> generic.IndirectObject
 # --- Bytes --------------------------------------------------------------------------------
 
 
+_COMPRESSED_STREAM = re.compile(
+    rb"/Length (\d+)[^>]*/FlateDecode[^>]*>>\s*stream\r?\n|"
+    rb"/FlateDecode[^>]*/Length (\d+)[^>]*>>\s*stream\r?\n"
+)
+
+
 def flip_byte(pdf: bytes, offset: int) -> bytes:
     """One bit flipped at offset."""
     forged = bytearray(pdf)
@@ -74,9 +80,13 @@ def flip_byte(pdf: bytes, offset: int) -> bytes:
 def flip_byte_in_first_revision(pdf: bytes) -> bytes:
     """A bit flipped inside page content of the original rendering, which every signature covers."""
     first_end = _EOF.search(pdf).end()  # type: ignore[union-attr]
-    start = pdf.index(b"stream", first_end // 2) + 40
-    assert start < first_end
-    return flip_byte(pdf, start)
+    # Inside the data of a compressed stream (never "endstream" or a dictionary): the file
+    # still parses, and only the signed bytes' digests can tell.
+    for match in _COMPRESSED_STREAM.finditer(pdf, first_end // 2, first_end):
+        length = int(match.group(1) or match.group(2))
+        if length > 80:
+            return flip_byte(pdf, match.end() + 40)
+    raise AssertionError("no compressed stream in the first revision")
 
 
 def zero_signature_value(field_name: str) -> Tamper:
