@@ -33,6 +33,7 @@ DEFAULTS: dict[str, Any] = {
     "PKCS11_MODULE": None,
     "PKCS11_TOKEN": None,
     "PKCS11_PIN": None,
+    "PKCS11_KEY_BITS": 3072,  # RSA size of keys generated in the token (some HSMs want 4096)
     "TSA_URL": None,  # an external RFC 3161 service; None -> the organisation's own TSA
     "TSA_USERNAME": None,
     "TSA_PASSWORD": None,

@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import os
 import threading
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping, Sequence
 
 import pkcs11
@@ -45,7 +46,7 @@ from attest.pki.ca import (
 )
 from attest.pki.keys import RSA_KEY_SIZE, RSA_PUBLIC_EXPONENT
 
-__all__ = ["Pkcs11OrgCustody", "TokenRsaKey", "key_label", "token_session"]
+__all__ = ["Pkcs11OrgCustody", "TokenAccess", "TokenRsaKey", "key_label", "token_session"]
 
 ROLES = ("ca", "seal", "tsa")
 _MECHANISMS = {
@@ -163,20 +164,49 @@ def close_sessions() -> None:
         _sessions.clear()
 
 
-def _modulus(public_key: rsa.RSAPublicKey) -> int:
-    return public_key.public_numbers().n
+@dataclass(frozen=True)
+class TokenAccess:
+    """How to reach a token: the module, the token's label and the user PIN."""
+
+    module: str
+    token_label: str
+    pin: str = field(repr=False)
+
+    def session(self) -> _TokenSession:
+        return token_session(self.module, self.token_label, self.pin)
+
+
+def _private_key_handle(token: _TokenSession, label: str) -> Any:
+    try:
+        with token.lock:
+            return token.session.get_key(
+                object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.RSA, label=label
+            )
+    except p11_errors.NoSuchKey:
+        raise KeyUnavailable(
+            f"Nyckeln {label} finns inte i token \u201d{token.token_label}\u201d. "
+            "Inget signerades."
+        ) from None
+    except p11_errors.PKCS11Error as exc:
+        raise KeyUnavailable(
+            f"Nyckeln {label} i token \u201d{token.token_label}\u201d kan inte användas "
+            f"({type(exc).__name__}). Inget signerades."
+        ) from None
 
 
 class TokenRsaKey(HardwareKey):
-    """An RSA private key in a PKCS#11 token, usable where cryptography wants a key."""
+    """An RSA private key in a PKCS#11 token, usable where cryptography wants a key.
 
-    def __init__(
-        self, handle: Any, public_key: rsa.RSAPublicKey, label: str, session: _TokenSession
-    ) -> None:
-        self._handle = handle
-        self._public_key = public_key
+    It holds the way to the token and the key's label, not a session: the key is looked
+    up again in whatever session the process has when it signs (after a new login, e.g.
+    a changed PIN, the old session's handles are gone).
+    """
+
+    def __init__(self, access: TokenAccess, label: str, public_key: rsa.RSAPublicKey) -> None:
+        self._access = access
         self._label = label
-        self._session = session
+        self._public_key = public_key
+        self._bound: tuple[_TokenSession, Any] | None = None
 
     @property
     def label(self) -> str:
@@ -184,7 +214,7 @@ class TokenRsaKey(HardwareKey):
 
     @property
     def description(self) -> str:
-        return f"PKCS#11-token \u201d{self._session.token_label}\u201d, nyckel {self._label}"
+        return f"PKCS#11-token \u201d{self._access.token_label}\u201d, nyckel {self._label}"
 
     @property
     def key_size(self) -> int:
@@ -192,6 +222,14 @@ class TokenRsaKey(HardwareKey):
 
     def public_key(self) -> rsa.RSAPublicKey:
         return self._public_key
+
+    def _handle(self) -> tuple[_TokenSession, Any]:
+        token = self._access.session()
+        bound = self._bound
+        if bound is None or bound[0] is not token:
+            bound = (token, _private_key_handle(token, self._label))
+            self._bound = bound
+        return bound
 
     def sign(self, data: bytes, padding: object, algorithm: object) -> bytes:
         if not isinstance(padding, asym_padding.PKCS1v15) or not isinstance(
@@ -201,9 +239,10 @@ class TokenRsaKey(HardwareKey):
         mechanism = _MECHANISMS.get(algorithm.name)
         if mechanism is None:
             raise TypeError(f"unsupported digest {algorithm.name}")
+        token, handle = self._handle()
         try:
-            with self._session.lock:
-                signature = bytes(self._handle.sign(data, mechanism=mechanism))
+            with token.lock:
+                signature = bytes(handle.sign(data, mechanism=mechanism))
         except p11_errors.PKCS11Error as exc:
             raise KeyUnavailable(
                 f"{self.description} kunde inte signera ({type(exc).__name__}). "
@@ -221,7 +260,7 @@ class TokenRsaKey(HardwareKey):
         if certificate.public_key() != self._public_key:
             raise ValueError("the certificate is not the token key's")
         return _LockedPkcs11Signer(
-            self._session,
+            self._access.session(),
             key_label=self._label,
             signing_cert=asn1_certificate(certificate),
             ca_chain=[asn1_certificate(c) for c in chain],
@@ -237,7 +276,13 @@ class _LockedPkcs11Signer(PKCS11Signer):
         # The key's handle is looked up now, under the lock: pyHanko would otherwise do it
         # on first use, outside any lock, from whichever thread asks for the certificate.
         with token_session.lock:
-            self._load_objects()
+            try:
+                self._load_objects()
+            except p11_errors.PKCS11Error as exc:
+                raise KeyUnavailable(
+                    f"Nyckeln {self.key_label} i token \u201d{token_session.token_label}\u201d "
+                    f"kan inte användas ({exc}). Inget signerades."
+                ) from None
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False
@@ -262,10 +307,12 @@ class Pkcs11OrgCustody:
 
     name: ClassVar[str] = PKCS11
 
-    def __init__(self, module: str, token_label: str, pin: str) -> None:
-        self.module = module
+    def __init__(
+        self, module: str, token_label: str, pin: str, *, key_bits: int = RSA_KEY_SIZE
+    ) -> None:
+        self.access = TokenAccess(module, token_label, pin)
         self.token_label = token_label
-        self._pin = pin
+        self.key_bits = key_bits
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Pkcs11OrgCustody:
@@ -279,15 +326,17 @@ class Pkcs11OrgCustody:
                 f"{', '.join(missing)} saknas: organisationens nycklar ligger i en HSM "
                 "(PKCS#11) som inte är konfigurerad. Inget signerades."
             )
-        return cls(config["PKCS11_MODULE"], config["PKCS11_TOKEN"], config["PKCS11_PIN"])
-
-    def _session(self) -> _TokenSession:
-        return token_session(self.module, self.token_label, self._pin)
+        return cls(
+            config["PKCS11_MODULE"],
+            config["PKCS11_TOKEN"],
+            config["PKCS11_PIN"],
+            key_bits=int(config.get("PKCS11_KEY_BITS") or RSA_KEY_SIZE),
+        )
 
     def create(
         self, org_name: str, org_code: str, now: dt.datetime
     ) -> tuple[OrgPki, dict[str, bytes]]:
-        token = self._session()
+        token = self.access.session()
         labels = {role: key_label(org_code, role) for role in ROLES}
         with token.lock:
             taken = [
@@ -320,7 +369,7 @@ class Pkcs11OrgCustody:
         try:
             public, private = token.session.generate_keypair(
                 KeyType.RSA,
-                RSA_KEY_SIZE,
+                self.key_bits,
                 label=label,
                 id=os.urandom(16),
                 store=True,
@@ -351,7 +400,7 @@ class Pkcs11OrgCustody:
             int.from_bytes(public[Attribute.PUBLIC_EXPONENT], "big"),
             int.from_bytes(public[Attribute.MODULUS], "big"),
         ).public_key()
-        return TokenRsaKey(private, public_key, label, token)
+        return TokenRsaKey(self.access, label, public_key)
 
     def load(self, org_code: str, files: Mapping[str, bytes]) -> OrgPki:
         record = json.loads(files[CUSTODY_FILE].decode("utf-8"))
@@ -369,7 +418,7 @@ class Pkcs11OrgCustody:
                 ("tsa", TSA_CERT_FILE),
             )
         }
-        token = self._session()
+        token = self.access.session()
         keys = {role: self._find(token, record["keys"][role], certificates[role]) for role in ROLES}
         for role in ("seal", "tsa"):
             certificates[role].verify_directly_issued_by(certificates["ca"])
@@ -385,25 +434,12 @@ class Pkcs11OrgCustody:
     def _find(self, token: _TokenSession, label: str, certificate: x509.Certificate) -> TokenRsaKey:
         public_key = certificate.public_key()
         assert isinstance(public_key, rsa.RSAPublicKey)
-        try:
-            with token.lock:
-                handle = token.session.get_key(
-                    object_class=ObjectClass.PRIVATE_KEY, key_type=KeyType.RSA, label=label
-                )
-                modulus = int.from_bytes(handle[Attribute.MODULUS], "big")
-        except p11_errors.NoSuchKey:
-            raise KeyUnavailable(
-                f"Nyckeln {label} finns inte i token \u201d{self.token_label}\u201d. "
-                "Inget signerades."
-            ) from None
-        except p11_errors.PKCS11Error as exc:
-            raise KeyUnavailable(
-                f"Nyckeln {label} i token \u201d{self.token_label}\u201d kan inte användas "
-                f"({type(exc).__name__}). Inget signerades."
-            ) from None
-        if modulus != _modulus(public_key):
+        handle = _private_key_handle(token, label)
+        with token.lock:
+            modulus = int.from_bytes(handle[Attribute.MODULUS], "big")
+        if modulus != public_key.public_numbers().n:
             raise KeyUnavailable(
                 f"Nyckeln {label} i token \u201d{self.token_label}\u201d hör inte till "
                 "organisationens certifikat. Inget signerades."
             )
-        return TokenRsaKey(handle, public_key, label, token)
+        return TokenRsaKey(self.access, label, public_key)
