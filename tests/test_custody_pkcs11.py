@@ -168,6 +168,7 @@ def test_a_wrong_pin_refuses_sending_in_swedish_and_keeps_the_draft(
     text = response.get_data(as_text=True)
     assert f"PIN-koden för token ”{softhsm.label}” stämmer inte (ATTEST_PKCS11_PIN)" in text
     assert facts(app, memo_id).state == "utkast"
+    assert client.get("/healthz").status_code == 503  # the load balancer sees it too
 
     app.config["PKCS11_PIN"] = softhsm.pin  # the right PIN again: it is sent
     response = browser.press(browser.open(f"/memos/{memo_id}"), "Skicka för attest")
