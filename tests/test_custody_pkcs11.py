@@ -29,6 +29,7 @@ from attest.orgs.operations import get_organisation
 from attest.pki import load_certificate
 from attest.pki.ca import asn1_certificate
 from attest.users.operations import ensure_builtin_roles
+from attest.verify import cli as verify_cli
 from attest.verify import verify_pdf
 from tests.support import database, factories
 from tests.support import signing as signing_support
@@ -125,7 +126,9 @@ def test_keys_init_pkcs11_makes_keys_that_stay_in_the_token(hsm_org, softhsm) ->
 
 @pytest.mark.slow
 @pytest.mark.once  # the token and the signatures are the subject, the same in both passes
-def test_a_memo_attested_with_token_keys_is_valid_offline_and_for_pyhanko(hsm_org) -> None:
+def test_a_memo_attested_with_token_keys_is_valid_offline_and_for_pyhanko(
+    hsm_org, tmp_path, capsys
+) -> None:
     ca = load_certificate(hsm_org.ca_pem)
     result = verify_pdf(hsm_org.pdf, trust=[ca], now=signing_support.validation_time())
     assert result.verdict == "valid", [c.message for c in result.failed]
@@ -142,11 +145,16 @@ def test_a_memo_attested_with_token_keys_is_valid_offline_and_for_pyhanko(hsm_or
         status = validate_pdf_signature(embedded, context)
         assert status.bottom_line, (embedded.field_name, status.pretty_print_details())
 
-    # The tamper twin: one bit of the signed content changed.
-    forged = tamper.flip_byte_in_first_revision(hsm_org.pdf)
-    twin = verify_pdf(forged, trust=[ca], now=signing_support.validation_time())
-    assert twin.verdict == "invalid"
-    assert twin.title("sv") == "Ogiltig"
+    # `attest verify` with the CA certificate keys init wrote, and the tamper twin: one
+    # bit of the signed content changed.
+    genuine, forged = tmp_path / "hsm.pdf", tmp_path / "hsm-changed.pdf"
+    genuine.write_bytes(hsm_org.pdf)
+    forged.write_bytes(tamper.flip_byte_in_first_revision(hsm_org.pdf))
+    ca_file = hsm_org.keys_dir / f"{CODE}-ca.pem"
+    assert verify_cli.main([str(genuine), "--trust", str(ca_file)]) == 0
+    assert capsys.readouterr().out.startswith(f"{genuine}: Giltig")
+    assert verify_cli.main([str(forged), "--trust", str(ca_file)]) == 1
+    assert capsys.readouterr().out.startswith(f"{forged}: Ogiltig")
 
 
 @pytest.mark.slow
