@@ -80,6 +80,9 @@ class _TokenSession:
 
 _libraries: dict[str, Any] = {}
 _sessions: dict[tuple[int, str, str], _TokenSession] = {}
+# A PIN the token refused, with the refusal: never tried again by this process (an HSM
+# locks its PIN after a few wrong ones, and /healthz and every request would try it).
+_refused: dict[tuple[int, str, str, str], KeyUnavailable] = {}
 _sessions_lock = threading.Lock()
 
 
@@ -89,7 +92,7 @@ def _library(module: str) -> Any:
     if found is None:
         if not os.path.isfile(module):
             raise KeyUnavailable(
-                f"PKCS#11-modulen {module} finns inte (ATTEST_PKCS11_MODULE). " "Inget signerades."
+                f"PKCS#11-modulen {module} finns inte (ATTEST_PKCS11_MODULE). Inget signerades."
             )
         try:
             found = pkcs11.lib(module)
@@ -113,34 +116,38 @@ def token_session(module: str, token_label: str, pin: str) -> _TokenSession:
             # Another PIN is configured now: log out, and let the token judge the new one.
             _sessions.pop(key)
             _close(found)
+        refused = _refused.get((*key, pin))
+        if refused is not None:
+            raise KeyUnavailable(refused.message)
         library = _library(module)
         try:
             token = library.get_token(token_label=token_label)
         except p11_errors.NoSuchToken:
             raise KeyUnavailable(
-                f"Det finns ingen token med namnet \u201d{token_label}\u201d "
+                f"Det finns ingen token med namnet ”{token_label}” "
                 f"(ATTEST_PKCS11_TOKEN) i {module}. Är HSM:en ansluten? Inget signerades."
             ) from None
         except p11_errors.PKCS11Error as exc:
             raise KeyUnavailable(
-                f"Token \u201d{token_label}\u201d kan inte nås ({type(exc).__name__}). "
-                "Inget signerades."
+                f"Token ”{token_label}” kan inte nås ({type(exc).__name__}). Inget signerades."
             ) from None
         try:
             session = token.open(rw=True, user_pin=pin)
         except p11_errors.PinLocked:
             raise KeyUnavailable(
-                f"PIN-koden för token \u201d{token_label}\u201d är spärrad. "
+                f"PIN-koden för token ”{token_label}” är spärrad. "
                 "HSM:ens administratör måste låsa upp den. Inget signerades."
             ) from None
         except _PIN_ERRORS:
-            raise KeyUnavailable(
-                f"PIN-koden för token \u201d{token_label}\u201d stämmer inte "
-                "(ATTEST_PKCS11_PIN). Inget signerades."
-            ) from None
+            refusal = KeyUnavailable(
+                f"PIN-koden för token ”{token_label}” stämmer inte (ATTEST_PKCS11_PIN). "
+                "Inget signerades, och samma PIN-kod prövas inte igen förrän den ändrats."
+            )
+            _refused[(*key, pin)] = refusal
+            raise KeyUnavailable(refusal.message) from None
         except p11_errors.PKCS11Error as exc:
             raise KeyUnavailable(
-                f"Token \u201d{token_label}\u201d kan inte öppnas ({type(exc).__name__}). "
+                f"Token ”{token_label}” kan inte öppnas ({type(exc).__name__}). "
                 "Inget signerades."
             ) from None
         found = _TokenSession(session, token_label, pin)
@@ -162,6 +169,7 @@ def close_sessions() -> None:
         for found in _sessions.values():
             _close(found)
         _sessions.clear()
+        _refused.clear()
 
 
 @dataclass(frozen=True)
@@ -184,12 +192,11 @@ def _private_key_handle(token: _TokenSession, label: str) -> Any:
             )
     except p11_errors.NoSuchKey:
         raise KeyUnavailable(
-            f"Nyckeln {label} finns inte i token \u201d{token.token_label}\u201d. "
-            "Inget signerades."
+            f"Nyckeln {label} finns inte i token ”{token.token_label}”. Inget signerades."
         ) from None
     except p11_errors.PKCS11Error as exc:
         raise KeyUnavailable(
-            f"Nyckeln {label} i token \u201d{token.token_label}\u201d kan inte användas "
+            f"Nyckeln {label} i token ”{token.token_label}” kan inte användas "
             f"({type(exc).__name__}). Inget signerades."
         ) from None
 
@@ -214,7 +221,7 @@ class TokenRsaKey(HardwareKey):
 
     @property
     def description(self) -> str:
-        return f"PKCS#11-token \u201d{self._access.token_label}\u201d, nyckel {self._label}"
+        return f"PKCS#11-token ”{self._access.token_label}”, nyckel {self._label}"
 
     @property
     def key_size(self) -> int:
@@ -280,7 +287,7 @@ class _LockedPkcs11Signer(PKCS11Signer):
                 self._load_objects()
             except p11_errors.PKCS11Error as exc:
                 raise KeyUnavailable(
-                    f"Nyckeln {self.key_label} i token \u201d{token_session.token_label}\u201d "
+                    f"Nyckeln {self.key_label} i token ”{token_session.token_label}” "
                     f"kan inte användas ({exc}). Inget signerades."
                 ) from None
 
@@ -296,7 +303,7 @@ class _LockedPkcs11Signer(PKCS11Signer):
                 return await super().async_sign_raw(data, digest_algorithm)
             except p11_errors.PKCS11Error as exc:
                 raise KeyUnavailable(
-                    f"PKCS#11-token \u201d{self._token_session.token_label}\u201d, nyckel "
+                    f"PKCS#11-token ”{self._token_session.token_label}”, nyckel "
                     f"{self.key_label} kunde inte signera ({type(exc).__name__}). "
                     "Inget signerades."
                 ) from None
@@ -346,7 +353,7 @@ class Pkcs11OrgCustody:
             ]
             if taken:
                 raise KeyUnavailable(
-                    f"Token \u201d{self.token_label}\u201d har redan nycklar med namnen "
+                    f"Token ”{self.token_label}” har redan nycklar med namnen "
                     f"{', '.join(taken)}. Ta bort dem i HSM:en först, eller använd en annan "
                     "token."
                 )
@@ -393,7 +400,7 @@ class Pkcs11OrgCustody:
             )
         except p11_errors.PKCS11Error as exc:
             raise KeyUnavailable(
-                f"Token \u201d{self.token_label}\u201d kunde inte skapa nyckeln {label} "
+                f"Token ”{self.token_label}” kunde inte skapa nyckeln {label} "
                 f"({type(exc).__name__})."
             ) from None
         public_key = rsa.RSAPublicNumbers(
@@ -407,8 +414,8 @@ class Pkcs11OrgCustody:
         if record.get("token") != self.token_label:
             raise KeyUnavailable(
                 f"Organisationens nycklar ({org_code}) ligger i token "
-                f"\u201d{record.get('token')}\u201d, men ATTEST_PKCS11_TOKEN är "
-                f"\u201d{self.token_label}\u201d. Inget signerades."
+                f"”{record.get('token')}”, men ATTEST_PKCS11_TOKEN är "
+                f"”{self.token_label}”. Inget signerades."
             )
         certificates = {
             role: load_certificate(files[name])
@@ -439,7 +446,7 @@ class Pkcs11OrgCustody:
             modulus = int.from_bytes(handle[Attribute.MODULUS], "big")
         if modulus != public_key.public_numbers().n:
             raise KeyUnavailable(
-                f"Nyckeln {label} i token \u201d{self.token_label}\u201d hör inte till "
+                f"Nyckeln {label} i token ”{self.token_label}” hör inte till "
                 "organisationens certifikat. Inget signerades."
             )
         return TokenRsaKey(self.access, label, public_key)
