@@ -164,6 +164,30 @@ def test_the_attested_pdf_itself_matches(app, client, attested):
     assert event["sha256"] == hashlib.sha256(attested.pdf).hexdigest()
 
 
+def test_a_copy_from_before_a_renewed_archive_timestamp_is_a_valid_copy(app, client, attested):
+    """The stored PDF gained a further document timestamp after the copy was downloaded:
+    not the same bytes, yet the same memo, attested by the same people."""
+    from attest import blobs, clock
+    from attest.attestation import keystore, pades
+    from attest.attestation.hooks import timestamper
+    from attest.attestation.personal import current_crl
+
+    with app.app_context():
+        submission = db.session().get(Submission, attested.submission_id)
+        org = submission.memo.organisation
+        pki = keystore.org_pki(org)
+        renewed = pades.archive(
+            attested.pdf, pki, timestamper(org, pki), [current_crl(org)], clock.now()
+        )
+        submission.current_pdf_sha256 = blobs.store().put(renewed)
+        db.session().commit()
+    response = send_copy(client, attested.code, attested.pdf)
+    text = text_of(response)
+    assert "Resultat: Giltig" in text  # the renewed stored PDF
+    assert "Din fil: En giltig attesterad kopia" in text
+    assert events(app, PUBLIC_LOOKED_AT)[-1]["outcome"] == "valid_copy"
+
+
 def test_a_tampered_copy_does_not_match(app, client, attested):
     """The tamper twin: one byte of the memo's content changed."""
     forged = tamper.flip_byte_in_first_revision(attested.pdf)
