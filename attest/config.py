@@ -46,6 +46,10 @@ DEFAULTS: dict[str, Any] = {
     # Verification refuses files with more signatures or revisions than this (the page
     # answers 422), before validating any: the cost grows with both.
     "VERIFY_MAX_SIGNATURES": 50,
+    # /v/<code> answers anyone holding an attested memo (no login): each look or uploaded
+    # copy from one address counts, at most this many a minute (429 beyond). Each one
+    # verifies a PDF, so this bounds what an address can make the servers do.
+    "PUBLIC_VERIFY_RATE_PER_MINUTE": 20,
     "DATABASE_URL": None,  # None -> SQLite in the instance folder
     "DATABASE_POOL_SIZE": 5,  # connections kept per process (PostgreSQL)
     "DATABASE_MAX_OVERFLOW": 10,  # extra connections under load

@@ -48,6 +48,7 @@ PUBLIC = {
     "users.enrolment": "a new person has no password yet: the one-time link is what they hold",
     "api.openapi_json": "the API's OpenAPI document describes the API, nobody's data",
     "api.docs": "the same document as a page",
+    "verify.lookup": "the Verifieringskod field: sends the code typed to /v/<code>, shows nothing",
 }
 # Whole blueprints that are public: anyone holding an attested PDF may verify it.
 PUBLIC_BLUEPRINTS: set[str] = set()
@@ -137,8 +138,11 @@ MATRIX: dict[str, Case] = {
         _expect(403, stranger=ALLOWED, registrator=ALLOWED, administrator=ALLOWED),
         ("POST",),
     ),
-    # The organisation has no keys in this world (SIGNING=record-only): 400 says so.
-    "verify.by_code": Case("attested", _expect(400)),
+    # An attested memo's link answers anyone (the organisation the full report, others what
+    # attest.verify.public shows); the organisation has no keys in this world
+    # (SIGNING=record-only): 400 says so. tests/test_verify_public.py has the rest.
+    "verify.by_code": Case("attested", _expect(400, stranger=400, anonymous=400)),
+    "verify.check_copy": Case("attested", _expect(400, stranger=400, anonymous=400), ("POST",)),
     "api_memos.memos": Case(None, TOKEN_ONLY),
     "api_memos.create": Case(None, TOKEN_ONLY, ("POST",)),
     "api_memos.memo": Case("draft", TOKEN_ONLY),

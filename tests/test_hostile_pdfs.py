@@ -371,6 +371,7 @@ def test_hostile_bytes_stored_for_an_attested_memo_are_reported_not_crashed_on(
     app, auth, client, signed_people, attested_pdf, subtests
 ):
     auth.login(signed_people.registrator.username)
+    anyone = app.test_client()
     by_name = {case.name: case for case in CASES}
     for name in STORED_HOSTILE:
         with subtests.test(case=name):
@@ -382,6 +383,10 @@ def test_hostile_bytes_stored_for_an_attested_memo_are_reported_not_crashed_on(
             response = bounded("link", name, lambda: client.get(f"/v/{attested_pdf.code}"))
             assert response.status_code == 200, f"{name}: {response.status_code}"
             assert "Ogiltig" in text_of(response)
+            # The same link without a login (attest.verify.public).
+            response = bounded("public", name, lambda: anyone.get(f"/v/{attested_pdf.code}"))
+            assert response.status_code == 200, f"{name}: {response.status_code}"
+            assert "Resultat: Ogiltig" in text_of(response)
             response = bounded(
                 "bulk",
                 name,

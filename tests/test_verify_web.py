@@ -201,21 +201,25 @@ def test_the_footer_link_shows_the_report_of_the_stored_pdf(app, auth, client, a
     assert client.get(f"/v/{attested.code.lower()}").status_code == 200  # as typed from paper
 
 
-def test_another_organisations_code_and_an_unknown_code_are_404(app, auth, client, attested):
+def test_another_organisation_gets_the_public_page_and_an_unknown_code_is_404(
+    app, auth, client, attested
+):
     with app.app_context():
         other = factories.organisation("SÖS", name="Södermalms stadsdelsförvaltning")
         factories.user(other, "registrator", username="reg-SÖS")
     auth.login("reg-SÖS")
-    assert client.get(f"/v/{attested.code}").status_code == 404
+    response = client.get(f"/v/{attested.code}")
+    assert response.status_code == 200 and "Den lagrade PDF-filen" not in text_of(response)
     auth.logout()
     auth.login("reg-EÅV")
     assert client.get("/v/AAAAAAAAAA").status_code == 404
     assert events(app, "verification:performed") == []
 
 
-def test_the_footer_link_needs_a_login(client, attested):
+def test_the_footer_link_needs_no_login(client, attested):
+    """Whoever holds the paper (tests/test_verify_public.py): no redirect to the login."""
     response = client.get(f"/v/{attested.code}")
-    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    assert response.status_code == 200 and "Jämför en PDF-fil du har" in text_of(response)
 
 
 # --- Refusals: a Swedish message, 4xx, nothing kept -------------------------------------------

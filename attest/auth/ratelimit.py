@@ -56,6 +56,7 @@ ATTESTATION = "attest"  # the attest password
 ENROLMENT = "enrol"  # enrolment links tried (attest.users.views)
 TSA_AUTH = "tsa-auth"  # TSA credentials tried, per address
 TSA_TOKENS = "tsa"  # TSA tokens issued, per TSA user and minute
+PUBLIC_VERIFY = "verify-public"  # /v/<code> without a login, per address and minute
 
 DEVICE_COOKIE = "attest_device"
 _DEVICE_SALT = "attest.device"
@@ -297,3 +298,19 @@ def reserve_tsa_token(username: str) -> Reservation | Throttle:
     """One timestamp token for the TSA user: TSA_HTTP_RATE_PER_MINUTE a minute (kept)."""
     limit = current_app.config["TSA_HTTP_RATE_PER_MINUTE"]
     return reserve([(f"{TSA_TOKENS}:user:{username[:80]}", limit)], dt.timedelta(minutes=1))
+
+
+def reserve_public_verification() -> Reservation | Throttle:
+    """One look at /v/<code> (or one copy checked there) without a login, from this
+    request's address: PUBLIC_VERIFY_RATE_PER_MINUTE a minute (kept: each one verifies)."""
+    address = request.remote_addr or "-"
+    limit = current_app.config["PUBLIC_VERIFY_RATE_PER_MINUTE"]
+    return reserve([(f"{PUBLIC_VERIFY}:address:{address}", limit)], dt.timedelta(minutes=1))
+
+
+def first_refusal(kind: str) -> bool:
+    """Whether this is the first refusal of ``kind`` from this address this minute: the
+    audit log records that one, not every request of a flood."""
+    address = request.remote_addr or "-"
+    reserved = reserve([(f"{kind}:refused:address:{address}", 1)], dt.timedelta(minutes=1))
+    return isinstance(reserved, Reservation)

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import datetime
 import functools
+import itertools
 from dataclasses import dataclass
 from io import BytesIO
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
+from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -80,6 +82,13 @@ FIRST_FRAME_TOP = PAGE_HEIGHT - 46 * mm
 LATER_FRAME_TOP = PAGE_HEIGHT - 34 * mm
 FRAME_BOTTOM = 34 * mm
 FOOTER_RULE_Y = 27 * mm
+# The footer's QR code (the verification link), quiet zone included: modules of about
+# 0.5 mm for a link of up to ~60 characters, which a phone reads from a printout.
+QR_SIZE = 19 * mm
+QR_X = PAGE_WIDTH - MARGIN_RIGHT - QR_SIZE + 2 * mm  # the quiet zone may reach the margin
+QR_Y = 4 * mm
+QR_LEVEL = "M"  # 15 % of the code may be smudged or folded
+QR_QUIET_MODULES = 4  # the white border the QR standard asks for
 
 # --- The "Attesterat av" table ----------------------------------------------------------
 
@@ -247,6 +256,30 @@ def _draw_footer(canv: Canvas, letterhead: Letterhead) -> None:
         canv.setFont(FONT_NAME, 6.5)
         canv.setFillColor(colors.HexColor("#444444"))
         canv.drawString(MARGIN_LEFT, 9 * mm, f"{LABEL_VERIFIERING}: {letterhead.verification_url}")
+        _draw_qr(canv, letterhead.verification_url)
+
+
+def _draw_qr(canv: Canvas, link: str) -> None:
+    """The verification link as a QR code in the footer's bottom right corner, below the
+    rule and right of the text columns, for a phone's camera.
+
+    reportlab's encoder makes the module matrix; the modules are drawn as plain filled
+    rectangles, since its widget's renderer sets an unembedded Helvetica (not PDF/A).
+    """
+    widget = QrCodeWidget(link, barLevel=QR_LEVEL)
+    widget.qr.make()
+    modules = widget.qr.modules
+    size = QR_SIZE / (len(modules) + 2 * QR_QUIET_MODULES)
+    top = QR_Y + QR_SIZE - QR_QUIET_MODULES * size
+    left = QR_X + QR_QUIET_MODULES * size
+    canv.setFillColor(colors.black)
+    for r, row in enumerate(modules):
+        c = 0
+        for dark, run in itertools.groupby(bool(m) for m in row):
+            count = len(list(run))
+            if dark:  # one rectangle per run of dark modules in a row
+                canv.rect(left + c * size, top - (r + 1) * size, count * size, size, 0, 1)
+            c += count
 
 
 class _NumberedCanvas(Canvas):

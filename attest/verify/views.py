@@ -12,7 +12,17 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass, field
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import lazy_gettext, ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -21,9 +31,11 @@ from wtforms import BooleanField, DateField, SubmitField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from attest import audit, blobs, clock, db, i18n
+from attest.auth import ratelimit
 from attest.memos.bilagor import safe_filename
 from attest.signing.sign import ARCHIVE_TIMESTAMP_FIELD, CERTIFICATION_FIELD
 from attest.users import roles
+from attest.verify import public
 from attest.verify.core import Check, VerificationResult
 from attest.verify.records import Comparison, verify_with_records
 from attest.verify.report import (
@@ -33,6 +45,7 @@ from attest.verify.report import (
     VERDICT_TITLES,
     format_time,
 )
+from attest.web import ERROR_TITLES
 from attest.workflow.submissions import by_verification_code
 
 bp = Blueprint("verify", __name__)
@@ -60,6 +73,16 @@ class VerifyForm(FlaskForm):
     )
     keep_copy = BooleanField("Spara en kopia av filen")
     submit = SubmitField("Verifiera")
+
+
+class CopyForm(FlaskForm):
+    """The public page's upload: a copy of the memo to compare (never stored)."""
+
+    pdf = FileField(
+        lazy_gettext("Din PDF-fil"),
+        validators=[FileRequired(lazy_gettext("Välj en PDF-fil att jämföra."))],
+        render_kw={"accept": "application/pdf,.pdf"},
+    )
 
 
 class BulkForm(FlaskForm):
@@ -124,17 +147,124 @@ def index():
 
 
 @bp.route("/v/<verification_code>")
-@login_required
 def by_code(verification_code: str):
-    """The link in a frozen PDF's footer: the report on the stored copy, for the organisation."""
+    """The link in a frozen PDF's footer. The memo's organisation sees the full report on
+    the stored copy (attested or still being attested); anyone else, without a login, what
+    attest.verify.public shows of an attested memo, and 404 for any other code."""
     submission = by_verification_code(verification_code[:32])
-    if submission is None or submission.memo.organisation_id != current_user.organisation_id:
+    if submission is not None and _member_of(submission):
+        data = blobs.store().get(submission.current_pdf_sha256)
+        organisation = current_user.organisation
+        result, comparison = verify_with_records(data, organisation, submission=submission)
+        _record(result, comparison, source="link", filename="")
+        db.session().commit()
+        return _report_page(result, comparison, filename="", stored=None, linked=submission)
+    throttled = _public_throttle()
+    if throttled is not None:
+        return throttled
+    submission = public.attested_submission(verification_code)
+    if submission is None:
         abort(404)
-    data = blobs.store().get(submission.current_pdf_sha256)
-    result, comparison = verify_with_records(data, current_user.organisation, submission=submission)
-    _record(result, comparison, source="link", filename="")
+    report = public.public_report(submission)
+    public.record_look(report, actor=_actor())
     db.session().commit()
-    return _report_page(result, comparison, filename="", stored=None, linked=submission)
+    return _public_page(report, CopyForm())
+
+
+@bp.route("/v/<verification_code>/kopia", methods=["POST"])
+def check_copy(verification_code: str):
+    """A copy uploaded on the public page: is it the attested PDF, or a valid copy of it?"""
+    throttled = _public_throttle()
+    if throttled is not None:
+        return throttled
+    submission = public.attested_submission(verification_code)
+    if submission is None:
+        abort(404)
+    form = CopyForm()
+    if not form.validate_on_submit():
+        return _public_page(public.public_report(submission), form, status=400)
+    max_bytes = current_app.config["BILAGA_MAX_BYTES"]
+    data = form.pdf.data.stream.read(max_bytes + 1)  # one byte more is enough to know
+    if len(data) > max_bytes:
+        form.pdf.errors = [_too_large(max_bytes)]
+        return _public_page(public.public_report(submission), form, status=413)
+    if not data:
+        form.pdf.errors = [EMPTY_FILE]
+        return _public_page(public.public_report(submission), form, status=400)
+    report = public.public_report(submission)
+    copy = public.check_copy(data, submission)
+    if copy.result is not None and (copy.result.unusable or copy.result.refused):
+        code = "file_is_pdf" if copy.result.unusable else "within_limits"
+        reason = next(c for c in copy.result.checks if c.code == code)
+        form.pdf.errors = [reason.text(_lang())]
+        return _public_page(report, form, status=400 if copy.result.unusable else 422)
+    public.record_look(report, actor=_actor(), copy=copy)
+    db.session().commit()
+    return _public_page(report, CopyForm(formdata=None), copy=copy)
+
+
+@bp.route("/v")
+def lookup():
+    """The "Verifieringskod" field: the code (or the whole printed link) to its page."""
+    typed = request.args.get("kod", "")
+    code = public.code_from(typed) if typed else None
+    if code is not None:
+        return redirect(url_for("verify.by_code", verification_code=code))
+    page = render_template("verify/lookup.html", typed=typed, invalid=bool(typed))
+    return page, 400 if typed else 200
+
+
+def _member_of(submission) -> bool:
+    return bool(
+        current_user.is_authenticated
+        and submission.memo.organisation_id == current_user.organisation_id
+    )
+
+
+def _actor():
+    return current_user._get_current_object() if current_user.is_authenticated else None
+
+
+def _public_throttle():
+    """None, or the 429 page when this address has used up its public verifications."""
+    reserved = ratelimit.reserve_public_verification()
+    if not isinstance(reserved, ratelimit.Throttle):
+        return None
+    if ratelimit.first_refusal(ratelimit.PUBLIC_VERIFY):
+        audit.record(public.PUBLIC_THROTTLED, actor=_actor(), data={"path": request.path[:200]})
+        db.session().commit()
+    message = ngettext(
+        "För många verifieringar från din adress. Vänta %(num)d minut och försök igen.",
+        "För många verifieringar från din adress. Vänta %(num)d minuter och försök igen.",
+        reserved.minutes,
+    )
+    page = render_template(
+        "errors/error.html", status=429, title=ERROR_TITLES[429], message=message
+    )
+    return page, 429, {"Retry-After": str(reserved.seconds)}
+
+
+def _public_page(
+    report: public.PublicReport,
+    form: CopyForm,
+    *,
+    copy: public.CopyCheck | None = None,
+    status: int = 200,
+):
+    lang = _lang()
+    page = render_template(
+        "verify/public.html",
+        report=report,
+        form=form,
+        copy=copy,
+        errors=[(form.pdf.id, m) for m in form.pdf.errors],
+        verdict_title=report.result.title(lang),
+        copy_verdict_title=copy.result.title(lang) if copy and copy.result else "",
+        check_title=lambda check: CHECK_TITLES[check.code][LANGUAGES.index(lang)],
+        format_date=clock.format_date,
+        max_megabytes=current_app.config["BILAGA_MAX_BYTES"] // (1024 * 1024),
+    )
+    return page, status
 
 
 def _record(
