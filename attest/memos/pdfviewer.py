@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,6 +27,8 @@ WORKER = "build/pdf.worker.min.mjs"
 # Fonts for PDFs that name a standard font without embedding it (a bilaga may), and the
 # character maps of CJK fonts: fetched by pdf.js only when a PDF needs them.
 DATA_FOLDERS = ("standard_fonts", "cmaps")
+# A file right inside one of them: no "..", no subfolder.
+DATA_FILE = re.compile(r"(%s)/\w[\w.-]*" % "|".join(DATA_FOLDERS))
 # The files are pinned by version: a browser may keep them a day.
 MAX_AGE = 24 * 60 * 60
 
@@ -78,7 +81,7 @@ def urls() -> dict[str, str] | None:
 
 @bp.route("/<string:pinned>/<path:name>")
 def asset(pinned: str, name: str):
-    if name not in (LIBRARY, WORKER) and name.partition("/")[0] not in DATA_FOLDERS:
+    if name not in (LIBRARY, WORKER) and not DATA_FILE.fullmatch(name):
         abort(404)
     folder = pdfjs_dir()
     if not installed(folder) or pinned != version():

@@ -10,8 +10,8 @@ from flask_login import current_user, login_required
 from attest import blobs, db
 from attest.blobs import StorageFull
 from attest.errors import Conflict, Forbidden, Invalid, NotFound
-from attest.memos.forms import HINTS, EditMemoForm, MemoForm, data_for
 from attest.memos import pdfviewer
+from attest.memos.forms import HINTS, EditMemoForm, MemoForm, data_for
 from attest.memos.models import Attachment, Memo, MemoVersion
 from attest.memos.operations import (
     can_edit,

@@ -1,24 +1,6 @@
-// Every page's small helpers; the page works without them. Loaded right after the header
-// (not deferred), so that on a phone the menu is folded before the page is first drawn.
+// Every page's small helpers (deferred); each page works and reads the same without them.
 (function () {
   "use strict";
-
-  // The header's menu (a <details>, open as sent): folded where its summary shows, i.e. on
-  // a narrow screen (attest.css decides where), unfolded again when the screen widens.
-  const menu = document.querySelector(".site-header details.menu");
-  if (menu) {
-    const summary = menu.querySelector("summary");
-    let narrow = null;
-    const fit = function () {
-      const nowNarrow = getComputedStyle(summary).display !== "none";
-      if (nowNarrow !== narrow) {
-        narrow = nowNarrow;
-        menu.open = !narrow;
-      }
-    };
-    fit();
-    window.addEventListener("resize", fit);
-  }
 
   // Tables stack into one block per row on a narrow screen (attest.css): each cell is then
   // labelled with its column's heading, copied here from the table's head.
@@ -41,9 +23,5 @@
       }
     }
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", labelCells);
-  } else {
-    labelCells();
-  }
+  labelCells();
 })();

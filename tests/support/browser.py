@@ -205,9 +205,9 @@ def memo_in_state(
     """A memo by the handläggare: "utkast", "hos_avdelningschef", "hos_stadsdelsdirektor",
     "attesterad" or "returnerad" (a draft with a return comment); with a bilaga of
     ``bilaga_pages`` pages if asked."""
+    from attest.memos.bilagor import check_pdf
     from attest.memos.models import Memo
     from attest.memos.operations import create_memo
-    from attest.memos.bilagor import check_pdf
     from attest.users.operations import get_user
     from attest.workflow.operations import attest_memo, return_memo, submit_memo
 
