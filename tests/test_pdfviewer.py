@@ -57,7 +57,9 @@ def test_the_library_and_its_worker_are_served_as_javascript_and_nothing_else(cl
         assert client.get(refused).status_code == 404, refused
 
 
-def test_the_memo_page_loads_the_viewer_once_the_memo_is_sent(app, auth, people):
+def test_the_memo_page_loads_the_viewer_once_sent_and_says_so_without_pdfjs(
+    app, auth, people, tmp_path
+):
     memo_id = _sent_memo(app, people)
     auth.login(people.avdelningschef.username)
     page = auth.client.get(f"/memos/{memo_id}").get_data(as_text=True)
@@ -65,12 +67,10 @@ def test_the_memo_page_loads_the_viewer_once_the_memo_is_sent(app, auth, people)
     assert f'data-library="/pdfjs/{VERSION}/{pdfviewer.LIBRARY}"' in page
     assert 'href="#actions-heading"' in page  # the way from the top to Attestera
     assert 'src="/static/pdfview.js"' in page
+    assert MISSING not in page
 
-
-def test_without_pdfjs_the_memo_page_says_so_and_links_to_the_pdf(app, auth, people, tmp_path):
+    # A server where `npm ci` never ran: the page says so and links to the PDF, no 500.
     app.config["PDFJS_DIR"] = str(tmp_path / "no-npm-ci-here")
-    memo_id = _sent_memo(app, people)
-    auth.login(people.avdelningschef.username)
     response = auth.client.get(f"/memos/{memo_id}")
     assert response.status_code == 200
     page = response.get_data(as_text=True)

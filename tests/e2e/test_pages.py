@@ -15,7 +15,15 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from attest.security import CONTENT_SECURITY_POLICY
-from tests.support.browser import PHONE, POST_FORM, ROLES, Live, csrf_token, memo_in_state
+from tests.support.browser import (
+    PHONE,
+    POST_FORM,
+    ROLES,
+    SCREENSHOTS,
+    Live,
+    csrf_token,
+    memo_in_state,
+)
 
 STATES = ("utkast", "returnerad", "hos_avdelningschef", "hos_stadsdelsdirektor", "attesterad")
 
@@ -184,6 +192,17 @@ def test_the_attester_reads_the_frozen_pdf_itself_and_attests_on_a_phone(visit, 
         box = viewer.get_by_role("img").first.bounding_box()
         assert box["width"] <= width
     assert not problems, problems  # no CSP violation, no pdf.js error
+
+    # On the phone the header is a menu that says who is logged in and opens from the
+    # keyboard to "Logga ut".
+    menu = chef.page.locator("summary", has_text="Meny")
+    expect(menu).to_contain_text(live.avdelningschef.full_name)
+    expect(chef.page.get_by_role("button", name="Logga ut")).to_be_hidden()
+    menu.focus()
+    chef.page.keyboard.press("Enter")
+    expect(chef.page.get_by_role("button", name="Logga ut")).to_be_visible()
+    chef.page.screenshot(path=str(SCREENSHOTS / "phone-menu-open.png"))
+    chef.page.keyboard.press("Enter")
 
     # On the phone: from the top to the actions in one step, and attest there.
     chef.page.get_by_role("link", name="Till åtgärderna (Attestera, Returnera)").click()
