@@ -28,14 +28,29 @@ async function show(view) {
       cMapUrl: texts.cmaps,
     }).promise;
     const count = pdf.numPages;
-    // One page after the other: a long PDF never holds more than one page's work at once.
+    // Every page gets its place at once (its size known); a page is drawn when it comes
+    // near the screen, one at a time: a bilaga of hundreds of pages never holds the
+    // browser, nor its memory, for the pages nobody looked at.
+    const drawing = drawInTurn();
+    const observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (entry.isIntersecting) {
+            observer.unobserve(entry.target);
+            drawing(entry.target);
+          }
+        }
+      },
+      { rootMargin: "100% 0px" },
+    );
     for (let number = 1; number <= count; number++) {
       const page = await pdf.getPage(number);
-      view.append(await draw(page, say(texts.page, { number, count }), view.clientWidth));
-      page.cleanup();
+      const place = placeFor(page, say(texts.page, { number, count }));
+      view.append(place);
+      observer.observe(place);
     }
     status.textContent = say(texts.done, { count });
-    view.dataset.pages = String(count); // for the tests: every page is drawn
+    view.dataset.pages = String(count); // for the tests: every page has its place
   } catch (error) {
     console.error(error);
     status.textContent = texts.failed;
@@ -43,20 +58,37 @@ async function show(view) {
   }
 }
 
-async function draw(page, label, width) {
+// A page's place: a picture named by its number (its text is on the page below the PDF),
+// as tall as the page will be.
+function placeFor(page, label) {
   const figure = document.createElement("figure");
   figure.className = "pdf-page";
-  const canvas = document.createElement("canvas");
-  // The page as a picture, named by its number; its text is on the page below the PDF.
-  canvas.setAttribute("role", "img");
-  canvas.setAttribute("aria-label", label);
+  figure.setAttribute("role", "img");
+  figure.setAttribute("aria-label", label);
   const natural = page.getViewport({ scale: 1 });
+  figure.style.aspectRatio = `${natural.width} / ${natural.height}`;
+  figure.pdfPage = page;
+  return figure;
+}
+
+function drawInTurn() {
+  let last = Promise.resolve();
+  return (place) => {
+    last = last.then(() => draw(place)).catch((error) => console.error(error));
+  };
+}
+
+async function draw(place) {
+  const page = place.pdfPage;
+  const canvas = document.createElement("canvas");
   // Sharp on a phone's dense screen too: drawn at the device's pixels, shown at the width.
-  const scale = (Math.max(width, 200) / natural.width) * (window.devicePixelRatio || 1);
+  const width = Math.max(place.clientWidth, 200);
+  const scale = (width / page.getViewport({ scale: 1 }).width) * (window.devicePixelRatio || 1);
   const viewport = page.getViewport({ scale });
   canvas.width = Math.floor(viewport.width);
   canvas.height = Math.floor(viewport.height);
-  figure.append(canvas);
   await page.render({ canvas, canvasContext: canvas.getContext("2d"), viewport }).promise;
-  return figure;
+  page.cleanup();
+  place.append(canvas);
+  place.dataset.drawn = "true";
 }

@@ -187,9 +187,11 @@ def test_the_attester_reads_the_frozen_pdf_itself_and_attests_on_a_phone(visit, 
         expect(viewer).to_have_attribute("data-pages", str(pages))
         expect(viewer.get_by_role("img")).to_have_count(pages)
         last = viewer.get_by_role("img", name=f"Sida {pages} av {pages}")
-        # Drawn, not blank: the bilaga's last page has its line of text.
-        assert last.evaluate(INKED) > 100, f"page {pages} is blank at {width} px"
-        box = viewer.get_by_role("img").first.bounding_box()
+        # Drawn when it comes near the screen, and not blank: the bilaga's line of text.
+        last.scroll_into_view_if_needed()
+        expect(last).to_have_attribute("data-drawn", "true")
+        assert last.locator("canvas").evaluate(INKED) > 100, f"page {pages} blank at {width} px"
+        box = last.bounding_box()
         assert box["width"] <= width
     assert not problems, problems  # no CSP violation, no pdf.js error
 
