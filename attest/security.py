@@ -1,9 +1,9 @@
 """Security rules in one place: the response headers, and how long a login session lives.
 
 Headers: a Content-Security-Policy with no inline script or style and no framing, nosniff,
-a same-origin referrer, ``no-store`` on everything but the static files (and pdf.js) (a logged-in
-person's pages, PDFs and bilagor all show memo content), HSTS when the request came over
-https.
+a same-origin referrer, ``no-store`` on everything but the static files and pdf.js's (a
+logged-in person's pages, PDFs and bilagor all show memo content), HSTS when the request came
+over https. pdf.js runs under the same policy: its worker is a script from attest itself.
 
 Sessions (rows of ``login_sessions``, kept by :mod:`attest.auth.sessions`): one ends after
 SESSION_IDLE_MINUTES without a request, or SESSION_MAX_HOURS after it began, whatever the
