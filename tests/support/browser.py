@@ -7,6 +7,7 @@ The fixtures that start the server and Chromium are in tests/e2e/conftest.py.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,12 @@ class Visit:
             self.page.set_viewport_size(wide)
 
     def _look(self, name: str, *, audit: bool, full_page: bool) -> None:
+        from playwright.sync_api import expect
+
+        # A memo page with the frozen PDF: looked at once pdf.js has laid out its pages.
+        viewer = self.page.locator(".pdf-pages[data-pdf]")
+        if viewer.count():
+            expect(viewer).to_have_attribute("data-pages", re.compile(r"^[1-9]\d*$"))
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         number = len(self.shots) + 1
         path = SCREENSHOTS / f"{self.test}-{number:02d}-{name}.png"
