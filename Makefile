@@ -13,7 +13,7 @@ XDIST ?= -n auto --dist worksteal
 unexport PYTHONDONTWRITEBYTECODE
 COMPILE = $(BIN)/python -m compileall -q -j 0 attest tests bench >/dev/null
 
-.PHONY: serve run test static test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps eark-deps i18n lint check format bench clean
+.PHONY: serve run pdfjs test static test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps eark-deps i18n lint check format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,13 +63,22 @@ eark-deps: .venv-eark/.installed
 	.venv-eark/bin/pip install --quiet "eark-validator==1.1.3"
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+# npm packages, pinned in package-lock.json: pdf.js (the memo page draws the PDF with it)
+# and axe-core (the e2e tests). .npmrc leaves out pdf.js's optional native canvas for Node.
+node_modules/.installed: package.json package-lock.json .npmrc
+	@command -v npm >/dev/null || { echo "!! npm is missing (apt-get install npm): pdf.js and axe-core come from npm !!"; exit 1; }
 	npm ci --no-audit --no-fund
 	touch $@
 
+# pdf.js for `make run`. Without npm the app still runs: the memo page then says that the
+# PDF viewer is not installed and links to the PDF.
+pdfjs:
+	@if command -v npm >/dev/null; then $(MAKE) --no-print-directory node_modules/.installed; \
+	  else echo "!! npm is missing: the memo page cannot show the PDF (apt-get install npm, then make run) !!"; fi
+
 # The server and, beside it, the outbox's worker (mails, webhooks, reminders): the worker
 # stops when the server does.
-run: install
+run: install pdfjs
 	$(BIN)/attest init
 	$(BIN)/attest demo
 	$(BIN)/attest worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
@@ -159,7 +168,7 @@ bench: install-dev system-deps
 
 # Production: gunicorn with several workers; the settings come from ATTEST_* variables
 # (README, "Running in production"), e.g. ATTEST_DATABASE_URL for PostgreSQL.
-serve: install
+serve: install pdfjs
 	$(BIN)/pip install --quiet -e ".[prod]"
 	$(BIN)/attest init
 	$(BIN)/attest serve --prod --host $${HOST:-127.0.0.1} --port $${PORT:-8000}

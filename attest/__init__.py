@@ -67,6 +67,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(start_bp)
     app.register_blueprint(memos_bp)
+    from attest.memos import pdfviewer
+
+    pdfviewer.init_app(app)  # /pdfjs: the PDF viewer's own files
     app.register_blueprint(health_bp)
     logs.init_app(app)
     app.register_blueprint(workflow_bp)

@@ -114,6 +114,9 @@ DEFAULTS: dict[str, Any] = {
     # A list (register, worklist, outbox) counts at most this many rows, then says "fler än".
     "LIST_COUNT_LIMIT": 500,
     "BLOB_DIR": None,  # None -> PDFs and bilagor in the database; else files in this folder
+    # pdf.js (the pdfjs-dist package) that the memo page draws the PDF with; None -> the
+    # checkout's node_modules/pdfjs-dist, which `make run` installs with npm.
+    "PDFJS_DIR": None,
     "LOG_LEVEL": "INFO",
 }
 

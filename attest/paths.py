@@ -22,3 +22,8 @@ def templates_dir() -> Path:
 
 def migrations_dir() -> Path:
     return _resource_dir("migrations")
+
+
+def pdfjs_dir() -> Path:
+    """pdf.js from npm (``npm ci`` in the checkout; see package.json)."""
+    return PACKAGE_DIR.parent / "node_modules" / "pdfjs-dist"

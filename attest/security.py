@@ -1,9 +1,9 @@
 """Security rules in one place: the response headers, and how long a login session lives.
 
 Headers: a Content-Security-Policy with no inline script or style and no framing, nosniff,
-a same-origin referrer, ``no-store`` on everything but the static files (a logged-in
-person's pages, PDFs and bilagor all show memo content), HSTS when the request came over
-https.
+a same-origin referrer, ``no-store`` on everything but the static files and pdf.js's (a
+logged-in person's pages, PDFs and bilagor all show memo content), HSTS when the request came
+over https. pdf.js runs under the same policy: its worker is a script from attest itself.
 
 Sessions (rows of ``login_sessions``, kept by :mod:`attest.auth.sessions`): one ends after
 SESSION_IDLE_MINUTES without a request, or SESSION_MAX_HOURS after it began, whatever the
@@ -35,6 +35,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "form-action 'self'",
     ]
 )
+# Files that are the same for everyone (attest's own and pdf.js): a browser may keep them.
+CACHED_ENDPOINTS = {"static", "pdfviewer.asset"}
 # A year. Not includeSubDomains: the municipality's other hosts are not ours to decide.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
@@ -69,7 +71,7 @@ def _security_headers(response):
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers without CSP 2
     headers["Referrer-Policy"] = "same-origin"
-    if request.endpoint != "static":
+    if request.endpoint not in CACHED_ENDPOINTS:
         headers["Cache-Control"] = "no-store"
     if request.is_secure:
         headers["Strict-Transport-Security"] = STRICT_TRANSPORT_SECURITY
@@ -102,7 +104,7 @@ def _end_expired_session() -> None:
     something asked for current_user before this ran.
     """
     token = session.get("_user_id")
-    if not token or request.endpoint == "static":
+    if not token or request.endpoint in CACHED_ENDPOINTS:
         return
     from attest.auth import sessions
 

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from attest import blobs, db
 from attest.blobs import StorageFull
 from attest.errors import Conflict, Forbidden, Invalid, NotFound
+from attest.memos import pdfviewer
 from attest.memos.forms import HINTS, EditMemoForm, MemoForm, data_for
 from attest.memos.models import Attachment, Memo, MemoVersion
 from attest.memos.operations import (
@@ -26,7 +27,8 @@ from attest.memos.types import memo_types
 from attest.orgs.models import DNR_DIARIUM
 from attest.pdf import paragraphs
 from attest.users import roles
-from attest.workflow import worklists
+from attest.workflow import panel, worklists
+from attest.workflow.definition import State
 
 bp = Blueprint("memos", __name__, url_prefix="/memos")
 
@@ -170,12 +172,17 @@ def form_page(form: MemoForm, memo: Memo | None, status: int = 200):
 @login_required
 def show(memo_id: int):
     memo = get_memo(memo_id, current_user)
+    # Once sent, the page shows the frozen PDF itself: what the attesters sign.
+    frozen = memo.state != State.UTKAST.value
     return render_template(
         "memos/show.html",
         memo=memo,
         version=memo.latest_version,
         sections=SECTIONS,
         can_edit=can_edit(current_user, memo),
+        p=panel.build(memo, current_user),
+        frozen=frozen,
+        pdfjs=pdfviewer.urls() if frozen else None,
     )
 
 

@@ -34,14 +34,6 @@ from tests.support.pdftools import flat, pdftotext
 NEW_PASSWORD = "fyra ord som ingen gissar"
 
 
-def look_twice(window: Visit, name: str) -> None:
-    """The page at 1280 px and at 390 px (a phone), each audited with axe."""
-    window.look(name)
-    window.page.set_viewport_size({"width": 390, "height": 844})
-    window.look(f"{name}-390")
-    window.page.set_viewport_size({"width": 1280, "height": 900})
-
-
 def _register_tf(adm: Visit, substitute: str, absent: str, days: int) -> None:
     adm.goto("/admin/tf")
     today = _today(adm.live)
@@ -67,16 +59,16 @@ def test_an_administrator_runs_people_and_acting_substitutes_from_the_browser(
         "link", name="Administration"
     ).click()
     expect(adm.page.get_by_role("heading", level=1)).to_have_text("Administration")
-    look_twice(adm, "admin")
+    adm.look("admin")
 
     # --- a new person, with the link shown once (no e-mail yet) ---------------------------
     adm.page.get_by_role("main").get_by_role("link", name="Användare").click()
     expect(adm.page.get_by_role("table")).to_contain_text("Jenny Johansson")
-    look_twice(adm, "admin-people")
+    adm.look("admin-people")
     adm.page.get_by_role("link", name="Ny användare").click()
     adm.page.get_by_role("button", name="Lägg till användare").click()
     expect(adm.page.get_by_role("alert")).to_contain_text("Ange personens namn.")
-    look_twice(adm, "admin-person-new-errors")
+    adm.look("admin-person-new-errors")
     adm.page.get_by_label("Namn", exact=True).fill("Petra Ersättare")
     adm.page.get_by_label("Användarnamn").fill("petra")
     adm.page.get_by_label("Titel").fill("Biträdande avdelningschef")
@@ -85,7 +77,7 @@ def test_an_administrator_runs_people_and_acting_substitutes_from_the_browser(
     expect(adm.page.get_by_role("status").first).to_contain_text("Petra Ersättare är tillagd.")
     link = adm.page.locator("code.enrolment-link").inner_text()
     assert "/aktivera/" in link
-    look_twice(adm, "admin-person-created")
+    adm.look("admin-person-created")
 
     # --- she enrols through the link and chooses her own password -------------------------
     petra = visit()
@@ -105,7 +97,7 @@ def test_an_administrator_runs_people_and_acting_substitutes_from_the_browser(
     adm.page.get_by_label("E-post").fill("petra@example.se")
     adm.page.get_by_role("button", name="Spara ändringar").click()
     expect(adm.page.get_by_role("status")).to_contain_text("Ändringarna för Petra Ersättare")
-    look_twice(adm, "admin-person")
+    adm.look("admin-person")
 
     # --- roles: the page, and a role added -------------------------------------------------
     adm.page.get_by_role("navigation", name="Administration").get_by_role(
@@ -115,11 +107,11 @@ def test_an_administrator_runs_people_and_acting_substitutes_from_the_browser(
     adm.page.get_by_label("Titel", exact=True).fill("Kontrollant")
     adm.page.get_by_role("button", name="Lägg till roll").click()
     expect(adm.page.get_by_role("status")).to_contain_text("Rollen Kontrollant är tillagd.")
-    look_twice(adm, "admin-roles")
+    adm.look("admin-roles")
 
     # --- the t.f.: registered, mailed, named on the page, in the signature and the row ----
     _register_tf(adm, "Petra Ersättare (petra)", "Jenny Johansson", days=7)
-    look_twice(adm, "admin-substitutes")
+    adm.look("admin-substitutes")
     memo_id = memo_in_state(live, "hos_avdelningschef", "Läxhjälp med t.f.")
     with live.app.app_context():
         mails = (
@@ -198,4 +190,4 @@ def test_an_administrator_runs_people_and_acting_substitutes_from_the_browser(
     adm.page.get_by_role("link", name="Petra Ersättare").click()
     adm.page.get_by_role("button", name="Inaktivera").click()
     expect(adm.page.get_by_role("status")).to_contain_text("Petra Ersättare är inaktiverad")
-    look_twice(adm, "admin-person-deactivated")
+    adm.look("admin-person-deactivated")

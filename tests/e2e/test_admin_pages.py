@@ -22,8 +22,6 @@ from tests.support.browser import SCREENSHOTS, Live, Person
 from tests.support.signing import pooled_key
 
 MARIA = Person("maria-e2e", "Maria Lind")
-NARROW = {"width": 390, "height": 844}
-WIDE = {"width": 1280, "height": 900}
 
 
 def _ekonomichef(live: Live, monkeypatch) -> None:
@@ -38,12 +36,6 @@ def _ekonomichef(live: Live, monkeypatch) -> None:
             full_name=MARIA.full_name,
         )
         db.session().commit()
-
-
-def _look_narrow(window, name: str) -> None:
-    window.page.set_viewport_size(NARROW)
-    window.look(f"{name}-390")
-    window.page.set_viewport_size(WIDE)
 
 
 def _attest(window, password: str) -> None:
@@ -62,7 +54,6 @@ def test_a_three_step_type_made_by_the_administrator_is_picked_sent_and_attested
     adm.page.get_by_role("link", name="Typer av ärenden").click()
     expect(adm.page.get_by_role("heading", level=1)).to_have_text("Typer av ärenden")
     adm.look("memo-types")
-    _look_narrow(adm, "memo-types")
     adm.page.get_by_role("button", name="Skapa typen").click()  # without a name
     expect(adm.page.get_by_role("alert")).to_contain_text("Ange typens namn.")
     adm.look("memo-types-error")
@@ -80,7 +71,6 @@ def test_a_three_step_type_made_by_the_administrator_is_picked_sent_and_attested
     adm.page.get_by_role("link", name="Delegationsbeslut").click()
     expect(adm.page.get_by_label("Steg 2")).to_have_value("ekonomichef")
     adm.look("memo-type-edit")
-    _look_narrow(adm, "memo-type-edit")
 
     # --- the handläggare picks it; without the required sections it is not sent ------------
     hl = visit(live.handlaggare)
@@ -102,7 +92,6 @@ def test_a_three_step_type_made_by_the_administrator_is_picked_sent_and_attested
         "Sammanträdesdatum, Förvaltningens förslag till beslut."
     )
     hl.look("send-refused-missing-sections")
-    _look_narrow(hl, "send-refused-missing-sections")
     hl.goto(memo_url)
     expect(hl.page.get_by_role("main")).to_contain_text("Läromedlen kostar 80 000 kronor.")
     hl.page.get_by_role("link", name="Redigera").click()
@@ -171,7 +160,6 @@ def test_the_settings_and_the_audit_log_pages(visit, live: Live):
     adm.page.get_by_role("link", name="Organisationens inställningar").click()
     expect(adm.page.get_by_role("heading", level=1)).to_have_text("Organisationens inställningar")
     adm.look("org-settings")
-    _look_narrow(adm, "org-settings")
     adm.page.get_by_label("Publik adress för verifiering").fill("inte en adress")
     adm.page.get_by_role("button", name="Spara inställningarna").click()
     expect(adm.page.get_by_role("alert")).to_contain_text("Ange den publika adressen")
@@ -185,7 +173,6 @@ def test_the_settings_and_the_audit_log_pages(visit, live: Live):
     adm.page.get_by_role("link", name="Granskningslogg").click()
     expect(adm.page.get_by_role("main")).to_contain_text("Posterna på sidan hänger ihop")
     adm.look("audit-log")
-    _look_narrow(adm, "audit-log")
     adm.page.get_by_label("Händelse", exact=True).select_option("organisation:changed")
     adm.page.get_by_role("button", name="Sök").click()
     expect(adm.page.get_by_role("table", name="Händelser")).to_contain_text("letterhead")

@@ -36,6 +36,8 @@ def test_the_api_documentation_page_needs_no_script(visit, live: Live):
     assert reader.goto("/api/v1/docs").status == 200
     expect(reader.page.get_by_role("heading", level=1)).to_contain_text("attest API")
     expect(reader.page.get_by_role("heading", name="POST /api/v1/memos/")).to_have_count(1)
-    assert reader.page.locator("script").count() == 0
+    # No script of its own: only attest.js, every page's (it labels table cells on a phone;
+    # the page reads the same without it).
+    assert reader.page.locator("script:not([src='/static/attest.js'])").count() == 0
     assert errors == []  # nothing the CSP had to block
     reader.look("api-docs")

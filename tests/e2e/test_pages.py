@@ -1,17 +1,29 @@
 """axe-core on every page in every state the other e2e tests do not walk through.
 
-Each page is screenshot to tests/screenshots/ and must have no serious or critical axe
-violation (WCAG 2.1 AA and axe's best practices); the lesser ones are listed in
+Each page is screenshot to tests/screenshots/ at 1280 and at 390 px wide and must have no
+serious or critical axe violation (WCAG 2.1 AA and axe's best practices) at either width,
+nor scroll sideways on the phone; the lesser ones are listed in
 tests/screenshots/axe-report.json.
 """
 
 from __future__ import annotations
 
+import io
 import re
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
-from tests.support.browser import POST_FORM, ROLES, Live, csrf_token, memo_in_state
+from attest.security import CONTENT_SECURITY_POLICY
+from tests.support.browser import (
+    PHONE,
+    POST_FORM,
+    ROLES,
+    SCREENSHOTS,
+    Live,
+    csrf_token,
+    memo_in_state,
+)
 
 STATES = ("utkast", "returnerad", "hos_avdelningschef", "hos_stadsdelsdirektor", "attesterad")
 
@@ -151,3 +163,66 @@ def test_the_accessibility_statement_is_linked_from_every_footer(visit, live: Li
     expect(hl.page.get_by_role("main")).to_contain_text("08-508 14 000")
     expect(hl.page.get_by_role("main")).not_to_contain_text("Farsta")
     hl.look("statement")
+
+
+def test_the_attester_reads_the_frozen_pdf_itself_and_attests_on_a_phone(visit, live: Live):
+    """Every page of the frozen PDF, the bilaga's included, drawn by pdf.js from attest's own
+    files under the strict CSP, beside the actions; on a phone they are a link away."""
+    memo_id = memo_in_state(live, "hos_avdelningschef", "PDF:en i sidan", bilaga_pages=3)
+    chef = visit(live.avdelningschef)
+    problems: list[str] = []
+    chef.page.on(
+        "console", lambda m: problems.append(m.text) if m.type in ("error", "warning") else None
+    )
+    chef.page.on("pageerror", lambda error: problems.append(str(error)))
+    frozen = chef.page.request.get(f"{live.url}/memos/{memo_id}/pdf")
+    pages = len(PdfReader(io.BytesIO(frozen.body())).pages)
+    assert pages >= 4  # the memo's own pages and the bilaga's three
+
+    for width in (1280, PHONE["width"]):
+        chef.page.set_viewport_size({"width": width, "height": PHONE["height"]})
+        response = chef.goto(f"/memos/{memo_id}")
+        assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
+        viewer = chef.page.locator(".pdf-pages")
+        expect(viewer).to_have_attribute("data-pages", str(pages))
+        expect(viewer.get_by_role("img")).to_have_count(pages)
+        last = viewer.get_by_role("img", name=f"Sida {pages} av {pages}")
+        # Drawn when it comes near the screen, and not blank: the bilaga's line of text.
+        last.scroll_into_view_if_needed()
+        expect(last).to_have_attribute("data-drawn", "true")
+        assert last.locator("canvas").evaluate(INKED) > 100, f"page {pages} blank at {width} px"
+        box = last.bounding_box()
+        assert box["width"] <= width
+    assert not problems, problems  # no CSP violation, no pdf.js error
+
+    # On the phone the header is a menu that says who is logged in and opens from the
+    # keyboard to "Logga ut".
+    menu = chef.page.locator("summary", has_text="Meny")
+    expect(menu).to_contain_text(live.avdelningschef.full_name)
+    expect(chef.page.get_by_role("button", name="Logga ut")).to_be_hidden()
+    menu.focus()
+    chef.page.keyboard.press("Enter")
+    expect(chef.page.get_by_role("button", name="Logga ut")).to_be_visible()
+    chef.page.screenshot(path=str(SCREENSHOTS / "phone-menu-open.png"))
+    chef.page.keyboard.press("Enter")
+
+    # On the phone: from the top to the actions in one step, and attest there.
+    chef.page.get_by_role("link", name="Till åtgärderna (Attestera, Returnera)").click()
+    expect(chef.page.get_by_role("button", name="Attestera")).to_be_in_viewport()
+    chef.page.get_by_label("Lösenord").fill(live.avdelningschef.password)
+    chef.page.get_by_role("button", name="Attestera").click()
+    expect(chef.page.get_by_role("status")).to_have_text("Du har attesterat tjänsteutlåtandet.")
+    # The PDF the next attester signs: the same pages, with this attestation in them.
+    expect(chef.page.locator(".pdf-pages")).to_have_attribute("data-pages", str(pages))
+    chef.page.set_viewport_size({"width": 1280, "height": 900})
+    chef.look("memo-pdf-after-attesting")
+    assert not problems, problems
+
+
+# The count of inked (not white) pixels on a canvas drawn by pdf.js.
+INKED = """canvas => {
+  const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] + data[i + 1] + data[i + 2] < 600) inked++;
+  return inked;
+}"""

@@ -7,6 +7,7 @@ The fixtures that start the server and Chromium are in tests/e2e/conftest.py.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
+# A phone held upright (an iPhone 12 to 15): every page is looked at this wide as well.
+PHONE = {"width": 390, "height": 844}
 
 # As the machine notes say: headless, no sandbox (root), and nothing that phones home.
 CHROMIUM_ARGS = [
@@ -124,7 +127,25 @@ class Visit:
         return self.page.goto(self.live.url + path)
 
     def look(self, name: str, *, audit: bool = True, full_page: bool = True) -> None:
-        """Screenshot the page to tests/screenshots/ and check it with axe."""
+        """Screenshot the page to tests/screenshots/ and check it with axe, as it is (1280 px
+        wide) and on a phone (390 px): there nothing may scroll sideways (WCAG 1.4.10)."""
+        self._look(name, audit=audit, full_page=full_page)
+        wide = self.page.viewport_size
+        self.page.set_viewport_size(PHONE)
+        try:
+            self._look(f"{name}-390", audit=audit, full_page=full_page)
+            width = self.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= PHONE["width"], f"{name} is {width} px wide on a phone: {self.page.url}"
+        finally:
+            self.page.set_viewport_size(wide)
+
+    def _look(self, name: str, *, audit: bool, full_page: bool) -> None:
+        from playwright.sync_api import expect
+
+        # A memo page with the frozen PDF: looked at once pdf.js has laid out its pages.
+        viewer = self.page.locator(".pdf-pages[data-pdf]")
+        if viewer.count():
+            expect(viewer).to_have_attribute("data-pages", re.compile(r"^[1-9]\d*$"))
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         number = len(self.shots) + 1
         path = SCREENSHOTS / f"{self.test}-{number:02d}-{name}.png"
@@ -173,17 +194,25 @@ def csrf_token(page) -> str:
     return page.locator("input[name=csrf_token]").first.get_attribute("value")
 
 
-def small_pdf(text: str = "Bilaga till tjänsteutlåtandet") -> bytes:
+def small_pdf(text: str = "Bilaga till tjänsteutlåtandet", *, pages: int = 2) -> bytes:
     """A small real PDF, as a handläggare would attach."""
-    return factories.pdf_bytes(pages=2, text=text, title="Bilaga")
+    return factories.pdf_bytes(pages=pages, text=text, title="Bilaga")
 
 
 # --- memos made through the domain, for tests that start mid-route ----------------------
 
 
-def memo_in_state(live: Live, state: str, rubrik: str = "Idéburet offentligt partnerskap") -> int:
+def memo_in_state(
+    live: Live,
+    state: str,
+    rubrik: str = "Idéburet offentligt partnerskap",
+    *,
+    bilaga_pages: int = 0,
+) -> int:
     """A memo by the handläggare: "utkast", "hos_avdelningschef", "hos_stadsdelsdirektor",
-    "attesterad" or "returnerad" (a draft with a return comment)."""
+    "attesterad" or "returnerad" (a draft with a return comment); with a bilaga of
+    ``bilaga_pages`` pages if asked."""
+    from attest.memos.bilagor import check_pdf
     from attest.memos.models import Memo
     from attest.memos.operations import create_memo
     from attest.users.operations import get_user
@@ -197,7 +226,10 @@ def memo_in_state(live: Live, state: str, rubrik: str = "Idéburet offentligt pa
             sammanfattning="Förvaltningen föreslår ett idéburet offentligt partnerskap.",
             forslag_till_beslut="Nämnden godkänner avtalet.",
         )
-        memo = create_memo(author, content)
+        uploads = []
+        if bilaga_pages:
+            uploads.append(check_pdf("bilaga.pdf", small_pdf(pages=bilaga_pages)))
+        memo = create_memo(author, content, uploads)
         session.commit()
         if state != "utkast":
             submit_memo(memo, author)
