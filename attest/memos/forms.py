@@ -31,6 +31,7 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import HiddenInput
 
 if TYPE_CHECKING:
@@ -286,10 +287,10 @@ class SearchForm(FlaskForm):
     state = SelectField(
         N_("Status"),
         choices=[
-            ("", N_("Alla")),
-            (State.UTKAST.value, State.UTKAST.label),
-            (State.ATTEST.value, State.ATTEST.label),
-            (State.ATTESTERAD.value, State.ATTESTERAD.label),
+            SelectChoice("", N_("Alla")),
+            SelectChoice(State.UTKAST.value, State.UTKAST.label),
+            SelectChoice(State.ATTEST.value, State.ATTEST.label),
+            SelectChoice(State.ATTESTERAD.value, State.ATTESTERAD.label),
         ],
         default="",
     )
