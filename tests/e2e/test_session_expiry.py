@@ -31,7 +31,10 @@ class LateClock(SystemClock):
 @contextmanager
 def idle_limit_of_a_minute(live: Live) -> Iterator[LateClock]:
     app = live.app
-    clock, before = LateClock(), (app.extensions["attest.clock"], app.config["SESSION_IDLE_MINUTES"])
+    clock, before = LateClock(), (
+        app.extensions["attest.clock"],
+        app.config["SESSION_IDLE_MINUTES"],
+    )
     app.extensions["attest.clock"], app.config["SESSION_IDLE_MINUTES"] = clock, 1
     try:
         yield clock
