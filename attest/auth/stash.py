@@ -62,8 +62,9 @@ RESTORED_MESSAGE = (
     "och tryck på knappen när du vill skicka."
 )
 
-# Never kept: what would unlock something, and what belongs to the old session.
-_NEVER_KEPT = ("csrf_token", "password", "losenord", "pin")
+# Never kept: what would unlock something, and what belongs to the page it came from (the
+# page shows its own, current CSRF token and memo version).
+_NEVER_KEPT = ("csrf_token", "lock_version", "password", "losenord", "pin")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Posts that are not a person's writing: logging in and out, machine protocols, the API.
 _NOT_STASHED = {"auth.login", "auth.logout", "static", "pki.timestamp", "start.language"}

@@ -22,6 +22,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -31,7 +32,6 @@ from wtforms.validators import (
     StopValidation,
     ValidationError,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.widgets import HiddenInput
 
 if TYPE_CHECKING:
