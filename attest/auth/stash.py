@@ -57,10 +57,6 @@ KEPT_MESSAGE = (
     "Det du skrev är sparat. Logga in igen, så kommer du tillbaka till sidan med det ifyllt. "
     "Inget har skickats än."
 )
-RESTORED_MESSAGE = (
-    "Det du skrev innan du loggades ut är ifyllt igen. Inget har skickats: läs igenom det "
-    "och tryck på knappen när du vill skicka."
-)
 
 # Never kept: what would unlock something, and what belongs to the page it came from (the
 # page shows its own, current CSRF token and memo version).
