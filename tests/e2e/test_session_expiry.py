@@ -7,13 +7,10 @@ import datetime as dt
 from contextlib import contextmanager
 from typing import Iterator
 
-import pytest
 from playwright.sync_api import expect
 
 from attest.clock import SystemClock
 from tests.support.browser import Live, memo_facts, memo_in_state
-
-pytestmark = pytest.mark.system
 
 COMMENT = "Beskriv kostnaden för läxhjälpen\noch vem som betalar den."
 
