@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from attest import db
 from attest.audit.models import AuditEvent
 from attest.auth.stash import COOKIE, FormStash
-from tests.support.memos import facts, sent_memo
+from tests.support.memos import draft_memo, edit_form, facts, sent_memo
 from tests.support.web import Browser, Page, csrf_token, lock_version
 
 COMMENT = "Beskriv kostnaden för läxhjälpen\noch vem som betalar den."
@@ -140,3 +140,29 @@ def test_staying_logged_in_restarts_the_idle_time(app, client, auth, people, clo
     clock.advance(minutes=31)
     response = client.get("/auth/session")
     assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+
+
+def test_a_drafts_edits_after_the_idle_limit_come_back_on_its_edit_page(
+    app, client, auth, people, clock
+):
+    memo_id = draft_memo(app, people.handlaggare, "Läxhjälp i Rågsved")
+    before = facts(app, memo_id)
+    edit = f"/memos/{memo_id}/edit"
+    auth.login(people.handlaggare.username)
+    fields = edit_form(client.get(edit).get_data(as_text=True), sammanfattning=COMMENT)
+    token = csrf_token(client.get(edit).get_data(as_text=True))
+    clock.advance(hours=1)
+    response = client.post(
+        edit,
+        data={**fields, "csrf_token": token},
+        content_type="multipart/form-data",
+        headers={"Referer": f"http://localhost{edit}"},
+    )
+    assert response.status_code == 302 and "/auth/login" in response.headers["Location"]
+    auth.login(people.handlaggare.username)
+    restored = _restored(Page(client.get(edit)))
+    assert restored is not None and restored["action"] == edit
+    assert restored["fields"]["sammanfattning"] == [COMMENT]
+    assert restored["fields"]["rubrik"] == ["Läxhjälp i Rågsved"]
+    assert "lock_version" not in restored["fields"] and "csrf_token" not in restored["fields"]
+    assert facts(app, memo_id) == before, "no version saved by itself"
