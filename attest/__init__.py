@@ -45,6 +45,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     web.init_app(app)
     security.init_app(app)  # before the other extensions' hooks: sessions expire first
+    from attest.auth import stash
+
+    stash.init_app(app)  # a form posted after its session ended is kept, before CSRF refuses it
 
     from flask_wtf.csrf import CSRFProtect
 

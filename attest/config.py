@@ -76,6 +76,10 @@ DEFAULTS: dict[str, Any] = {
     # login (or the last re-authentication, i.e. an attestation) whatever happens.
     "SESSION_IDLE_MINUTES": 30,
     "SESSION_MAX_HOURS": 12,
+    # A form posted after its session ended (a return comment, a draft) is kept this long,
+    # up to this size, and filled in again after the person logs in (attest.auth.stash).
+    "FORM_STASH_MINUTES": 60,
+    "FORM_STASH_MAX_BYTES": 512 * 1024,
     # Password attempts (login and the attest password): after this many failures within
     # the window, further attempts get 429 until the oldest of them is out of the window,
     # i.e. at most LOGIN_FAILURE_WINDOW_MINUTES; counted per username and per address.

@@ -178,6 +178,16 @@ FROM_PYTHON = (
     N_("Du har attesterat tjänsteutlåtandet."),
     N_("Tjänsteutlåtandet är returnerat till handläggaren."),
     N_("Tjänsteutlåtandet är återkallat och är ett utkast igen."),
+    N_("Radera utkastet"),
+    N_("Raderade"),
+    N_("Raderat"),
+    N_("Returnerad"),
+    N_("Anledning (frivillig)"),
+    N_("Utkastet är raderat."),
+    N_(
+        "Det du skrev är sparat. Logga in igen, så kommer du tillbaka till sidan med det "
+        "ifyllt. Inget har skickats än."
+    ),
     N_("Du kan inte attestera ditt eget tjänsteutlåtande."),
     N_("Bara handläggaren som skrev tjänsteutlåtandet kan göra det."),
     # attest.users: enrolment, "Byt lösenord", the password rules

@@ -4,6 +4,7 @@ from attest.api.models import ApiToken  # noqa: F401
 from attest.attestation.models import PersonCertificate, UserKey  # noqa: F401
 from attest.audit.models import AuditEvent, AuditHead  # noqa: F401
 from attest.auth.ratelimit import AttemptCounter  # noqa: F401
+from attest.auth.stash import FormStash  # noqa: F401
 from attest.blobs import Blob  # noqa: F401
 from attest.memos.models import (  # noqa: F401
     Attachment,

@@ -84,12 +84,36 @@ def _security_headers(response):
 def session_expiry(row: LoginSession) -> str | None:
     """Why this live session is over ("idle", "max_age"), or None if it is not."""
     now = clock.now()
-    config = current_app.config
-    if now - row.created_at >= dt.timedelta(hours=config["SESSION_MAX_HOURS"]):
+    if now - row.created_at >= _max_age():
         return "max_age"
-    if now - row.last_seen_at >= dt.timedelta(minutes=config["SESSION_IDLE_MINUTES"]):
+    if now - row.last_seen_at >= _idle_limit():
         return "idle"
     return None
+
+
+def _max_age() -> dt.timedelta:
+    return dt.timedelta(hours=current_app.config["SESSION_MAX_HOURS"])
+
+
+def _idle_limit() -> dt.timedelta:
+    return dt.timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+
+
+def _last_seen_resolution() -> dt.timedelta:
+    # A short idle limit (a test's minute) needs a finer one: else no request counts.
+    return min(LAST_SEEN_RESOLUTION, _idle_limit() / 4)
+
+
+def seconds_left(row: LoginSession) -> int:
+    """How long this session lives on without another request (the page's idle warning)."""
+    now = clock.now()
+    ends = min(row.last_seen_at + _idle_limit(), row.created_at + _max_age())
+    return max(0, int((ends - now).total_seconds()))
+
+
+def touch(row: LoginSession) -> None:
+    """A request was made in this session ("Fortsätt vara inloggad"): its idle time restarts."""
+    row.last_seen_at = clock.now()
 
 
 def session_just_expired() -> bool:
@@ -114,8 +138,8 @@ def _end_expired_session() -> None:
     reason = session_expiry(row)
     if reason is None:
         now = clock.now()
-        if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
-            row.last_seen_at = now
+        if now - row.last_seen_at >= _last_seen_resolution():
+            touch(row)
             db.session().commit()
         return
     sessions.end_session(token)
@@ -125,6 +149,10 @@ def _end_expired_session() -> None:
     )
     db.session().commit()
     session.clear()
+    # Whose session it was, for a form posted in it (attest.auth.stash); the token is dead.
+    from attest.auth.stash import ENDED_SESSION_KEY
+
+    session[ENDED_SESSION_KEY] = token
     flash(EXPIRY_MESSAGES[reason], "info")
     g.attest_session_expired = True
 

@@ -58,6 +58,8 @@ FORM_PAGES = {
     "auth.login",
     "memos.new",
     "memos.edit",
+    "workflow.withdraw",
+    "workflow.delete_draft",
     "verify.index",
     "verify.bulk",
     "users.enrolment",
@@ -127,7 +129,10 @@ MATRIX: dict[str, Case] = {
     "workflow.send": Case("draft", _expect(403, author=ALLOWED), ("POST",)),
     "workflow.attest": Case("sent", _expect(403, avdelningschef=ALLOWED), ("POST",)),
     "workflow.return_": Case("sent", _expect(403, avdelningschef=ALLOWED), ("POST",)),
-    "workflow.withdraw": Case("sent", _expect(403, author=ALLOWED), ("POST",)),
+    "workflow.withdraw": Case("sent", _expect(403, author=ALLOWED), ("GET", "POST")),
+    "workflow.delete_draft": Case("draft", _expect(403, author=ALLOWED), ("GET", "POST")),
+    "memos.search": Case(None, _expect(ALLOWED, stranger=ALLOWED)),
+    "auth.keep_alive": Case(None, _expect(ALLOWED, stranger=ALLOWED)),
     "verify.index": Case(
         None, _expect(403, stranger=ALLOWED, registrator=ALLOWED), ("GET", "POST")
     ),

@@ -473,7 +473,8 @@ def test_an_edit_racing_an_attestation_has_one_winner(app, signed_people, server
     for memo_id in memo_ids:
         page, attest_path = f"/memos/{memo_id}", f"/memos/{memo_id}/attestera"
         attest_form = {**chef.form(page, attest_path), "password": PASSWORD}
-        withdraw_form = author.form(page, f"/memos/{memo_id}/aterkalla")
+        withdraw_path = f"/memos/{memo_id}/aterkalla"  # its form is on its confirmation page
+        withdraw_form = author.form(withdraw_path, withdraw_path)
         head_start = rng.uniform(-0.1, 0.1)  # > 0: the attester posts first
 
         def attester(_i: int) -> list[Reply]:

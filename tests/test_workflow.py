@@ -90,7 +90,7 @@ def test_the_whole_route(ctx, clock):
     )
     memo = _memo(author)
     assert state_title(memo) == "Utkast"
-    assert [t.action for t in available(memo, author)] == [Action.SKICKA]
+    assert [t.action for t in available(memo, author)] == [Action.SKICKA, Action.RADERA]
     assert available(memo, chef) == []
 
     submit_memo(memo, author)

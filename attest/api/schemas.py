@@ -199,7 +199,9 @@ class MemoSummary(ma.Schema):
     id = ma.fields.Integer()
     dnr = ma.fields.String(metadata={"description": "attests diarienummer."})
     diarium_dnr = ma.fields.String(allow_none=True)
-    state = ma.fields.String(metadata={"description": "utkast, attest eller attesterad."})
+    state = ma.fields.String(
+        metadata={"description": "utkast, attest, attesterad eller raderad (ett raderat utkast)."}
+    )
     state_title = ma.fields.String(metadata={"description": "Utkast, Hos avdelningschef, ..."})
     lock_version = ma.fields.Integer()
     rubrik = ma.fields.String()

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_login.utils import login_url
 
 from attest import audit, db, security
@@ -105,3 +105,27 @@ def logout():
         session.clear()
     flash("Du är utloggad.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/session")
+@login_required
+def keep_alive():
+    """ "Fortsätt vara inloggad": the session's idle time starts again; how long it now lives.
+
+    A GET like any page's (the before_request hook has checked the session); it changes only
+    the session's own last-seen time, as every request does.
+    """
+    row = sessions.find(current_user.get_id())
+    assert row is not None  # a logged-in person's session exists
+    security.touch(row)
+    db.session().commit()
+    return jsonify(seconds_left=security.seconds_left(row))
+
+
+@bp.app_context_processor
+def _session_globals():
+    """How long the page's session lives on without a request: the idle warning's clock."""
+    if not current_user.is_authenticated:
+        return {}
+    row = sessions.find(current_user.get_id())
+    return {"session_seconds_left": security.seconds_left(row) if row is not None else 0}

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+import datetime as dt
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -21,6 +22,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -32,7 +34,11 @@ from wtforms.validators import (
 )
 from wtforms.widgets import HiddenInput
 
+if TYPE_CHECKING:
+    from attest.workflow.worklists import Search
+
 from attest.errors import Invalid
+from attest.i18n import N_
 from attest.memos.bilagor import CheckedPdf, check_pdf
 from attest.memos.models import MemoVersion
 from attest.memos.operations import AttachmentEdit, DraftContent
@@ -49,6 +55,7 @@ from attest.memos.sections import (
     SECTION_TITLES,
 )
 from attest.pdf.fonts import unprintable_message
+from attest.workflow.definition import State
 
 # The form's help texts, by what they explain.
 HINTS = {
@@ -268,3 +275,54 @@ def _field_errors(fields: Iterable) -> Iterator[tuple[str, str]]:
         else:
             for message in field.errors:
                 yield field.id, message
+
+
+class SearchForm(FlaskForm):
+    """ "Sök tjänsteutlåtanden": a GET that changes nothing, so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(N_("Dnr eller text"), validators=[Length(max=200)])
+    state = SelectField(
+        N_("Status"),
+        choices=[
+            SelectChoice("", N_("Alla")),
+            SelectChoice(State.UTKAST.value, State.UTKAST.label),
+            SelectChoice(State.ATTEST.value, State.ATTEST.label),
+            SelectChoice(State.ATTESTERAD.value, State.ATTESTERAD.label),
+        ],
+        default="",
+    )
+    start = DateField(
+        N_("Ändrat från och med"),
+        validators=[Optional()],
+        invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD."),
+    )
+    end = DateField(
+        N_("Ändrat till och med"),
+        validators=[Optional()],
+        invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD."),
+    )
+    mine = BooleanField(N_("Hanterade av mig (attesterade eller returnerade)"))
+
+    def validate_end(self, field: DateField) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(N_("Perioden slutar innan den börjar."))
+
+    def search(self) -> Search:
+        from attest.clock import STOCKHOLM
+        from attest.workflow import worklists
+
+        def midnight(day: dt.date) -> dt.datetime:
+            local = dt.datetime.combine(day, dt.time(), tzinfo=STOCKHOLM)
+            return local.astimezone(dt.timezone.utc)
+
+        start, end = self.start.data, self.end.data
+        return worklists.Search(
+            query=self.q.data or "",
+            state=State(self.state.data) if self.state.data else None,
+            start=midnight(start) if start else None,
+            end=midnight(end + dt.timedelta(days=1)) if end else None,
+            handled_by_me=bool(self.mine.data) if self.mine is not None else False,
+        )

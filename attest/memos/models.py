@@ -61,7 +61,9 @@ class Memo(Base):
         # The diarium's own Dnr, set through the API: one memo per Dnr in an organisation.
         sa.UniqueConstraint("organisation_id", "diarium_dnr"),
         sa.CheckConstraint("dnr_serial > 0", name="dnr_serial_positive"),
-        sa.CheckConstraint("state IN ('utkast', 'attest', 'attesterad')", name="state_known"),
+        sa.CheckConstraint(
+            "state IN ('utkast', 'attest', 'attesterad', 'raderad')", name="state_known"
+        ),
         # The register: an organisation's memos in a state, newest first (id breaks ties).
         sa.Index("ix_memos_register", "organisation_id", "state", "updated_at", "id"),
         # The start page's "Mina tjänsteutlåtanden": an author's memos, newest change first.

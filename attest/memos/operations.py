@@ -23,7 +23,7 @@ from attest.memos.sections import (
 from attest.pdf.fonts import check_printable, printable
 from attest.users import roles
 from attest.users.models import User
-from attest.workflow.definition import EDITABLE_STATES, State
+from attest.workflow.definition import EDITABLE_STATES, GONE_STATES, State
 
 
 @dataclass
@@ -283,10 +283,26 @@ def _attachments_for(
     return result
 
 
+def may_see(user: User, memo: Memo) -> bool:
+    """Who may open a memo: the people of its organisation, while it is not deleted.
+
+    ``visible_to`` says the same as a query condition (lists and searches): change both.
+    """
+    return memo.organisation_id == user.organisation_id and State(memo.state) not in GONE_STATES
+
+
+def visible_to(user: User) -> sa.ColumnElement[bool]:
+    """The memos ``user`` may open, as a condition on Memo (the rule of ``may_see``)."""
+    return sa.and_(
+        Memo.organisation_id == user.organisation_id,
+        Memo.state.not_in([state.value for state in GONE_STATES]),
+    )
+
+
 def get_memo(memo_id: int, user: User) -> Memo:
-    """The memo if the user's organisation owns it; NotFound otherwise (no hint it exists)."""
+    """The memo if the user may see it; NotFound otherwise (no hint it exists)."""
     memo = db.session().get(Memo, memo_id)
-    if memo is None or memo.organisation_id != user.organisation_id:
+    if memo is None or not may_see(user, memo):
         raise NotFound("Tjänsteutlåtandet finns inte.")
     return memo
 

@@ -11,7 +11,7 @@ from attest import blobs, db
 from attest.blobs import StorageFull
 from attest.errors import Conflict, Forbidden, Invalid, NotFound
 from attest.memos import pdfviewer
-from attest.memos.forms import HINTS, EditMemoForm, MemoForm, data_for
+from attest.memos.forms import HINTS, EditMemoForm, MemoForm, SearchForm, data_for
 from attest.memos.models import Attachment, Memo, MemoVersion
 from attest.memos.operations import (
     can_edit,
@@ -74,6 +74,12 @@ def my_memos():
     if not may_create_memo():
         return None
     return worklists.my_memos(current_user, request.args.get("mina", 1, type=int) or 1)
+
+
+@bp.app_template_global()
+def list_state_titles(memos):
+    """How a list says each memo's state ("Returnerad" for a returned draft)."""
+    return worklists.list_state_titles(memos)
 
 
 bp.add_app_template_global(may_create_memo)
@@ -166,6 +172,30 @@ def form_page(form: MemoForm, memo: Memo | None, status: int = 200):
         ),
         status,
     )
+
+
+SEARCH_PAGE_SIZE = 25
+
+
+@bp.route("/sok")
+@login_required
+def search():
+    """Everyone searches the memos they may see: Dnr or text, state, period; an attester
+    also those they attested or returned ("Hanterade av mig")."""
+    form = SearchForm(request.args)
+    attester = bool(current_user.role_codes - roles.NOT_ATTESTING)
+    if not attester:
+        del form.mine
+    asked = any(request.args.get(name) for name in ("q", "state", "start", "end", "mine"))
+    if not form.validate():
+        return render_template("memos/search.html", form=form, result=None, asked=True), 400
+    result = worklists.search_memos(
+        current_user,
+        form.search(),
+        request.args.get("sida", 1, type=int) or 1,
+        SEARCH_PAGE_SIZE,
+    )
+    return render_template("memos/search.html", form=form, result=result, asked=asked)
 
 
 @bp.route("/<int:memo_id>")

@@ -48,6 +48,8 @@ def events_of(entry: HistoryEntry) -> list[str]:
         return [MEMO_RETURNED]
     if action is Action.ATERKALLA:
         return [MEMO_WITHDRAWN]
+    if action is Action.RADERA:  # a draft nobody outside attest has seen: no event
+        return []
     if State(entry.to_state) is State.ATTESTERAD:
         return [MEMO_STEP_ATTESTED, MEMO_ATTESTED]
     return [MEMO_STEP_ATTESTED]

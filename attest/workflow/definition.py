@@ -17,6 +17,9 @@ class State(str, enum.Enum):
     UTKAST = "utkast"
     ATTEST = "attest"
     ATTESTERAD = "attesterad"
+    # A draft its author deleted: the row stays (its Dnr is never given again, its history
+    # and audit events keep pointing at it) but no page, list or search shows it.
+    RADERAD = "raderad"
 
     @property
     def label(self) -> str:
@@ -28,7 +31,11 @@ STATE_TITLES = {
     State.UTKAST: "Utkast",
     State.ATTEST: "Under attest",
     State.ATTESTERAD: "Attesterad",
+    State.RADERAD: "Raderat",
 }
+
+# A draft that came back from an attester reads so in lists, not as a plain "Utkast".
+RETURNED_TITLE = "Returnerad"
 
 # While under attestation the state is shown as whose turn it is: "Hos avdelningschef".
 WAITING_AT = "Hos {role}"
@@ -52,6 +59,7 @@ class Action(str, enum.Enum):
     ATTESTERA = "attestera"
     RETURNERA = "returnera"
     ATERKALLA = "aterkalla"
+    RADERA = "radera"
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,16 @@ TRANSITIONS: dict[Action, Transition] = {
             Guard.AUTHOR,
             past_tense="Återkallade",
         ),
+        # Also a draft that was returned or withdrawn: what attesters did to its earlier
+        # copies stays in the history, the audit log and the voided submissions.
+        Transition(
+            Action.RADERA,
+            "Radera utkastet",
+            frozenset({State.UTKAST}),
+            State.RADERAD,
+            Guard.AUTHOR,
+            past_tense="Raderade",
+        ),
     )
 }
 
@@ -112,3 +130,5 @@ def exits(state: State) -> tuple[Transition, ...]:
 
 # A memo may be edited only in these states.
 EDITABLE_STATES = frozenset({State.UTKAST})
+# A memo in these states is gone for everyone: every page answers 404, no list shows it.
+GONE_STATES = frozenset({State.RADERAD})

@@ -357,11 +357,17 @@ def _void(*, submission: Submission, moment: dt.datetime, **_) -> _Outcome:
     return _Outcome(State.UTKAST, submission, position, submission.version.number)
 
 
+def _delete(*, memo: Memo, **_) -> _Outcome:
+    """Radera: the draft is gone for everyone; the row keeps its Dnr from being given again."""
+    return _Outcome(State.RADERAD, None, None, memo.latest_version.number)
+
+
 _PERFORM: dict[Action, Callable[..., _Outcome]] = {
     Action.SKICKA: _send,
     Action.ATTESTERA: _attest,
     Action.RETURNERA: _void,
     Action.ATERKALLA: _void,
+    Action.RADERA: _delete,
 }
 assert set(_PERFORM) == set(TRANSITIONS), "every declared transition needs its performer"
 assert all(

@@ -95,4 +95,10 @@ class ReturnForm(_ActionForm):
 
 
 class WithdrawForm(_ActionForm):
+    # Optional: the attesters who already attested read it in their mail, and the history.
+    comment = TextAreaField("Anledning (frivillig)", validators=[Length(max=MAX_COMMENT_LENGTH)])
     submit = SubmitField(TRANSITIONS[Action.ATERKALLA].title)
+
+
+class DeleteDraftForm(_ActionForm):
+    submit = SubmitField(TRANSITIONS[Action.RADERA].title)

@@ -146,6 +146,8 @@ class HistoryEntry(Base):
     """The review history: every transition, who, for whom, when, with what comment."""
 
     __tablename__ = "memo_history"
+    # "Hanterade av mig": the memos a person attested or returned, without a scan.
+    __table_args__ = (sa.Index("ix_memo_history_actor_action", "actor_id", "action", "memo_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     memo_id: Mapped[int] = mapped_column(sa.ForeignKey("memos.id", ondelete="CASCADE"), index=True)

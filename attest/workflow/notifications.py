@@ -108,6 +108,8 @@ def on_transition(
             f"tjänsteutlåtandet {memo.dnr} med kommentaren:\n\n{entry.comment}\n\n"
             f"Öppna det här: {_memo_link(memo)}\n",
         )
+    elif action is Action.ATERKALLA and submission is not None:
+        _tell_attesters_of_withdrawal(memo, entry, submission)
     elif State(entry.to_state) is State.ATTESTERAD:
         queue_mail(
             memo.author,
@@ -115,6 +117,27 @@ def on_transition(
             f"Attesterat: {memo.dnr} {memo.latest_version.rubrik}",
             f"Hej {memo.author.full_name},\n\nTjänsteutlåtandet {memo.dnr} är attesterat "
             f"av alla i attestordningen.\n\nÖppna det här: {_memo_link(memo)}\n",
+        )
+
+
+def _tell_attesters_of_withdrawal(memo: Memo, entry: HistoryEntry, submission: Submission) -> None:
+    """Those who already attested the withdrawn copy: their signature no longer counts."""
+    reason = f"\n\nAnledning: {entry.comment}" if entry.comment else ""
+    told: set[int] = set()
+    for attestation in submission.attestations:
+        person = attestation.signer
+        if person.id in told:
+            continue
+        told.add(person.id)
+        queue_mail(
+            person,
+            memo,
+            f"Återkallat: {memo.dnr} {submission.version.rubrik}",
+            f"Hej {person.full_name},\n\n{entry.actor.full_name} har återkallat "
+            f"tjänsteutlåtandet {memo.dnr} ”{submission.version.rubrik}”, som du har "
+            f"attesterat (version {submission.version.number}). Din attest gäller inte för "
+            f"en ny version: skickas det igen attesterar du på nytt.{reason}\n\n"
+            f"Öppna det här: {_memo_link(memo)}\n",
         )
 
 

@@ -60,12 +60,24 @@ def return_memo(
 
 
 def withdraw_memo(
+    memo: Memo, actor: User, reason: str = "", *, expected_lock_version: int | None = None
+) -> HistoryEntry:
+    """Återkalla: the author takes a pending memo back, with a reason if she gives one (the
+    attesters who already attested are told, attest.workflow.notifications)."""
+    return apply_transition(
+        memo, Action.ATERKALLA, actor, comment=reason, expected_lock_version=expected_lock_version
+    )
+
+
+def delete_draft(
     memo: Memo, actor: User, *, expected_lock_version: int | None = None
 ) -> HistoryEntry:
-    """Återkalla: the author takes a pending memo back."""
-    return apply_transition(
-        memo, Action.ATERKALLA, actor, expected_lock_version=expected_lock_version
-    )
+    """Radera: the author deletes a draft (also one that was returned or withdrawn).
+
+    The memo is gone for everyone; its row stays in the state ``raderad``, so its Dnr is
+    never given again and its history and audit events ("memo:radera") keep their memo.
+    """
+    return apply_transition(memo, Action.RADERA, actor, expected_lock_version=expected_lock_version)
 
 
 PASSWORD_FAILED = "memo:attestation:password_failed"

@@ -15,7 +15,7 @@ from attest.users.operations import must_choose_own_password
 from attest.workflow import guards
 from attest.workflow.definition import TRANSITIONS, Action, Guard, State
 from attest.workflow.engine import available, state_title
-from attest.workflow.forms import AttestForm, ReturnForm, SendForm, WithdrawForm
+from attest.workflow.forms import AttestForm, ReturnForm, SendForm
 from attest.workflow.hooks import hooks
 from attest.workflow.models import HistoryEntry, Submission, SubmissionStep
 from attest.workflow.routes import plan
@@ -130,6 +130,26 @@ def last_seen_version(memo: Memo, user: User, current: Submission) -> MemoVersio
     return earlier.version if earlier is not None else None
 
 
+def _return_notice(state: State, entries: list[HistoryEntry]) -> HistoryEntry | None:
+    """The return that made this the draft it is, until it is sent again."""
+    if state is State.UTKAST and entries and entries[-1].action == Action.RETURNERA.value:
+        return entries[-1]
+    return None
+
+
+def return_notice(memo: Memo) -> HistoryEntry | None:
+    """The attester's comment on a returned draft (the memo page and its edit page)."""
+    if State(memo.state) is not State.UTKAST:
+        return None
+    last = db.session().scalar(
+        sa.select(HistoryEntry)
+        .where(HistoryEntry.memo_id == memo.id)
+        .order_by(HistoryEntry.id.desc())
+        .limit(1)
+    )
+    return _return_notice(State.UTKAST, [last] if last is not None else [])
+
+
 def build(memo: Memo, user: User) -> Panel:
     state = State(memo.state)
     submission = active_submission(memo)
@@ -144,8 +164,7 @@ def build(memo: Memo, user: User) -> Panel:
         actions=actions,
         requires_password=getattr(hooks(), "requires_password", False),
     )
-    if state is State.UTKAST and entries and entries[-1].action == Action.RETURNERA.value:
-        panel.return_notice = entries[-1]
+    panel.return_notice = _return_notice(state, entries)
     if state is State.ATTEST and submission is not None and Action.ATTESTERA.value in actions:
         seen = last_seen_version(memo, user, submission)
         if seen is not None and seen.id != submission.version_id:
@@ -163,8 +182,7 @@ def build(memo: Memo, user: User) -> Panel:
         ).acting_for
     if Action.RETURNERA.value in actions:
         panel.forms["returnera"] = ReturnForm(formdata=None, data=lock)
-    if Action.ATERKALLA.value in actions:
-        panel.forms["aterkalla"] = WithdrawForm(formdata=None, data=lock)
+    # Återkalla and Radera ask to confirm on their own page (templates/workflow/confirm.html).
     return panel
 
 

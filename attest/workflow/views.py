@@ -30,8 +30,14 @@ from attest.users.operations import OWN_PASSWORD_REQUIRED, must_choose_own_passw
 from attest.web import ERROR_TITLES
 from attest.workflow import operations, panel, worklists
 from attest.workflow.definition import TRANSITIONS, Action
-from attest.workflow.engine import state_title
-from attest.workflow.forms import AttestForm, ReturnForm, SendForm, WithdrawForm
+from attest.workflow.engine import available, state_title
+from attest.workflow.forms import (
+    AttestForm,
+    DeleteDraftForm,
+    ReturnForm,
+    SendForm,
+    WithdrawForm,
+)
 from attest.workflow.hooks import PasswordRejected
 from attest.workflow.models import OutboxMail
 from attest.workflow.routes import plan
@@ -44,6 +50,7 @@ DONE = {
     Action.ATTESTERA: "Du har attesterat tjänsteutlåtandet.",
     Action.RETURNERA: "Tjänsteutlåtandet är returnerat till handläggaren.",
     Action.ATERKALLA: "Tjänsteutlåtandet är återkallat och är ett utkast igen.",
+    Action.RADERA: "Utkastet är raderat.",
 }
 
 
@@ -70,6 +77,8 @@ def _perform(memo, action: Action, form, operation: Callable[[], object]):
 def _done(memo, action: Action):
     db.session().commit()  # the mails it queued go out with the worker (attest worker)
     flash(DONE[action], "success")
+    if action is Action.RADERA:  # the memo's page is gone with it
+        return redirect(url_for("start.index"))
     return redirect(url_for("memos.show", memo_id=memo.id))
 
 
@@ -212,10 +221,13 @@ def return_(memo_id: int):
     )
 
 
-@bp.route("/memos/<int:memo_id>/aterkalla", methods=["POST"])
+@bp.route("/memos/<int:memo_id>/aterkalla", methods=["GET", "POST"])
 @login_required
 def withdraw(memo_id: int):
+    """Återkalla, after a page that asks to confirm it and for a reason (optional)."""
     memo = get_memo(memo_id, current_user)
+    if request.method == "GET":
+        return _confirmation(memo, Action.ATERKALLA, WithdrawForm(formdata=None))
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _refused(memo, Action.ATERKALLA, form)
@@ -227,8 +239,46 @@ def withdraw(memo_id: int):
             operations.withdraw_memo,
             memo,
             current_user,
+            form.comment.data or "",
             expected_lock_version=form.expected_lock_version(),
         ),
+    )
+
+
+@bp.route("/memos/<int:memo_id>/radera", methods=["GET", "POST"])
+@login_required
+def delete_draft(memo_id: int):
+    """Radera utkastet, after a page that asks to confirm it; then the start page."""
+    memo = get_memo(memo_id, current_user)
+    if request.method == "GET":
+        return _confirmation(memo, Action.RADERA, DeleteDraftForm(formdata=None))
+    form = DeleteDraftForm()
+    if not form.validate_on_submit():
+        return _refused(memo, Action.RADERA, form)
+    return _perform(
+        memo,
+        Action.RADERA,
+        form,
+        partial(
+            operations.delete_draft,
+            memo,
+            current_user,
+            expected_lock_version=form.expected_lock_version(),
+        ),
+    )
+
+
+def _confirmation(memo, action: Action, form):
+    """The page that asks "are you sure?"; only for someone who may take the action now."""
+    if action not in {t.action for t in available(memo, current_user)}:
+        abort(403)
+    form.lock_version.data = str(memo.lock_version)
+    return render_template(
+        "workflow/confirm.html",
+        memo=memo,
+        action=action.value,
+        title=TRANSITIONS[action].title,
+        form=form,
     )
 
 
@@ -281,6 +331,7 @@ def _state_title(memo) -> str:
 def _workflow_globals():
     return {
         "workflow_panel": panel.build,
+        "return_notice": panel.return_notice,
         "worklist": _worklist,
         "ACTION_TITLES": panel.TITLES,
         "ACTION_PAST": panel.PAST_TENSE,

@@ -29,8 +29,8 @@ from sqlalchemy.orm.interfaces import ORMOption
 from attest import clock, db
 from attest.memos.models import SEARCHED_TEXT, Memo, MemoVersion
 from attest.users.models import User
-from attest.workflow.definition import State
-from attest.workflow.models import Submission, SubmissionStep, Substitution
+from attest.workflow.definition import GONE_STATES, RETURNED_TITLE, Action, State
+from attest.workflow.models import HistoryEntry, Submission, SubmissionStep, Substitution
 
 T = TypeVar("T")
 
@@ -210,8 +210,10 @@ def select_substitutions(user: User, on: dt.date) -> list[Substitution]:
 def my_memos(
     user: User, page: int = 1, per_page: int = PER_PAGE, count_limit: int | None = None
 ) -> Page[Memo]:
-    """The memos I wrote, newest change first (the index on author)."""
-    statement = sa.select(Memo).where(Memo.author_id == user.id)
+    """The memos I wrote, newest change first (the index on author); not the deleted."""
+    statement = sa.select(Memo).where(
+        Memo.author_id == user.id, Memo.state.not_in([s.value for s in GONE_STATES])
+    )
     return paginate(statement, _NEWEST_FIRST, page, per_page, count_limit, _LISTED_MEMO)
 
 
@@ -231,20 +233,110 @@ def attested_register(
     statement = sa.select(Memo).where(
         Memo.organisation_id == user.organisation_id, Memo.state == State.ATTESTERAD.value
     )
-    text = " ".join(query.split())[:200]
-    dnr = _parse_dnr(text) if text else None
+    statement = _matching(statement, query)
+    return paginate(statement, _NEWEST_FIRST, page, per_page, count_limit, _LISTED_MEMO)
+
+
+MAX_QUERY_LENGTH = 200
+
+
+def _matching(statement: sa.Select, query: str) -> sa.Select:
+    """Memos whose Dnr is the query (attest's or the diarium's), or whose text has it.
+
+    A Dnr is looked up on its unique index; the text search looks in the memo's versions
+    with EXISTS (on PostgreSQL through the trigram index on SEARCHED_TEXT), the wildcards
+    of LIKE escaped: "50%" finds "50%", not everything that starts with 50.
+    """
+    text = " ".join(query.split())[:MAX_QUERY_LENGTH]
+    if not text:
+        return statement
+    dnr = _parse_dnr(text)
     if dnr is not None:
         year, serial = dnr
-        statement = statement.where(Memo.dnr_year == year, Memo.dnr_serial == serial)
-    elif text:
-        like = f"%{_escape_like(text.lower())}%"
-        in_text = (
-            sa.select(MemoVersion.id)
-            .where(MemoVersion.memo_id == Memo.id, SEARCHED_TEXT.like(like, escape="\\"))
+        return statement.where(
+            sa.or_(
+                sa.and_(Memo.dnr_year == year, Memo.dnr_serial == serial),
+                Memo.diarium_dnr == text,
+            )
+        )
+    like = f"%{_escape_like(text.lower())}%"
+    in_text = (
+        sa.select(MemoVersion.id)
+        .where(MemoVersion.memo_id == Memo.id, SEARCHED_TEXT.like(like, escape="\\"))
+        .exists()
+    )
+    return statement.where(sa.or_(in_text, Memo.diarium_dnr == text))
+
+
+@dataclass(frozen=True)
+class Search:
+    """What a person looks for among the memos they may see."""
+
+    query: str = ""
+    state: State | None = None
+    start: dt.datetime | None = None  # changed at or after (UTC)
+    end: dt.datetime | None = None  # changed before (UTC)
+    handled_by_me: bool = False  # attested or returned by me
+
+
+# What "Hanterade av mig" counts: the person's own decisions on a memo.
+HANDLING_ACTIONS = (Action.ATTESTERA.value, Action.RETURNERA.value)
+
+
+def search_memos(
+    user: User,
+    search: Search,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    count_limit: int | None = None,
+) -> Page[Memo]:
+    """The memos the user may see (attest.memos.operations.visible_to) that match, newest
+    change first, a page at a time and counted up to the limit like every list."""
+    from attest.memos.operations import visible_to
+
+    statement = _matching(sa.select(Memo).where(visible_to(user)), search.query)
+    if search.state is not None:
+        statement = statement.where(Memo.state == search.state.value)
+    if search.start is not None:
+        statement = statement.where(Memo.updated_at >= search.start)
+    if search.end is not None:
+        statement = statement.where(Memo.updated_at < search.end)
+    if search.handled_by_me:
+        handled = (
+            sa.select(HistoryEntry.id)
+            .where(
+                HistoryEntry.actor_id == user.id,
+                HistoryEntry.action.in_(HANDLING_ACTIONS),
+                HistoryEntry.memo_id == Memo.id,
+            )
             .exists()
         )
-        statement = statement.where(in_text)
+        statement = statement.where(handled)
     return paginate(statement, _NEWEST_FIRST, page, per_page, count_limit, _LISTED_MEMO)
+
+
+def list_state_titles(memos: Sequence[Memo]) -> dict[int, str]:
+    """Each listed memo's state as a list says it: a draft back from an attester whose
+    author has not sent it again reads "Returnerad"; one query for the page's drafts."""
+    from attest.workflow.engine import state_title
+
+    drafts = [m.id for m in memos if m.state == State.UTKAST.value]
+    returned: set[int] = set()
+    if drafts:
+        last = (
+            sa.select(sa.func.max(HistoryEntry.id).label("id"))
+            .where(HistoryEntry.memo_id.in_(drafts))
+            .group_by(HistoryEntry.memo_id)
+            .subquery()
+        )
+        returned = set(
+            db.session().scalars(
+                sa.select(HistoryEntry.memo_id)
+                .join(last, HistoryEntry.id == last.c.id)
+                .where(HistoryEntry.action == Action.RETURNERA.value)
+            )
+        )
+    return {m.id: RETURNED_TITLE if m.id in returned else state_title(m) for m in memos}
 
 
 def _parse_dnr(text: str) -> tuple[int, int] | None:

@@ -123,7 +123,7 @@ def test_error_pages(visit, live: Live):
     expect(hl.page.get_by_role("heading", level=1)).to_have_text("Sidan finns inte")
     hl.look("404")
     memo_id = memo_in_state(live, "hos_avdelningschef", "Fel metod")
-    assert hl.goto(f"/memos/{memo_id}/aterkalla").status == 405
+    assert hl.goto(f"/memos/{memo_id}/returnera").status == 405
     hl.look("405")
 
     # A form whose security token is wrong (an old tab after logging in again, say).

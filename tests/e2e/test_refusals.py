@@ -85,7 +85,7 @@ def test_a_step_that_is_not_mine_has_no_button_and_a_direct_post_is_refused(visi
     hl = visit(live.handlaggare)
     hl.goto(f"/memos/{memo_id}")
     expect(hl.page.get_by_role("button", name="Attestera")).to_have_count(0)
-    expect(hl.page.get_by_role("button", name="Återkalla")).to_be_visible()
+    expect(hl.page.get_by_role("link", name="Återkalla …")).to_be_visible()
     fields["csrf_token"] = csrf_token(hl.page)
     with hl.page.expect_navigation():
         hl.page.evaluate(POST_FORM, [f"/memos/{memo_id}/attestera", fields])
