@@ -98,7 +98,7 @@ static: lint check
 
 # The inner loop: every test but the `system` (servers, subprocesses, Chromium, faults) and
 # `slow` ones, on SQLite, in parallel. Under two minutes.
-test-fast: install-dev system-deps
+test-fast: install-dev system-deps node_modules/.installed
 	@$(COMPILE)
 	@echo "== fast tests on SQLite (not system, not slow) =="
 	$(BIN)/pytest $(XDIST) -p no:cacheprovider -m "not system and not slow" $(PYTEST_ARGS)

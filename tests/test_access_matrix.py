@@ -8,6 +8,7 @@ a new page or action ships with its access rules written down and tried.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from flask import url_for
 
-from attest import db
+from attest import db, paths
 from attest.api.tokens import create_token
 from attest.db import Base
 from attest.memos.bilagor import check_pdf
@@ -34,11 +35,16 @@ from tests.support import factories
 from tests.support.web import Auth, csrf_token
 
 PASSWORD = factories.PASSWORD
+_PDFJS_PACKAGE = paths.pdfjs_dir() / "package.json"
+PDFJS_VERSION = (
+    json.loads(_PDFJS_PACKAGE.read_text())["version"] if _PDFJS_PACKAGE.exists() else "0"
+)
 
 # Open to anyone, logged in or not, and why.
 PUBLIC = {
     "auth.login": "the login form",
     "static": "the stylesheet",
+    "pdfviewer.asset": "pdf.js itself, a published library like the stylesheet (no data)",
     "pki.ca_certificate": "verifying a signature must not need an account with us",
     "pki.crl": "the same",
     "pki.timestamp": "RFC 3161 for the signing software; no session, changes nothing",
@@ -216,6 +222,8 @@ class World:
             "attachment_id": self.bilagor[memo],
             "code": "EÅV",
             "filename": "attest.css",
+            "pinned": PDFJS_VERSION,
+            "name": "pdf.min.mjs",
             "verification_code": self.verification_codes.get(memo, "X"),
             "token": self.enrolment_token,
             **self.api,
