@@ -31,12 +31,18 @@ $(VENV)/.installed-dev: $(BIN)/python setup.cfg pyproject.toml
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages the tests use (pdftotext, pdffonts, pdftoppm). Installed only when missing.
+# Debian packages the tests use (pdftotext, pdffonts, pdftoppm), and xmlsec1, which pysaml2
+# runs to sign and verify SAML messages (the app needs it too when SAML is configured).
+# Installed only when missing.
 system-deps:
 	@command -v pdftotext >/dev/null && command -v pdffonts >/dev/null || { \
 	  echo "Installing poppler-utils (pdftotext, pdffonts)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+	@command -v xmlsec1 >/dev/null || { \
+	  echo "Installing xmlsec1 (SAML signatures)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq xmlsec1 >/dev/null; }
 
 # The end-to-end tests' browser and accessibility checker (tests/e2e): Debian's chromium,
 # never a browser build that Playwright downloads, and axe-core pinned in package-lock.json.

@@ -86,6 +86,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from attest.archive.views import bp as archive_bp
 
     app.register_blueprint(archive_bp)
+    from attest.saml import views as saml_views
+
+    saml_views.init_app(app)  # /saml: SP metadata, login and step-up, the ACS
 
     from attest import i18n, templating
     from attest.workflow import notifications

@@ -104,6 +104,21 @@ DEFAULTS: dict[str, Any] = {
     # A list (register, worklist, outbox) counts at most this many rows, then says "fler än".
     "LIST_COUNT_LIMIT": 500,
     "BLOB_DIR": None,  # None -> PDFs and bilagor in the database; else files in this folder
+    # SAML 2.0 sign-in (attest.saml): on when the IdP's metadata file is set; the SP's own
+    # signing key and certificate (PEM files) sign the AuthnRequests. The entity id is
+    # BASE_URL + /saml/metadata unless set. People are matched on the NameID, or on the
+    # attribute named here (e.g. an employee number). Step-up at attestation asks the IdP
+    # for a fresh authentication in one of these context classes (a JSON list or one
+    # space-separated string; empty: any).
+    "SAML_IDP_METADATA": None,
+    "SAML_SP_KEY": None,
+    "SAML_SP_CERT": None,
+    "SAML_NAME": "SAML",
+    "SAML_ENTITY_ID": None,
+    "SAML_SUBJECT_ATTRIBUTE": None,
+    "SAML_STEP_UP_CONTEXT": [],
+    # An AuthnRequest is answered within this long, or not at all.
+    "SAML_REQUEST_MINUTES": 10,
     "LOG_LEVEL": "INFO",
 }
 
@@ -173,6 +188,12 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             "TSA_HTTP_USERS ska vara ett JSON-objekt av användarnamn och argon2id-hashar."
         )
+    if config.get("SAML_IDP_METADATA"):
+        for key in ("SAML_SP_KEY", "SAML_SP_CERT"):
+            if not config.get(key) or not os.path.isfile(config[key]):
+                raise ConfigError(f"SAML kräver ATTEST_{key}: sökvägen till en PEM-fil.")
+        if not os.path.isfile(config["SAML_IDP_METADATA"]):
+            raise ConfigError("ATTEST_SAML_IDP_METADATA ska vara sökvägen till IdP:ns metadatafil.")
     if config["TSA_HTTP_ENABLED"] and not users:
         raise ConfigError("TSA_HTTP_ENABLED kräver minst en användare i TSA_HTTP_USERS.")
 

@@ -1,0 +1,183 @@
+"""SAML 2.0 sign-in against a real pysaml2 IdP (tests/support/saml_idp.py), driven in-process.
+
+The IdP reads attest's signed AuthnRequests and answers with signed assertions, or
+misbehaves as a test tells it; every refusal is a Swedish page (4xx) and an audit event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+
+import pytest
+import sqlalchemy as sa
+from lxml import etree
+
+from attest import clock as clock_module
+from attest import db
+from attest.audit.models import AuditEvent
+from attest.saml.models import SamlRequest
+from tests.support.saml_idp import STRONG_CONTEXT, SamlIdp, make_key_pair
+
+BASE_URL = "http://localhost"
+ACS = BASE_URL + "/saml/acs"
+MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+
+
+@pytest.fixture(scope="module")
+def saml_files(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("saml")
+    sp_key, sp_cert = make_key_pair(directory, "sp")
+    idp = SamlIdp(directory / "idp")
+    return idp, sp_key, sp_cert
+
+
+@pytest.fixture
+def clock():
+    # pysaml2 checks the assertion's times against the real clock: attest's must agree.
+    return clock_module.FixedClock(dt.datetime.now(dt.timezone.utc))
+
+
+@pytest.fixture
+def app_config(app_config, saml_files):
+    idp, sp_key, sp_cert = saml_files
+    return {
+        **app_config,
+        "BASE_URL": BASE_URL,
+        "SAML_IDP_METADATA": str(idp.metadata_path),
+        "SAML_SP_KEY": str(sp_key),
+        "SAML_SP_CERT": str(sp_cert),
+        "SAML_NAME": "Stadens inloggning",
+        "SAML_STEP_UP_CONTEXT": [STRONG_CONTEXT],
+    }
+
+
+@pytest.fixture
+def idp(saml_files, client) -> SamlIdp:
+    idp = saml_files[0]
+    idp.trust_sp(client.get("/saml/metadata").get_data(as_text=True))
+    idp.logged_in_at = None
+    return idp
+
+
+def _login(client) -> str:
+    response = client.get("/saml/login?next=/memos")
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def _refusals(app) -> list[str]:
+    with app.app_context():
+        events = db.session().scalars(
+            sa.select(AuditEvent).where(AuditEvent.event == "user:saml:refused")
+        )
+        return [event.data for event in events]
+
+
+def test_metadata_asks_for_signed_requests_and_assertions(client, saml_files):
+    response = client.get("/saml/metadata")
+    assert response.status_code == 200
+    assert response.mimetype == "application/samlmetadata+xml"
+    root = etree.fromstring(response.get_data())
+    assert root.get("entityID") == BASE_URL + "/saml/metadata"
+    sp = root.find(f"{{{MD}}}SPSSODescriptor")
+    assert sp.get("AuthnRequestsSigned") == "true"
+    assert sp.get("WantAssertionsSigned") == "true"
+    acs = sp.find(f"{{{MD}}}AssertionConsumerService")
+    assert acs.get("Location") == ACS
+    assert acs.get("Binding") == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+    certificate = saml_files[2].read_text().split("-----")[2].replace("\n", "")
+    assert certificate in etree.tostring(sp).decode().replace("\n", "")
+
+
+def test_saml_is_off_without_the_idp_metadata(app, client):
+    app.config["SAML_IDP_METADATA"] = None
+    assert client.get("/saml/metadata").status_code == 404
+    assert client.get("/saml/login").status_code == 404
+    assert client.post("/saml/acs", data={"SAMLResponse": "x"}).status_code == 404
+
+
+def test_the_authn_request_is_signed_and_kept_until_answered(app, client, idp):
+    location = _login(client)
+    assert location.startswith(idp.sso_url + "?")
+    request = idp.read_request(location)  # the IdP checks the query-string signature
+    assert request.acs_url == ACS and not request.force_authn and request.contexts == []
+    with app.app_context():
+        row = db.session().get(SamlRequest, request.id)
+        assert row is not None and row.user_id is None and row.next_url == "/memos"
+
+
+def test_a_tampered_authn_request_fails_the_idps_signature_check(client, idp):
+    location = _login(client)
+    parts = urllib.parse.urlsplit(location)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    query["RelayState"] = "/admin"  # covered by the redirect binding's signature
+    tampered = parts._replace(query=urllib.parse.urlencode(query)).geturl()
+    with pytest.raises(Exception):
+        idp.read_request(tampered)
+
+
+def test_a_good_answer_is_recorded_and_handed_to_the_browser_that_asked(app, client, idp):
+    answer = idp.answer(_login(client))
+    response = client.post("/saml/acs", data=answer.form())
+    assert response.status_code == 303
+    assert "/saml/fortsatt/" in response.headers["Location"]
+    request_id = response.headers["Location"].rsplit("/", 1)[1]
+    with app.app_context():
+        row = db.session().get(SamlRequest, request_id)
+        assert row.subject == idp.subject and row.answered_at is not None
+        assert row.authenticated_at is not None
+    # Another browser (no session naming the request) cannot take it.
+    other = app.test_client()
+    refused = other.get(response.headers["Location"])
+    assert refused.status_code == 400
+    assert "Börja om inloggningen" in refused.get_data(as_text=True)
+    assert {"reason": "other_browser"} in [eval_data(d) for d in _refusals(app)]
+
+
+def eval_data(data: str) -> dict:
+    import json
+
+    return json.loads(data)
+
+
+MISBEHAVIOURS = {
+    "unsigned": ({"sign": False}, "signature"),
+    "signed_by_another_key": ({"rogue_key": True}, "signature"),
+    "wrong_audience": ({"audience": "https://annan.example/sp"}, "audience"),
+    "wrong_recipient": ({"recipient": "https://annan.example/acs"}, "destination"),
+    "unsolicited": ({"in_response_to": "id-never-sent"}, "unsolicited"),
+}
+
+
+@pytest.mark.parametrize("name", list(MISBEHAVIOURS))
+def test_a_bad_answer_is_refused_with_a_page_and_an_audit_event(app, client, idp, name):
+    misbehaviour, reason = MISBEHAVIOURS[name]
+    answer = idp.answer(_login(client), **misbehaviour)
+    response = client.post("/saml/acs", data=answer.form())
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "Ingen har loggats in" in page or "Börja om inloggningen" in page
+    reasons = [eval_data(d)["reason"] for d in _refusals(app)]
+    assert reasons == [reason]
+
+
+def test_a_replayed_answer_is_refused(app, client, idp):
+    answer = idp.answer(_login(client))
+    assert client.post("/saml/acs", data=answer.form()).status_code == 303
+    again = client.post("/saml/acs", data=answer.form())
+    assert again.status_code == 400
+    # And if two workers read the request before either answered it, the assertion's ID
+    # (kept until its NotOnOrAfter) still lets only one through.
+    with app.app_context():
+        db.session().execute(sa.update(SamlRequest).values(answered_at=None))
+        db.session().commit()
+    third = client.post("/saml/acs", data=answer.form())
+    assert third.status_code == 400
+    assert [eval_data(d)["reason"] for d in _refusals(app)] == ["unsolicited", "replay"]
+
+
+@pytest.mark.parametrize("body", ["", "not base64 at all", "PGZvbz48L2Zvbz4=", "A" * 300_000])
+def test_garbage_is_refused_not_an_error(app, client, idp, body):
+    response = client.post("/saml/acs", data={"SAMLResponse": body})
+    assert response.status_code == 400
