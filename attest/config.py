@@ -106,17 +106,19 @@ DEFAULTS: dict[str, Any] = {
     "BLOB_DIR": None,  # None -> PDFs and bilagor in the database; else files in this folder
     # SAML 2.0 sign-in (attest.saml): on when the IdP's metadata file is set; the SP's own
     # signing key and certificate (PEM files) sign the AuthnRequests. The entity id is
-    # BASE_URL + /saml/metadata unless set. People are matched on the NameID, or on the
-    # attribute named here (e.g. an employee number). Step-up at attestation asks the IdP
-    # for a fresh authentication in one of these context classes (a JSON list or one
-    # space-separated string; empty: any).
+    # BASE_URL + /saml/metadata unless set. A person's subject is the NameID, or the
+    # attribute named here (e.g. an employee number); the first sign-in matches a person on
+    # the e-mail or employee-number attribute. A step-up at attestation asks the IdP for a
+    # fresh authentication in these context classes (space separated; none: any).
     "SAML_IDP_METADATA": None,
     "SAML_SP_KEY": None,
     "SAML_SP_CERT": None,
     "SAML_NAME": "SAML",
     "SAML_ENTITY_ID": None,
     "SAML_SUBJECT_ATTRIBUTE": None,
-    "SAML_STEP_UP_CONTEXT": [],
+    "SAML_EMAIL_ATTRIBUTE": "mail",
+    "SAML_EMPLOYEE_NUMBER_ATTRIBUTE": "employeeNumber",
+    "SAML_AUTHN_CONTEXT": None,
     # An AuthnRequest is answered within this long, or not at all.
     "SAML_REQUEST_MINUTES": 10,
     "LOG_LEVEL": "INFO",

@@ -48,7 +48,7 @@ def app_config(app_config, saml_files):
         "SAML_SP_KEY": str(sp_key),
         "SAML_SP_CERT": str(sp_cert),
         "SAML_NAME": "Stadens inloggning",
-        "SAML_STEP_UP_CONTEXT": [STRONG_CONTEXT],
+        "SAML_AUTHN_CONTEXT": STRONG_CONTEXT,
     }
 
 

@@ -31,6 +31,9 @@ class SamlRequest(Base):
     subject: Mapped[str | None] = mapped_column(sa.String(255))
     authenticated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     context: Mapped[str | None] = mapped_column(sa.String(255))
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    employee_number: Mapped[str | None] = mapped_column(sa.String(100))
+    name: Mapped[str | None] = mapped_column(sa.String(200))
 
 
 class SamlAssertion(Base):

@@ -56,6 +56,9 @@ class Answer:
     subject: str
     authenticated_at: dt.datetime
     context: str
+    email: str | None = None
+    employee_number: str | None = None
+    name: str | None = None
 
 
 def enabled() -> bool:
@@ -72,9 +75,8 @@ def acs_url() -> str:
 
 
 def step_up_contexts() -> list[str]:
-    """The authentication context classes a step-up must be in (empty: any)."""
-    value = current_app.config.get("SAML_STEP_UP_CONTEXT") or []
-    return value.split() if isinstance(value, str) else [str(item) for item in value]
+    """The authentication context classes a step-up asks for (empty: any)."""
+    return (current_app.config.get("SAML_AUTHN_CONTEXT") or "").split()
 
 
 def client() -> Saml2Client:
@@ -210,6 +212,9 @@ def verify(encoded: str) -> Answer:
     row.subject = answer.subject
     row.authenticated_at = answer.authenticated_at
     row.context = answer.context
+    row.email = answer.email
+    row.employee_number = answer.employee_number
+    row.name = answer.name
     return answer
 
 
@@ -241,11 +246,18 @@ def _reason(exc: Exception) -> str:
     return name[:60]
 
 
+def _attribute(response: Any, name: str | None, limit: int) -> str | None:
+    """The first value of an attribute (by its friendly or its full name), or None."""
+    values = (response.ava or {}).get(name) or [] if name else []
+    value = str(values[0]).strip()[:limit] if values else ""
+    return value or None
+
+
 def _answer(request_id: str, response: Any) -> Answer:
-    attribute = current_app.config.get("SAML_SUBJECT_ATTRIBUTE")
+    config = current_app.config
+    attribute = config.get("SAML_SUBJECT_ATTRIBUTE")
     if attribute:
-        values = (response.ava or {}).get(attribute) or []
-        subject = str(values[0]).strip() if values else ""
+        subject = _attribute(response, attribute, 256) or ""
     else:
         name_id = response.name_id
         subject = (name_id.text or "").strip() if name_id is not None else ""
@@ -264,6 +276,9 @@ def _answer(request_id: str, response: Any) -> Answer:
         subject=subject,
         authenticated_at=_instant(statement.authn_instant),
         context=context[:255],
+        email=_attribute(response, config["SAML_EMAIL_ATTRIBUTE"], 254),
+        employee_number=_attribute(response, config["SAML_EMPLOYEE_NUMBER_ATTRIBUTE"], 100),
+        name=_attribute(response, "displayName", 200),
     )
 
 
@@ -307,6 +322,9 @@ def collect(request_id: str) -> tuple[SamlRequest, Answer] | None:
         subject=row.subject,
         authenticated_at=row.authenticated_at,
         context=row.context or "",
+        email=row.email,
+        employee_number=row.employee_number,
+        name=row.name,
     )
     session.delete(row)
     return row, answer

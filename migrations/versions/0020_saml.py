@@ -32,6 +32,9 @@ def upgrade() -> None:
         sa.Column("subject", sa.String(length=255), nullable=True),
         sa.Column("authenticated_at", attest.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("context", sa.String(length=255), nullable=True),
+        sa.Column("email", sa.String(length=254), nullable=True),
+        sa.Column("employee_number", sa.String(length=100), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["users.id"],
