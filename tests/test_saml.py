@@ -7,6 +7,8 @@ misbehaves as a test tells it; every refusal is a Swedish page (4xx) and an audi
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 import urllib.parse
 
 import pytest
@@ -17,7 +19,8 @@ from attest import clock as clock_module
 from attest import db
 from attest.audit.models import AuditEvent
 from attest.saml.models import SamlRequest
-from tests.support.saml_idp import STRONG_CONTEXT, SamlIdp, make_key_pair
+from tests.support import factories, memos, web
+from tests.support.saml_idp import PASSWORD_CONTEXT, STRONG_CONTEXT, SamlIdp, make_key_pair
 
 BASE_URL = "http://localhost"
 ACS = BASE_URL + "/saml/acs"
@@ -61,17 +64,21 @@ def idp(saml_files, client) -> SamlIdp:
 
 
 def _login(client) -> str:
-    response = client.get("/saml/login?next=/memos")
+    response = client.get("/sso/saml/login?next=/memos")
     assert response.status_code == 302
     return response.headers["Location"]
 
 
-def _refusals(app) -> list[str]:
+def _events(app, name: str) -> list[dict]:
     with app.app_context():
         events = db.session().scalars(
-            sa.select(AuditEvent).where(AuditEvent.event == "user:saml:refused")
+            sa.select(AuditEvent).where(AuditEvent.event == name).order_by(AuditEvent.seq)
         )
-        return [event.data for event in events]
+        return [json.loads(event.data) for event in events]
+
+
+def _refusals(app) -> list[str]:
+    return [data["reason"] for data in _events(app, "user:sso:refused")]
 
 
 def test_metadata_asks_for_signed_requests_and_assertions(client, saml_files):
@@ -93,7 +100,7 @@ def test_metadata_asks_for_signed_requests_and_assertions(client, saml_files):
 def test_saml_is_off_without_the_idp_metadata(app, client):
     app.config["SAML_IDP_METADATA"] = None
     assert client.get("/saml/metadata").status_code == 404
-    assert client.get("/saml/login").status_code == 404
+    assert client.get("/sso/saml/login").status_code == 404
     assert client.post("/saml/acs", data={"SAMLResponse": "x"}).status_code == 404
 
 
@@ -104,7 +111,7 @@ def test_the_authn_request_is_signed_and_kept_until_answered(app, client, idp):
     assert request.acs_url == ACS and not request.force_authn and request.contexts == []
     with app.app_context():
         row = db.session().get(SamlRequest, request.id)
-        assert row is not None and row.user_id is None and row.next_url == "/memos"
+        assert row is not None and row.user_id is None and row.answered_at is None
 
 
 def test_a_tampered_authn_request_fails_the_idps_signature_check(client, idp):
@@ -130,15 +137,9 @@ def test_a_good_answer_is_recorded_and_handed_to_the_browser_that_asked(app, cli
     # Another browser (no session naming the request) cannot take it.
     other = app.test_client()
     refused = other.get(response.headers["Location"])
-    assert refused.status_code == 400
+    assert refused.status_code == 403
     assert "Börja om inloggningen" in refused.get_data(as_text=True)
-    assert {"reason": "other_browser"} in [eval_data(d) for d in _refusals(app)]
-
-
-def eval_data(data: str) -> dict:
-    import json
-
-    return json.loads(data)
+    assert _refusals(app) == ["saml_other_browser"]
 
 
 MISBEHAVIOURS = {
@@ -155,29 +156,142 @@ def test_a_bad_answer_is_refused_with_a_page_and_an_audit_event(app, client, idp
     misbehaviour, reason = MISBEHAVIOURS[name]
     answer = idp.answer(_login(client), **misbehaviour)
     response = client.post("/saml/acs", data=answer.form())
-    assert response.status_code == 400
+    assert response.status_code == 403
     page = response.get_data(as_text=True)
-    assert "Ingen har loggats in" in page or "Börja om inloggningen" in page
-    reasons = [eval_data(d)["reason"] for d in _refusals(app)]
-    assert reasons == [reason]
+    assert "identitetsleverantören stämmer inte" in page or "Börja om inloggningen" in page
+    assert _refusals(app) == [f"saml_{reason}"]
 
 
 def test_a_replayed_answer_is_refused(app, client, idp):
     answer = idp.answer(_login(client))
     assert client.post("/saml/acs", data=answer.form()).status_code == 303
     again = client.post("/saml/acs", data=answer.form())
-    assert again.status_code == 400
+    assert again.status_code == 403
     # And if two workers read the request before either answered it, the assertion's ID
     # (kept until its NotOnOrAfter) still lets only one through.
     with app.app_context():
         db.session().execute(sa.update(SamlRequest).values(answered_at=None))
         db.session().commit()
     third = client.post("/saml/acs", data=answer.form())
-    assert third.status_code == 400
-    assert [eval_data(d)["reason"] for d in _refusals(app)] == ["unsolicited", "replay"]
+    assert third.status_code == 403
+    assert _refusals(app) == ["saml_unsolicited", "saml_replay"]
 
 
 @pytest.mark.parametrize("body", ["", "not base64 at all", "PGZvbz48L2Zvbz4=", "A" * 300_000])
 def test_garbage_is_refused_not_an_error(app, client, idp, body):
     response = client.post("/saml/acs", data={"SAMLResponse": body})
-    assert response.status_code == 400
+    assert response.status_code == 403
+    assert _refusals(app)[0] in ("saml_malformed", "saml_too_large", "saml_unsolicited")
+
+
+# --- sign-in and step-up through the common layer (attest.sso) --------------------------
+
+
+def _sign_in(client, idp: SamlIdp, person) -> None:
+    """Log in through the IdP as ``person`` (matched on the e-mail the IdP vouches for)."""
+    idp.subject = f"saml-{person.username}"
+    idp.attributes = {"mail": [person.email]}
+    answer = idp.answer(_login(client))
+    response = client.post("/saml/acs", data=answer.form())
+    assert response.status_code == 303, response.get_data(as_text=True)
+    done = client.get(response.headers["Location"])
+    assert done.status_code == 302, done.get_data(as_text=True)
+
+
+def test_a_person_signs_in_through_the_idp(app, client, idp, people):
+    _sign_in(client, idp, people.avdelningschef)
+    start = client.get("/", follow_redirects=True)
+    assert people.avdelningschef.full_name in start.get_data(as_text=True)
+    [login] = _events(app, "user:sso:login")
+    assert login["provider"] == "saml:" + idp.entity_id
+    assert login["subject"] == "saml-" + people.avdelningschef.username
+    assert login["auth_time"]
+
+
+def test_an_unknown_subject_is_refused(app, client, idp, people):
+    idp.subject, idp.attributes = "okand-person", {"mail": ["okand@example.se"]}
+    answer = idp.answer(_login(client))
+    response = client.post("/saml/acs", data=answer.form())
+    refused = client.get(response.headers["Location"])
+    assert refused.status_code == 403
+    assert "inte upplagd i attest" in refused.get_data(as_text=True)
+    assert _refusals(app) == ["unknown_person"]
+
+
+def _step_up_location(client, memo_id: int) -> str:
+    response = client.get(f"/sso/steg-upp/{memo_id}")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def test_attest_after_a_step_up_records_provider_subject_and_time(app, client, idp, people):
+    memo_id = memos.sent_memo(app, people.handlaggare)
+    _sign_in(client, idp, people.avdelningschef)
+    location = _step_up_location(client, memo_id)
+    request = idp.read_request(location)
+    assert request.force_authn and request.contexts == [STRONG_CONTEXT]
+    idp.requests.clear()
+    answer = idp.answer(location)
+    back = client.post("/saml/acs", data=answer.form())
+    form_page = client.get(back.headers["Location"], follow_redirects=True)
+    assert form_page.status_code == 200
+    html = form_page.get_data(as_text=True)
+    response = client.post(
+        f"/memos/{memo_id}/attestera",
+        data={
+            "csrf_token": web.csrf_token(html),
+            "lock_version": web.lock_version(html),
+            "step_up": _hidden(html, "step_up"),
+            "password": factories.PASSWORD,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert _attested_by(app, memo_id) == [people.avdelningschef.username]
+    [completed] = _events(app, "memo:attestation:step_up_completed")
+    assert completed["provider"] == "saml:" + idp.entity_id
+    assert completed["subject"] == "saml-" + people.avdelningschef.username
+    assert completed["context"] == STRONG_CONTEXT
+    assert dt.datetime.fromisoformat(completed["auth_time"]) >= clock_now(app).replace(
+        microsecond=0
+    )
+
+
+@pytest.mark.parametrize(
+    "misbehaviour, reason",
+    [
+        (
+            {"authn_instant": dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=1)},
+            "auth_time_old",
+        ),
+        ({"context": PASSWORD_CONTEXT}, "context_missing"),
+    ],
+)
+def test_a_step_up_too_old_or_without_the_context_is_refused(
+    app, client, idp, people, misbehaviour, reason
+):
+    memo_id = memos.sent_memo(app, people.handlaggare)
+    _sign_in(client, idp, people.avdelningschef)
+    answer = idp.answer(_step_up_location(client, memo_id), **misbehaviour)
+    back = client.post("/saml/acs", data=answer.form())
+    refused = client.get(back.headers["Location"])
+    assert refused.status_code == 403
+    assert [e["reason"] for e in _events(app, "memo:attestation:step_up_refused")] == [reason]
+    assert _attested_by(app, memo_id) == []
+
+
+def _attested_by(app, memo_id: int) -> list[str]:
+    history = memos.facts(app, memo_id).history
+    return [username for action, username, _, _ in history if action == "attestera"]
+
+
+def _hidden(html: str, name: str) -> str:
+    match = re.search(rf'name="{name}"[^>]*value="([^"]*)"', html) or re.search(
+        rf'value="([^"]*)"[^>]*name="{name}"', html
+    )
+    assert match, name
+    return match.group(1)
+
+
+def clock_now(app) -> dt.datetime:
+    with app.app_context():
+        return clock_module.now()

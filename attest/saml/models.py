@@ -25,7 +25,6 @@ class SamlRequest(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     # The person who asked for a step-up (a fresh authentication); None: a login.
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
-    next_url: Mapped[str] = mapped_column(sa.String(500), default="")
     # The verified answer, once the IdP's response has come back.
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     subject: Mapped[str | None] = mapped_column(sa.String(255))

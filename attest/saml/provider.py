@@ -135,7 +135,12 @@ def metadata_xml() -> str:
     return create_metadata_string(None, config=saml.config, valid=None).decode()
 
 
-def start(*, user_id: int | None, next_url: str, force: bool) -> tuple[str, str]:
+def provider_name() -> str:
+    """How attest.sso names this IdP (links of people to subjects are per provider)."""
+    return "saml:" + idp_entity_id(client())
+
+
+def start(*, user_id: int | None, force: bool) -> tuple[str, str]:
     """A signed AuthnRequest for the HTTP-Redirect binding: (its ID, the IdP URL to go to).
 
     ``force`` (a step-up) asks for a fresh authentication in the configured contexts.
@@ -166,7 +171,6 @@ def start(*, user_id: int | None, next_url: str, force: bool) -> tuple[str, str]
             created_at=now,
             expires_at=now + dt.timedelta(minutes=minutes),
             user_id=user_id,
-            next_url=next_url[:500],
         )
     )
     location = dict(info["headers"])["Location"]
@@ -187,7 +191,7 @@ def verify(encoded: str) -> Answer:
         response = saml.parse_authn_request_response(
             encoded,
             BINDING_HTTP_POST,
-            outstanding={row.id: row.next_url},
+            outstanding={row.id: ""},
             # With conv_info pysaml2 checks the SubjectConfirmation's Recipient too.
             conv_info={"entity_id": entity_id()},
         )

@@ -8,18 +8,19 @@ same request. So an answer is only ever taken by the browser that asked for it.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, Response, abort, redirect, request, session, url_for
+from flask_login import current_user
 
-from attest import audit, db
+from attest import db
 from attest.auth.views import _safe_next
 from attest.saml import provider
-from attest.web import ERROR_TITLES
+from attest.sso import identity
+from attest.sso import views as sso_views
+from attest.sso.identity import PROTOCOL_REFUSED, Authentication
 
-bp = Blueprint("saml", __name__, url_prefix="/saml")
+bp = Blueprint("saml", __name__, url_prefix="/saml")  # the stable URLs the IdP knows
 
 SESSION_KEY = "saml_request"
-REFUSED = "user:saml:refused"
 
 # Why an answer was refused -> what the person reads (the audit log keeps the reason).
 REFUSAL_MESSAGES = {
@@ -28,10 +29,6 @@ REFUSAL_MESSAGES = {
     "replay": "Svaret från inloggningstjänsten har redan använts. Börja om inloggningen.",
     "expired": "Svaret från inloggningstjänsten är för gammalt. Börja om inloggningen.",
 }
-DEFAULT_REFUSAL = (
-    "Inloggningstjänstens svar kunde inte godtas (underskrift, mottagare eller giltighet "
-    "stämmer inte). Ingen har loggats in."
-)
 
 
 def init_app(app) -> None:
@@ -42,6 +39,7 @@ def init_app(app) -> None:
     # only records a verified answer; the browser that asked collects it with its cookie.
     csrf.exempt(acs)
     app.register_blueprint(bp)
+    sso_views.STEP_UP_STARTERS["saml"] = start_step_up
 
 
 def _require_enabled() -> None:
@@ -55,26 +53,25 @@ def metadata():
     return Response(provider.metadata_xml(), mimetype="application/samlmetadata+xml")
 
 
-@bp.route("/login")
+# On the common layer's blueprint, as its login page expects (endpoint sso.saml_login).
+@sso_views.bp.route("/saml/login")
 def login():
     """To the IdP with a signed AuthnRequest (a GET: the CSP's form-action stays 'self')."""
     _require_enabled()
-    return _to_idp(user_id=None, next_url=_safe_next(request.args.get("next")), force=False)
+    session[sso_views.NEXT] = _safe_next(request.args.get("next"))
+    return _to_idp(user_id=None, force=False)
 
 
-@bp.route("/step-up")
-@login_required
-def step_up():
-    """To the IdP for a fresh authentication (ForceAuthn and the configured context)."""
+def start_step_up(token: str) -> Response:
+    """The common layer's step-up (its token is in the session): to the IdP for a fresh
+    authentication, with ForceAuthn and the configured context."""
     _require_enabled()
-    return _to_idp(
-        user_id=current_user.id, next_url=_safe_next(request.args.get("next")), force=True
-    )
+    return _to_idp(user_id=current_user.id, force=True)
 
 
-def _to_idp(*, user_id: int | None, next_url: str, force: bool):
+def _to_idp(*, user_id: int | None, force: bool) -> Response:
     provider.prune()
-    request_id, location = provider.start(user_id=user_id, next_url=next_url, force=force)
+    request_id, location = provider.start(user_id=user_id, force=force)
     db.session().commit()
     session[SESSION_KEY] = request_id
     return redirect(location)
@@ -88,40 +85,38 @@ def acs():
         answer = provider.verify(encoded)
     except provider.Refused as exc:
         db.session().rollback()
-        audit.record(REFUSED, data={"reason": exc.reason})
-        db.session().commit()
-        return refusal(REFUSAL_MESSAGES.get(exc.reason, DEFAULT_REFUSAL))
+        message = REFUSAL_MESSAGES.get(exc.reason, PROTOCOL_REFUSED)
+        raise identity.refuse(f"saml_{exc.reason}", message, data=_data()) from None
     db.session().commit()
     return redirect(url_for("saml.collect", request_id=answer.request_id), code=303)
 
 
 @bp.route("/fortsatt/<request_id>")
 def collect(request_id: str):
-    """The browser that sent the request takes its verified answer."""
+    """The browser that sent the request takes its verified answer, once."""
     _require_enabled()
-    if session.get(SESSION_KEY) != request_id:
-        audit.record(REFUSED, data={"reason": "other_browser"})
-        db.session().commit()
-        return refusal(REFUSAL_MESSAGES["unsolicited"])
+    if session.pop(SESSION_KEY, None) != request_id:
+        raise identity.refuse("saml_other_browser", REFUSAL_MESSAGES["unsolicited"], data=_data())
     taken = provider.collect(request_id)
-    session.pop(SESSION_KEY, None)
+    db.session().commit()  # taken (deleted) whatever follows
     if taken is None:
-        db.session().commit()
-        return refusal(REFUSAL_MESSAGES["unsolicited"])
+        raise identity.refuse("saml_unsolicited", REFUSAL_MESSAGES["unsolicited"], data=_data())
     row, answer = taken
-    return _finish(row, answer)
-
-
-def _finish(row, answer):
-    raise NotImplementedError  # replaced by the common sign-in layer (attest.sso)
-
-
-def refusal(message: str, status: int = 400):
-    page = render_template(
-        "errors/error.html",
-        status=status,
-        title=ERROR_TITLES[status],
-        message=message,
-        link=(url_for("auth.login"), "Till inloggningen"),
+    auth = Authentication(
+        provider=provider.provider_name(),
+        subject=answer.subject,
+        email=answer.email,
+        employee_number=answer.employee_number,
+        name=answer.name,
+        auth_time=answer.authenticated_at,
+        context=answer.context or None,
     )
-    return page, status
+    if row.user_id is None:
+        return sso_views.finish_sign_in(auth)
+    if not current_user.is_authenticated or current_user.id != row.user_id:
+        raise identity.refuse("saml_other_person", REFUSAL_MESSAGES["unsolicited"], data=_data())
+    return sso_views.finish_step_up(auth)
+
+
+def _data() -> dict[str, str]:
+    return {"provider": provider.provider_name()}

@@ -230,12 +230,11 @@ class SamlIdp:
     # --- on 127.0.0.1, for a browser -----------------------------------------------------
 
     @contextlib.contextmanager
-    def serve(self, port: int) -> Iterator[SamlIdp]:
-        """Serve /idp/sso: a page naming the person, whose button posts the answer."""
-        self.base_url = f"http://127.0.0.1:{port}/idp"
-        self.metadata_path.write_text(self._metadata(), encoding="utf-8")
-        self._servers.clear()
-        server = make_server("127.0.0.1", port, self._wsgi, threaded=True)
+    def serve(self) -> Iterator[SamlIdp]:
+        """Serve /idp/sso on base_url's port: a page naming the person, whose button posts
+        the answer to the ACS (as an IdP's page does after its login)."""
+        port = urllib.parse.urlsplit(self.base_url).port
+        server = make_server("127.0.0.1", port or 80, self._wsgi, threaded=True)
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         try:
