@@ -86,6 +86,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from attest.archive.views import bp as archive_bp
 
     app.register_blueprint(archive_bp)
+    from attest.sso import oidc
+    from attest.sso.views import bp as sso_bp
+
+    oidc.init_app(app)  # its routes are on sso_bp: before registering it
+    app.register_blueprint(sso_bp)  # /sso: identity providers, step-up, signing PIN
 
     from attest import i18n, templating
     from attest.workflow import notifications
