@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, redirect, request, session, url_for
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from attest import db
 from attest.auth.views import _safe_next
@@ -62,14 +63,14 @@ def login():
     return _to_idp(user_id=None, force=False)
 
 
-def start_step_up(token: str) -> Response:
+def start_step_up(token: str) -> BaseResponse:
     """The common layer's step-up (its token is in the session): to the IdP for a fresh
     authentication, with ForceAuthn and the configured context."""
     _require_enabled()
     return _to_idp(user_id=current_user.id, force=True)
 
 
-def _to_idp(*, user_id: int | None, force: bool) -> Response:
+def _to_idp(*, user_id: int | None, force: bool) -> BaseResponse:
     provider.prune()
     request_id, location = provider.start(user_id=user_id, force=force)
     db.session().commit()

@@ -80,7 +80,18 @@ class AttestForm(_ActionForm):
         render_kw={"autocomplete": "current-password"},
         description="Ditt eget lösenord. Det låser upp din personliga nyckel för signaturen.",
     )
+    # The completed step-up at the identity provider (attest.sso), for people who sign in there.
+    step_up = HiddenField()
     submit = SubmitField(TRANSITIONS[Action.ATTESTERA].title)
+
+    def use_signing_pin(self) -> "AttestForm":
+        """For a person whose key is under a signing PIN: the field asks for it."""
+        self.password.label.text = "Signerings-PIN"
+        self.password.description = (
+            "Din signerings-PIN. Den låser upp din personliga nyckel för signaturen."
+        )
+        self.password.render_kw = {"autocomplete": "off", "inputmode": "numeric"}
+        return self
 
 
 class ReturnForm(_ActionForm):

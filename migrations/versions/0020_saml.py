@@ -1,7 +1,7 @@
 """SAML sign-in: outstanding AuthnRequests and the assertions already taken
 
 Revision ID: 0020
-Revises: 0015
+Revises: 0019
 Create Date: 2026-12-02
 
 An AuthnRequest's ID is kept until it is answered (or expires): the IdP's response must
@@ -15,7 +15,7 @@ from alembic import op
 import attest.db
 
 revision = "0020"
-down_revision = "0015"
+down_revision = "0019"
 branch_labels = None
 depends_on = None
 
@@ -27,7 +27,6 @@ def upgrade() -> None:
         sa.Column("created_at", attest.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", attest.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=True),
-        sa.Column("next_url", sa.String(length=500), nullable=False),
         sa.Column("answered_at", attest.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("subject", sa.String(length=255), nullable=True),
         sa.Column("authenticated_at", attest.db.UTCDateTime(timezone=True), nullable=True),
