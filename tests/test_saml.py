@@ -19,6 +19,8 @@ from attest import clock as clock_module
 from attest import db
 from attest.audit.models import AuditEvent
 from attest.saml.models import SamlRequest
+from attest.users.operations import get_user
+from attest.workflow.models import Attestation
 from tests.support import factories, memos, web
 from tests.support.saml_idp import PASSWORD_CONTEXT, STRONG_CONTEXT, SamlIdp, make_key_pair
 
@@ -189,8 +191,12 @@ def test_garbage_is_refused_not_an_error(app, client, idp, body):
 
 def _sign_in(client, idp: SamlIdp, person) -> None:
     """Log in through the IdP as ``person`` (matched on the e-mail the IdP vouches for)."""
+    email = f"{person.username.lower()}@example.se"
+    with client.application.app_context():
+        get_user(person.username).email = email
+        db.session().commit()
     idp.subject = f"saml-{person.username}"
-    idp.attributes = {"mail": [person.email]}
+    idp.attributes = {"mail": [email]}
     answer = idp.answer(_login(client))
     response = client.post("/saml/acs", data=answer.form())
     assert response.status_code == 303, response.get_data(as_text=True)
@@ -247,6 +253,11 @@ def test_attest_after_a_step_up_records_provider_subject_and_time(app, client, i
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     assert _attested_by(app, memo_id) == [people.avdelningschef.username]
+    with app.app_context():
+        record = db.session().scalars(sa.select(Attestation)).one()
+        assert record.sso_provider == "saml:" + idp.entity_id
+        assert record.sso_subject == "saml-" + people.avdelningschef.username
+        assert record.sso_auth_time is not None and record.sso_context == STRONG_CONTEXT
     [completed] = _events(app, "memo:attestation:step_up_completed")
     assert completed["provider"] == "saml:" + idp.entity_id
     assert completed["subject"] == "saml-" + people.avdelningschef.username
