@@ -205,6 +205,8 @@ def _sign_in(client, idp: SamlIdp, person) -> None:
 
 
 def test_a_person_signs_in_through_the_idp(app, client, idp, people):
+    login_page = client.get("/auth/login?next=/memos").get_data(as_text=True)
+    assert 'href="/sso/saml/login?next=/memos">Logga in med Stadens inloggning' in login_page
     _sign_in(client, idp, people.avdelningschef)
     start = client.get("/", follow_redirects=True)
     assert people.avdelningschef.full_name in start.get_data(as_text=True)

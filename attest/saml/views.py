@@ -55,7 +55,7 @@ def metadata():
 
 
 # On the common layer's blueprint, as its login page expects (endpoint sso.saml_login).
-@sso_views.bp.route("/saml/login")
+@sso_views.bp.route("/saml/login", endpoint="saml_login")
 def login():
     """To the IdP with a signed AuthnRequest (a GET: the CSP's form-action stays 'self')."""
     _require_enabled()
