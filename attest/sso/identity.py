@@ -174,7 +174,11 @@ def _match(auth: Authentication) -> User | None:
     if auth.email:
         people = list(
             session.scalars(
-                sa.select(User).where(sa.func.lower(User.email) == auth.email.strip().lower())
+                sa.select(User).where(
+                    # lower() on both sides: SQLite's folds only ASCII ("Å" stays)
+                    sa.func.lower(User.email)
+                    == sa.func.lower(auth.email.strip())
+                )
             )
         )
         if len(people) > 1:
