@@ -18,6 +18,7 @@ from flask_login.utils import login_url
 from attest import audit, db, security
 from attest.auth import ratelimit, sessions
 from attest.auth.forms import LoginForm, LogoutForm
+from attest.i18n import N_
 from attest.users.models import User
 from attest.users.operations import authenticate
 
@@ -45,7 +46,7 @@ def _login_required():
 
 
 LOGIN_FAILED = "Fel användarnamn eller lösenord."
-LOCAL_LOGIN_OFF = "Logga in med knappen nedan."
+LOCAL_LOGIN_OFF = N_("Logga in med knappen nedan.")
 
 
 def _safe_next(target: str | None) -> str:

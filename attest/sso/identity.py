@@ -20,6 +20,7 @@ from flask import current_app
 
 from attest import audit, clock, db
 from attest.errors import Forbidden
+from attest.i18n import N_
 from attest.orgs.models import Organisation
 from attest.sso.models import ExternalIdentity, StepUp
 from attest.users.models import User
@@ -65,36 +66,36 @@ class SsoRefused(Forbidden):
 
 
 # Refusals of the protocols (a bad token, assertion, state): the reason code names the check.
-PROTOCOL_REFUSED = (
+PROTOCOL_REFUSED = N_(
     "Inloggningen kunde inte godkännas: svaret från identitetsleverantören stämmer inte. "
     "Försök igen; kvarstår felet, kontakta en administratör."
 )
-UNKNOWN_PERSON = (
+UNKNOWN_PERSON = N_(
     "Du är inte upplagd i attest. Be en administratör lägga upp dig med din e-postadress "
     "eller ditt anställningsnummer."
 )
-AMBIGUOUS_PERSON = (
+AMBIGUOUS_PERSON = N_(
     "Flera personer i attest har samma e-postadress. Be en administratör ange ditt "
     "anställningsnummer."
 )
-DEACTIVATED = "Ditt konto i attest är inaktiverat. Kontakta en administratör."
-ALREADY_LINKED = (
+DEACTIVATED = N_("Ditt konto i attest är inaktiverat. Kontakta en administratör.")
+ALREADY_LINKED = N_(
     "Personen i attest är redan kopplad till ett annat konto hos identitetsleverantören. "
     "Kontakta en administratör."
 )
-STEP_UP_OLD = (
+STEP_UP_OLD = N_(
     "Attesteringen kräver en ny inloggning hos identitetsleverantören, gjord efter att du "
     "klickade på Attestera. Försök igen."
 )
-STEP_UP_CONTEXT = (
+STEP_UP_CONTEXT = N_(
     "Inloggningen hos identitetsleverantören hade inte den säkerhetsnivå som krävs för att "
     "attestera. Försök igen med rätt inloggningsmetod."
 )
-STEP_UP_OTHER_PERSON = (
+STEP_UP_OTHER_PERSON = N_(
     "Den nya inloggningen gällde en annan person än den som är inloggad i attest. Ingenting "
     "har attesterats."
 )
-STEP_UP_GONE = "Attesteringsförsöket har gått ut eller redan använts. Klicka på Attestera igen."
+STEP_UP_GONE = N_("Attesteringsförsöket har gått ut eller redan använts. Klicka på Attestera igen.")
 
 
 def refuse(reason: str, message: str, *, data: dict | None = None, user: User | None = None):
@@ -173,7 +174,11 @@ def _match(auth: Authentication) -> User | None:
     if auth.email:
         people = list(
             session.scalars(
-                sa.select(User).where(sa.func.lower(User.email) == auth.email.strip().lower())
+                sa.select(User).where(
+                    # lower() on both sides: SQLite's folds only ASCII ("Å" stays)
+                    sa.func.lower(User.email)
+                    == sa.func.lower(auth.email.strip())
+                )
             )
         )
         if len(people) > 1:

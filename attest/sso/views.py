@@ -28,6 +28,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from attest import db
 from attest.auth import sessions
 from attest.errors import Invalid
+from attest.i18n import N_
 from attest.memos.operations import get_memo
 from attest.sso import identity
 from attest.sso.identity import Authentication
@@ -111,7 +112,7 @@ def step_up(memo_id: int):
     ticket = identity.begin_step_up(current_user, memo.id, _token())
     starter = STEP_UP_STARTERS.get(protocol_of(ticket.provider))
     if starter is None:
-        raise Invalid("Identitetsleverantören du loggade in med är inte längre konfigurerad.")
+        raise Invalid(N_("Identitetsleverantören du loggade in med är inte längre konfigurerad."))
     db.session().commit()
     session[STEP_UP] = ticket.token
     return starter(ticket.token)
@@ -150,16 +151,16 @@ def attest_form(memo_id: int):
 
 class SigningPinForm(FlaskForm):
     pin = PasswordField(
-        "Signerings-PIN",
-        validators=[DataRequired("Välj en signerings-PIN."), Length(max=128)],
+        N_("Signerings-PIN"),
+        validators=[DataRequired(N_("Välj en signerings-PIN.")), Length(max=128)],
         render_kw={"autocomplete": "new-password", "inputmode": "numeric"},
     )
     confirm = PasswordField(
-        "Upprepa signerings-PIN",
-        validators=[EqualTo("pin", "De två PIN-koderna är inte lika.")],
+        N_("Upprepa signerings-PIN"),
+        validators=[EqualTo("pin", N_("De två PIN-koderna är inte lika."))],
         render_kw={"autocomplete": "new-password", "inputmode": "numeric"},
     )
-    submit = SubmitField("Spara signerings-PIN")
+    submit = SubmitField(N_("Spara signerings-PIN"))
 
 
 @bp.route("/signerings-pin", methods=["GET", "POST"])
@@ -167,7 +168,7 @@ class SigningPinForm(FlaskForm):
 def signing_pin():
     """The person chooses the PIN that protects their signing key; nobody else ever knows it."""
     if uses_signing_pin(current_user):
-        flash("Du har redan en signerings-PIN.", "info")
+        flash(N_("Du har redan en signerings-PIN."), "info")
         return redirect(url_for("start.index"))
     form = SigningPinForm()
     error = None
@@ -179,7 +180,10 @@ def signing_pin():
             error = exc.message
         else:
             db.session().commit()
-            flash("Din signerings-PIN är sparad. Du anger den varje gång du attesterar.", "success")
+            flash(
+                N_("Din signerings-PIN är sparad. Du anger den varje gång du attesterar."),
+                "success",
+            )
             return redirect(url_for("start.index"))
     status = 400 if form.is_submitted() else 200
     return render_template("sso/signing_pin.html", form=form, error=error), status
