@@ -308,3 +308,18 @@ def _hidden(html: str, name: str) -> str:
 def clock_now(app) -> dt.datetime:
     with app.app_context():
         return clock_module.now()
+
+
+@pytest.mark.once
+def test_saml_without_the_sp_key_does_not_start(tmp_path, saml_files):
+    from attest import create_app
+    from attest.config import ConfigError
+    from tests.support.database import base_config
+
+    config = {
+        **base_config(tmp_path, f"sqlite:///{tmp_path}/unused.sqlite"),
+        "SAML_IDP_METADATA": str(saml_files[0].metadata_path),
+        "SAML_SP_CERT": str(saml_files[2]),
+    }
+    with pytest.raises(ConfigError, match="ATTEST_SAML_SP_KEY"):
+        create_app(config)
