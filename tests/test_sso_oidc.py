@@ -91,6 +91,15 @@ def test_the_login_page_offers_the_provider_and_a_first_login_links_the_person(
     assert len(events(app, identity.LOGIN)) == 2
 
 
+def test_a_first_login_matches_the_employee_number(app, client, people, provider, runner):
+    result = runner.invoke(args=["user", "employee-number", "sd-EÅV", "A-1234"])
+    assert result.exit_code == 0, result.output
+    provider.person.email, provider.person.employee_number = "other@example.se", "A-1234"
+    assert "Anders Carstorp" in sso_login(client, provider).get_data(as_text=True)
+    taken = runner.invoke(args=["user", "employee-number", "ac-EÅV", "A-1234"])
+    assert taken.exit_code == 2 and "sd-EÅV" in taken.output
+
+
 def test_unknown_and_deactivated_people_are_refused(app, client, people, provider):
     provider.person.email, provider.person.sub = "nobody@example.se", "someone-else"
     response = sso_login(client, provider)
@@ -240,3 +249,14 @@ def test_logout_offers_the_providers_logout(app, client, people, provider):
     text = response.get_data(as_text=True)
     assert response.status_code == 200 and f"{provider.url}/logout?client_id={CLIENT_ID}" in text
     assert client.get("/").status_code == 302
+
+
+@pytest.mark.once
+def test_a_signing_pin_must_not_be_trivial(app_context):
+    from attest.errors import Invalid
+    from attest.users.pins import check_pin
+
+    for weak in ("12345", "111111", "654321", "abcdef", "121212", "459459", "147258"):
+        with pytest.raises(Invalid):
+            check_pin(weak)
+    check_pin(PIN)

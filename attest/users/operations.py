@@ -449,6 +449,25 @@ def uses_signing_pin(user: User) -> bool:
     return user.signing_pin_at is not None
 
 
+def set_employee_number(user: User, number: str | None, *, by: User | None = None) -> None:
+    """The organisation's number for the person, which a first sign-in through the identity
+    provider matches (attest.sso); None or "" removes it."""
+    number = (number or "").strip() or None
+    if number is not None:
+        if len(number) > 64:
+            raise Invalid("Anställningsnumret får ha högst 64 tecken.")
+        holder = db.session().scalar(sa.select(User).where(User.employee_number == number))
+        if holder is not None and holder.id != user.id:
+            raise Invalid(f"Anställningsnumret {number} har redan {holder.username}.")
+    user.employee_number = number
+    audit.record(
+        "user:employee_number:set",
+        actor=by,
+        organisation=user.organisation,
+        data={"username": user.username, "employee_number": number},
+    )
+
+
 def choose_signing_pin(user: User, pin: str) -> None:
     """The person chooses their signing PIN; a new key is issued under it. Only once: after
     a reset (which revokes the key) they choose again. Nobody else ever sets it."""
