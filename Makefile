@@ -32,12 +32,17 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 # Debian packages the tests use (pdftotext, pdffonts, pdftoppm; SoftHSM2 as the PKCS#11
-# token of the HSM tests). Installed only when missing.
+# token of the HSM tests), and xmlsec1, which pysaml2 runs to sign and verify SAML messages
+# (the app needs it too when SAML is configured). Installed only when missing.
 system-deps:
 	@command -v pdftotext >/dev/null && command -v pdffonts >/dev/null || { \
 	  echo "Installing poppler-utils (pdftotext, pdffonts)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+	@command -v xmlsec1 >/dev/null || { \
+	  echo "Installing xmlsec1 (SAML signatures)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq xmlsec1 >/dev/null; }
 	@command -v softhsm2-util >/dev/null || { \
 	  echo "Installing softhsm2 (the PKCS#11 token of the HSM tests)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \

@@ -92,6 +92,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from attest.archive.views import bp as archive_bp
 
     app.register_blueprint(archive_bp)
+    from attest.saml import views as saml_views
+    from attest.sso import oidc
+    from attest.sso.views import bp as sso_bp
+
+    oidc.init_app(app)  # its routes are on sso_bp: before registering it
+    saml_views.init_app(app)  # /saml: SP metadata and the ACS; its login is on sso_bp
+    app.register_blueprint(sso_bp)  # /sso: identity providers, step-up, signing PIN
 
     from attest import i18n, templating
     from attest.workflow import notifications

@@ -117,10 +117,51 @@ DEFAULTS: dict[str, Any] = {
     "REGISTER_PAGE_SIZE": 25,
     # A list (register, worklist, outbox) counts at most this many rows, then says "fler än".
     "LIST_COUNT_LIMIT": 500,
+    # Sign-in through the organisation's identity provider (attest.sso, docs/sso.md).
+    # The local form (username and password) beside the provider's button; false: only the
+    # provider's (needs one configured).
+    "LOCAL_LOGIN": True,
+    # A first sign-in that matches nobody (by e-mail or employee number) creates a person
+    # with no roles, in SSO_ORGANISATION (its code; or the only organisation there is).
+    "SSO_CREATE_PEOPLE": False,
+    "SSO_ORGANISATION": None,
+    # The authentication context (OIDC acr, SAML AuthnContextClassRef; several separated by
+    # spaces) a step-up must have for an attestation, unless the protocol names its own.
+    "SSO_REQUIRED_CONTEXT": None,
+    "SSO_STEP_UP_MINUTES": 5,  # a step-up is good for one attestation within this long
+    "SIGNING_PIN_MIN_LENGTH": 6,
+    # OpenID Connect: the issuer (discovery at <issuer>/.well-known/openid-configuration),
+    # the client registered there, and the button's text ("Logga in med <OIDC_NAME>").
+    "OIDC_ISSUER": None,
+    "OIDC_CLIENT_ID": None,
+    "OIDC_CLIENT_SECRET": None,
+    "OIDC_NAME": "organisationens inloggning",
+    "OIDC_SCOPE": "openid email profile",
+    # acr_values asked for at a step-up, and required in its answer (space separated).
+    "OIDC_ACR_VALUES": None,
+    "OIDC_EMPLOYEE_NUMBER_CLAIM": "employee_number",
+    "OIDC_TIMEOUT_SECONDS": 10,  # each request to the provider (discovery, token, keys)
     "BLOB_DIR": None,  # None -> PDFs and bilagor in the database; else files in this folder
     # pdf.js (the pdfjs-dist package) that the memo page draws the PDF with; None -> the
     # checkout's node_modules/pdfjs-dist, which `make run` installs with npm.
     "PDFJS_DIR": None,
+    # SAML 2.0 sign-in (attest.saml): on when the IdP's metadata file is set; the SP's own
+    # signing key and certificate (PEM files) sign the AuthnRequests. The entity id is
+    # BASE_URL + /saml/metadata unless set. A person's subject is the NameID, or the
+    # attribute named here (e.g. an employee number); the first sign-in matches a person on
+    # the e-mail or employee-number attribute. A step-up at attestation asks the IdP for a
+    # fresh authentication in these context classes (space separated; none: any).
+    "SAML_IDP_METADATA": None,
+    "SAML_SP_KEY": None,
+    "SAML_SP_CERT": None,
+    "SAML_NAME": "SAML",
+    "SAML_ENTITY_ID": None,
+    "SAML_SUBJECT_ATTRIBUTE": None,
+    "SAML_EMAIL_ATTRIBUTE": "mail",
+    "SAML_EMPLOYEE_NUMBER_ATTRIBUTE": "employeeNumber",
+    "SAML_AUTHN_CONTEXT": None,
+    # An AuthnRequest is answered within this long, or not at all.
+    "SAML_REQUEST_MINUTES": 10,
     "LOG_LEVEL": "INFO",
 }
 
@@ -182,6 +223,12 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             "WORKER_LEASE_SECONDS måste vara minst tre gånger WORKER_SEND_TIMEOUT_SECONDS."
         )
+    if config["OIDC_ISSUER"] and not config["OIDC_CLIENT_ID"]:
+        raise ConfigError("OIDC_ISSUER kräver OIDC_CLIENT_ID.")
+    if not config["LOCAL_LOGIN"] and not any(sso_providers(config)):
+        raise ConfigError("LOCAL_LOGIN = false kräver en identitetsleverantör (OIDC eller SAML).")
+    if config["SIGNING_PIN_MIN_LENGTH"] < 6:
+        raise ConfigError("SIGNING_PIN_MIN_LENGTH måste vara minst 6.")
     users = config["TSA_HTTP_USERS"] or {}
     if not isinstance(users, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.startswith("$argon2")
@@ -190,8 +237,19 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             "TSA_HTTP_USERS ska vara ett JSON-objekt av användarnamn och argon2id-hashar."
         )
+    if config.get("SAML_IDP_METADATA"):
+        for key in ("SAML_SP_KEY", "SAML_SP_CERT"):
+            if not config.get(key) or not os.path.isfile(config[key]):
+                raise ConfigError(f"SAML kräver ATTEST_{key}: sökvägen till en PEM-fil.")
+        if not os.path.isfile(config["SAML_IDP_METADATA"]):
+            raise ConfigError("ATTEST_SAML_IDP_METADATA ska vara sökvägen till IdP:ns metadatafil.")
     if config["TSA_HTTP_ENABLED"] and not users:
         raise ConfigError("TSA_HTTP_ENABLED kräver minst en användare i TSA_HTTP_USERS.")
+
+
+def sso_providers(config: Mapping[str, Any]) -> dict[str, bool]:
+    """Which sign-in protocols are configured; a protocol adds its own key here."""
+    return {"oidc": bool(config.get("OIDC_ISSUER")), "saml": bool(config.get("SAML_IDP_METADATA"))}
 
 
 def instance_config_path(instance_path: str | Path) -> Path:

@@ -2,13 +2,24 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_login.utils import login_url
 
 from attest import audit, db, security
 from attest.auth import ratelimit, sessions
 from attest.auth.forms import LoginForm, LogoutForm
+from attest.i18n import N_
 from attest.users.models import User
 from attest.users.operations import authenticate
 
@@ -36,6 +47,7 @@ def _login_required():
 
 
 LOGIN_FAILED = "Fel användarnamn eller lösenord."
+LOCAL_LOGIN_OFF = N_("Logga in med knappen nedan.")
 
 
 def _safe_next(target: str | None) -> str:
@@ -57,6 +69,10 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("start.index"))
     form = LoginForm()
+    if not current_app.config["LOCAL_LOGIN"]:  # only the identity provider's button
+        if request.method == "POST":
+            return _login_page(form, error=LOCAL_LOGIN_OFF), 403
+        return _login_page(form)
     if form.validate_on_submit():
         username = form.username.data or ""
         reservation = ratelimit.reserve_login(username)  # counted before the password is tried
@@ -71,7 +87,7 @@ def login():
             throttle = reservation.throttle_after_failure()
             if throttle is not None:  # that was the last try for now: say so at once
                 return _throttled(form, throttle, f"{LOGIN_FAILED} ")
-            return render_template("auth/login.html", form=form, error=LOGIN_FAILED)
+            return _login_page(form, error=LOGIN_FAILED)
         ratelimit.release(reservation)
         next_url = _safe_next(request.args.get("next"))
         from attest.attestation.personal import ensure_key
@@ -85,24 +101,44 @@ def login():
         response = redirect(next_url)
         ratelimit.remember_device(response, user)
         return response
-    return render_template("auth/login.html", form=form)
+    return _login_page(form)
+
+
+def _login_page(form: LoginForm, error: str | None = None) -> str:
+    """The local form (unless LOCAL_LOGIN is off) and a button per identity provider."""
+    from attest.sso.views import provider_buttons
+
+    return render_template(
+        "auth/login.html",
+        form=form,
+        error=error,
+        local=current_app.config["LOCAL_LOGIN"],
+        providers=provider_buttons(),
+        next_url=request.args.get("next"),
+    )
 
 
 def _throttled(form: LoginForm, throttle: ratelimit.Throttle, before: str = ""):
     """The login form again, with how long to wait (429)."""
-    page = render_template("auth/login.html", form=form, error=before + throttle.message)
+    page = _login_page(form, error=before + throttle.message)
     return page, 429, {"Retry-After": str(throttle.seconds)}
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
     form = LogoutForm()
+    provider_logout = None
     if form.validate_on_submit() and current_user.is_authenticated:
         audit.record("user:logout", actor=current_user, organisation=current_user.organisation)
         sessions.end_session(current_user.get_id())
         db.session().commit()
+        from attest.sso.views import LOGOUT_URL
+
+        provider_logout = session.get(LOGOUT_URL)
         logout_user()
         session.clear()
+    if provider_logout:  # signed in through a provider that has a logout: offer it
+        return render_template("sso/logged_out.html", provider_logout=provider_logout)
     flash("Du är utloggad.", "info")
     return redirect(url_for("auth.login"))
 

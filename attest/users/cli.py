@@ -213,6 +213,19 @@ def user_reset(username: str) -> None:
     tell_link(link)
 
 
+@user_group.command("employee-number")
+@click.argument("username")
+@click.argument("number", required=False, default="")
+@with_appcontext
+def user_employee_number(username: str, number: str) -> None:
+    """Set (or, without NUMBER, remove) the employee number a first sign-in through the
+    identity provider matches."""
+    with refused_exits_2():
+        people.set_employee_number(get_user(username), number)
+        db.session().commit()
+    click.echo(f"Anställningsnummer för {username}: {number or '(inget)'}")
+
+
 @user_group.command("passwd")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="Läs det nya lösenordet från standard input.")

@@ -48,6 +48,7 @@ class User(Base):
         sa.CheckConstraint("length(username) > 0", name="username_not_empty"),
         # A unique index rather than a constraint: SQLite adds one without copying the table.
         sa.Index("uq_users_person_id", "person_id", unique=True),
+        sa.Index("uq_users_employee_number", "employee_number", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,12 +65,19 @@ class User(Base):
     )  # "Avdelning HR och utveckling"
     phone: Mapped[str] = mapped_column(sa.String(40), default="")
     email: Mapped[str] = mapped_column(sa.String(254), default="")
+    # The organisation's own number for the person (HR): how a first sign-in through the
+    # identity provider finds them when the provider sends it (attest.sso).
+    employee_number: Mapped[str | None] = mapped_column(sa.String(64))
     # None until the person has chosen one (an enrolment link) or after a reset.
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     # True when the person chose the password (enrolment, "Byt lösenord"); False when an
     # administrator set it (scripted set-up): such a password never unlocks a signing key
     # while REQUIRE_OWN_PASSWORD is on.
     own_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # When the person chose a signing PIN (people who sign in through an identity provider,
+    # whose password attest never sees): their key is encrypted under it. None otherwise,
+    # and again after a reset.
+    signing_pin_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

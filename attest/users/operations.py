@@ -438,7 +438,52 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def must_choose_own_password(user: User) -> bool:
-    return bool(current_app.config["REQUIRE_OWN_PASSWORD"]) and not user.own_password
+    """Whether the person has no secret of their own for their key yet (a password they
+    chose, or a signing PIN)."""
+    own_secret = user.own_password or user.signing_pin_at is not None
+    return bool(current_app.config["REQUIRE_OWN_PASSWORD"]) and not own_secret
+
+
+def uses_signing_pin(user: User) -> bool:
+    """Whether the person's key is under a signing PIN (they sign in through a provider)."""
+    return user.signing_pin_at is not None
+
+
+def set_employee_number(user: User, number: str | None, *, by: User | None = None) -> None:
+    """The organisation's number for the person, which a first sign-in through the identity
+    provider matches (attest.sso); None or "" removes it."""
+    number = (number or "").strip() or None
+    if number is not None:
+        if len(number) > 64:
+            raise Invalid("Anställningsnumret får ha högst 64 tecken.")
+        holder = db.session().scalar(sa.select(User).where(User.employee_number == number))
+        if holder is not None and holder.id != user.id:
+            raise Invalid(f"Anställningsnumret {number} har redan {holder.username}.")
+    user.employee_number = number
+    audit.record(
+        "user:employee_number:set",
+        actor=by,
+        organisation=user.organisation,
+        data={"username": user.username, "employee_number": number},
+    )
+
+
+def choose_signing_pin(user: User, pin: str) -> None:
+    """The person chooses their signing PIN; a new key is issued under it. Only once: after
+    a reset (which revokes the key) they choose again. Nobody else ever sets it."""
+    from attest.attestation.keystore import has_pki
+    from attest.attestation.personal import issue_key, revoke_keys, signing_enabled
+    from attest.users.pins import check_pin
+
+    if user.signing_pin_at is not None:
+        raise Invalid("Du har redan valt en signerings-PIN.")
+    check_pin(pin)
+    user.signing_pin_at = clock.now()
+    # A key under a password someone else knew would stay usable: revoked, not kept.
+    revoke_keys(user, "signing pin chosen")
+    if signing_enabled() and has_pki(user.organisation):
+        issue_key(user, pin)
+    audit.record("user:signing_pin:chosen", actor=user, organisation=user.organisation)
 
 
 def change_own_password(
@@ -476,6 +521,7 @@ def reset_user(user: User, *, by: User | None = None) -> EnrolmentLink:
     revoke_keys(user, "reset")
     user.password_hash = None
     user.own_password = False
+    user.signing_pin_at = None  # chosen again, by the person
     end_all_sessions(user)
     audit.record(
         "user:reset", actor=by, organisation=user.organisation, data={"username": user.username}

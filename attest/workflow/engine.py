@@ -26,6 +26,7 @@ from attest.memos.rendering import StepLine, document_for
 from attest.memos.types import check_sendable
 from attest.pdf import render_memo
 from attest.pki.profile import acting_title
+from attest.sso.models import StepUp
 from attest.urls import external_url
 from attest.users.models import User
 from attest.workflow import guards
@@ -88,6 +89,7 @@ def apply_transition(
     comment: str = "",
     assignees: Mapping[int, int] | None = None,
     password: str | None = None,
+    step_up: StepUp | None = None,
     expected_lock_version: int | None = None,
 ) -> HistoryEntry:
     try:
@@ -126,6 +128,7 @@ def apply_transition(
             substitution=verdict.substitution,
             assignees=assignees or {},
             password=password,
+            step_up=step_up,
             moment=moment,
         )
         entry = HistoryEntry(
@@ -158,6 +161,7 @@ def apply_transition(
             "step": outcome.step_position,
             "acting_for": entry.acting_for_id,
             "to": outcome.target.value,
+            **(_step_up_data(step_up) if step_up else {}),
         },
     )
     transition_applied.send(
@@ -167,6 +171,16 @@ def apply_transition(
         submission=outcome.submission,
     )
     return entry
+
+
+def _step_up_data(step_up: StepUp) -> dict[str, str | None]:
+    """The audit log names the fresh authentication an attestation followed."""
+    return {
+        "sso_provider": step_up.provider,
+        "sso_subject": step_up.subject,
+        "sso_auth_time": step_up.auth_time.isoformat() if step_up.auth_time else None,
+        "sso_context": step_up.context,
+    }
 
 
 # No 0/O, 1/I/L: a code read aloud or typed from paper must not be misread.
@@ -294,6 +308,7 @@ def _attest(
     acting_for: User | None,
     substitution: Substitution | None,
     password: str | None,
+    step_up: StepUp | None,
     moment: dt.datetime,
     **_,
 ) -> _Outcome:
@@ -326,6 +341,10 @@ def _attest(
             pdf_sha256_after=blobs.digest(signature.pdf),
             timestamp_at=signature.timestamp_at,
             tsa=signature.tsa,
+            sso_provider=step_up.provider if step_up else None,
+            sso_subject=step_up.subject if step_up else None,
+            sso_auth_time=step_up.auth_time if step_up else None,
+            sso_context=step_up.context if step_up else None,
         )
     )
     later = [s for s in submission.steps if s.position > step.position]

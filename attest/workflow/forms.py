@@ -5,6 +5,7 @@ from wtforms import HiddenField, PasswordField, SelectField, SubmitField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
+from attest.i18n import N_
 from attest.memos.forms import INCOMPLETE_FORM
 from attest.workflow.definition import TRANSITIONS, Action
 from attest.workflow.engine import MAX_COMMENT_LENGTH
@@ -80,7 +81,18 @@ class AttestForm(_ActionForm):
         render_kw={"autocomplete": "current-password"},
         description="Ditt eget lösenord. Det låser upp din personliga nyckel för signaturen.",
     )
+    # The completed step-up at the identity provider (attest.sso), for people who sign in there.
+    step_up = HiddenField()
     submit = SubmitField(TRANSITIONS[Action.ATTESTERA].title)
+
+    def use_signing_pin(self) -> "AttestForm":
+        """For a person whose key is under a signing PIN: the field asks for it."""
+        self.password.label.text = N_("Signerings-PIN")
+        self.password.description = N_(
+            "Din signerings-PIN. Den låser upp din personliga nyckel för signaturen."
+        )
+        self.password.render_kw = {"autocomplete": "off", "inputmode": "numeric"}
+        return self
 
 
 class ReturnForm(_ActionForm):

@@ -137,6 +137,12 @@ class Attestation(Base):
     pdf_sha256_after: Mapped[str] = mapped_column(sa.String(64))
     timestamp_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     tsa: Mapped[str | None] = mapped_column(sa.String(300))
+    # The fresh authentication at the identity provider that this attestation followed
+    # (attest.sso step-up); None for a person who signs in with a local password.
+    sso_provider: Mapped[str | None] = mapped_column(sa.String(300))
+    sso_subject: Mapped[str | None] = mapped_column(sa.String(300))
+    sso_auth_time: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sso_context: Mapped[str | None] = mapped_column(sa.String(300))
 
     signer: Mapped[User] = relationship(foreign_keys=[signer_id], lazy="joined")
     acting_for: Mapped[User | None] = relationship(foreign_keys=[acting_for_id], lazy="joined")

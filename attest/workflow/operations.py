@@ -9,7 +9,10 @@ import sqlalchemy as sa
 
 from attest import audit, clock, db
 from attest.audit.models import AuditEvent
+from attest.errors import Forbidden
 from attest.memos.models import Memo
+from attest.sso.identity import STEP_UP_GONE, signs_in_through_provider
+from attest.sso.models import StepUp
 from attest.users.models import User
 from attest.users.operations import OwnPasswordRequired, must_choose_own_password
 from attest.workflow.definition import Action
@@ -35,17 +38,22 @@ def attest_memo(
     actor: User,
     *,
     password: str | None = None,
+    step_up: StepUp | None = None,
     expected_lock_version: int | None = None,
 ) -> HistoryEntry:
     """Attestera the current step; never under a password an administrator set (while
-    REQUIRE_OWN_PASSWORD is on): the person chooses their own first."""
+    REQUIRE_OWN_PASSWORD is on): the person chooses their own first. A person who signs in
+    through an identity provider attests only after a completed step-up (attest.sso)."""
     if must_choose_own_password(actor):
         raise OwnPasswordRequired()
+    if step_up is None and signs_in_through_provider(actor):
+        raise Forbidden(STEP_UP_GONE)
     return apply_transition(
         memo,
         Action.ATTESTERA,
         actor,
         password=password,
+        step_up=step_up,
         expected_lock_version=expected_lock_version,
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 from attest import clock, db
 from attest.memos.diff import SectionChange, changes
 from attest.memos.models import Memo, MemoVersion
+from attest.sso.identity import signs_in_through_provider
 from attest.users.models import User
 from attest.users.operations import must_choose_own_password
 from attest.workflow import guards
@@ -46,6 +47,9 @@ class Panel:
     requires_password: bool = False
     own_password_required: bool = False  # the attest form gives way to "Byt lösenord"
     acting_for: User | None = None  # the person whose step this person attests as t.f.
+    # The person signs in through an identity provider: "Attestera" is a link to a fresh
+    # authentication there first (attest.sso), then the form asks for the signing PIN.
+    step_up_required: bool = False
 
 
 def history(memo: Memo) -> list[HistoryEntry]:
@@ -177,6 +181,7 @@ def build(memo: Memo, user: User) -> Panel:
     if Action.ATTESTERA.value in actions:
         panel.forms["attestera"] = AttestForm(formdata=None, data=lock)
         panel.own_password_required = must_choose_own_password(user)
+        panel.step_up_required = signs_in_through_provider(user)
         panel.acting_for = guards.check(
             Guard.CURRENT_ATTESTER, memo, user, submission, clock.today()
         ).acting_for

@@ -16,6 +16,7 @@ from flask import (
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -25,8 +26,14 @@ from attest.auth import ratelimit
 from attest.errors import Conflict, Invalid
 from attest.memos.operations import get_memo
 from attest.memos.rendering import pdf_filename
+from attest.sso.identity import consume_step_up, signs_in_through_provider
+from attest.sso.views import STEP_UP_DONE
 from attest.users import roles
-from attest.users.operations import OWN_PASSWORD_REQUIRED, must_choose_own_password
+from attest.users.operations import (
+    OWN_PASSWORD_REQUIRED,
+    must_choose_own_password,
+    uses_signing_pin,
+)
 from attest.web import ERROR_TITLES
 from attest.workflow import operations, panel, worklists
 from attest.workflow.definition import TRANSITIONS, Action
@@ -126,6 +133,8 @@ def send(memo_id: int):
 def attest(memo_id: int):
     memo = get_memo(memo_id, current_user)
     form = AttestForm()
+    if uses_signing_pin(current_user):
+        form.use_signing_pin()
     if not form.validate_on_submit():
         return _refused(memo, Action.ATTESTERA, form)
     if must_choose_own_password(current_user):  # no password is tried, nothing counted
@@ -144,13 +153,20 @@ def attest(memo_id: int):
         return _throttled(memo, form, reservation)
 
     def attempt() -> None:
+        step_up = None
+        if signs_in_through_provider(current_user):  # used once, with the attestation
+            step_up = consume_step_up(
+                form.step_up.data or "", current_user, current_user.session_token or "", memo.id
+            )
         operations.attest_memo(
             memo,
             current_user,
             password=form.password.data or None,
+            step_up=step_up,
             expected_lock_version=form.expected_lock_version(),
         )
         ratelimit.release(reservation)  # a success: committed with the attestation
+        session.pop(STEP_UP_DONE, None)
 
     try:
         response = _perform(memo, Action.ATTESTERA, form, attempt)
