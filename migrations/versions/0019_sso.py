@@ -2,7 +2,7 @@
 signing PIN, and the step-up an attestation followed
 
 Revision ID: 0019
-Revises: 0015
+Revises: 0017
 Create Date: 2026-12-02
 """
 
