@@ -86,6 +86,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from attest.archive.views import bp as archive_bp
 
     app.register_blueprint(archive_bp)
+    from attest.signservice import views as signservice_views
+
+    signservice_views.init_app(app)  # /underskrift: the Sweden Connect signature service
 
     from attest import i18n, templating
     from attest.workflow import notifications

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from flask import current_app
@@ -39,6 +40,7 @@ from attest.signing import (
     TimeStamper,
     fields_for_rows,
 )
+from attest.signservice.operations import embed_remote, service_binding
 from attest.users.models import User
 from attest.workflow.hooks import PasswordRejected, PlannedRow, StepSignature, row_title
 from attest.workflow.models import Substitution
@@ -136,6 +138,7 @@ class PadesHooks:
                     title=r.role_title,
                     person=person_serial(r.person_id),
                     substitutes=tuple(person_serial(s) for s in r.substitute_ids),
+                    **service_binding(r.signservice_id),
                 )
                 for r in rows
             ),
@@ -153,7 +156,19 @@ class PadesHooks:
         substitution: Substitution | None,
         moment: dt.datetime,
         password: str | None,
+        remote: Any = None,
     ) -> StepSignature:
+        if remote is not None:  # signed by the signature service: embed it, then as below
+            org = signer.organisation
+            pki = keystore.org_pki(org)
+            signed, cert = embed_remote(remote, pdf, field_name, timestamper(org, pki))
+            return StepSignature(
+                pdf=signed,
+                title=row_title(role_title, acting=substitution is not None),
+                certificate_sha256=fingerprint(cert),
+                timestamp_at=_timestamp_time(signed, len(pdf)),
+                tsa=tsa_description(),
+            )
         if not password:
             raise Invalid("Skriv ditt lösenord för att attestera.")
         # A certificate that no longer states the person's roles (or one made before

@@ -88,6 +88,7 @@ def apply_transition(
     comment: str = "",
     assignees: Mapping[int, int] | None = None,
     password: str | None = None,
+    remote: Any = None,
     expected_lock_version: int | None = None,
 ) -> HistoryEntry:
     try:
@@ -126,6 +127,7 @@ def apply_transition(
             substitution=verdict.substitution,
             assignees=assignees or {},
             password=password,
+            remote=remote,
             moment=moment,
         )
         entry = HistoryEntry(
@@ -250,6 +252,9 @@ def _send(
                 person_name=s.assignee.full_name,
                 person_id=s.assignee.person_id,
                 substitute_ids=tuple(p.person_id for p in stand_ins[s.position]),
+                signservice_id=(
+                    s.assignee.signservice_id if s.assignee.signing_method == "signservice" else ""
+                ),
             )
             for s in steps
         ],
@@ -294,6 +299,7 @@ def _attest(
     acting_for: User | None,
     substitution: Substitution | None,
     password: str | None,
+    remote: Any,
     moment: dt.datetime,
     **_,
 ) -> _Outcome:
@@ -310,6 +316,7 @@ def _attest(
         substitution=substitution if acting_for else None,
         moment=moment,
         password=password,
+        remote=remote,
     )
     db.session().add(
         Attestation(

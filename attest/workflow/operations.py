@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import Any, Mapping
 
 import sqlalchemy as sa
 
@@ -35,17 +35,20 @@ def attest_memo(
     actor: User,
     *,
     password: str | None = None,
+    remote: Any = None,
     expected_lock_version: int | None = None,
 ) -> HistoryEntry:
     """Attestera the current step; never under a password an administrator set (while
-    REQUIRE_OWN_PASSWORD is on): the person chooses their own first."""
-    if must_choose_own_password(actor):
+    REQUIRE_OWN_PASSWORD is on): the person chooses their own first. ``remote``: the
+    signature service's signature, verified (attest.signservice), instead of a password."""
+    if remote is None and must_choose_own_password(actor):
         raise OwnPasswordRequired()
     return apply_transition(
         memo,
         Action.ATTESTERA,
         actor,
         password=password,
+        remote=remote,
         expected_lock_version=expected_lock_version,
     )
 

@@ -142,7 +142,9 @@ def build(memo: Memo, user: User) -> Panel:
         route=_route_lines(memo, submission if state is not State.UTKAST else None),
         history=entries,
         actions=actions,
-        requires_password=getattr(hooks(), "requires_password", False),
+        # A person who signs through the signature service logs in there instead.
+        requires_password=getattr(hooks(), "requires_password", False)
+        and user.signing_method != "signservice",
     )
     if state is State.UTKAST and entries and entries[-1].action == Action.RETURNERA.value:
         panel.return_notice = entries[-1]

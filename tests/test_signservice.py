@@ -1,0 +1,128 @@
+"""Attesting through the Sweden Connect signature service (attest.signservice).
+
+The service is tests/support/signservice.py, written from ELN-0609: it verifies our
+SignRequest's XML signature, issues a certificate per signature from its own CA and signs
+the SignTaskData. The attester's browser is the Flask client: it posts what attest's page
+posts to the service, and what the service's page posts back to attest.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import pytest
+import sqlalchemy as sa
+from lxml import etree
+
+from attest import blobs, db
+from attest.audit.models import AuditEvent
+from attest.memos.models import Memo
+from attest.memos.operations import create_memo
+from attest.signservice.models import SignServiceRequest
+from attest.signservice.protocol import NS
+from attest.users.operations import get_user
+from attest.verify import verify_pdf
+from attest.workflow.models import Attestation, Submission
+from attest.workflow.operations import attest_memo, submit_memo
+from tests.support import factories
+from tests.support.signing import make_pki, validation_time
+from tests.support.signservice import Identity, SignService, material
+from tests.support.web import csrf_token, lock_version
+
+JENNY = Identity("197705232382", "Jenny Johansson")
+COLLEAGUE = Identity("198102030405", "Anders Carstorp")
+SERVICE_URL = "https://sig.test.example/sign"
+
+
+@pytest.fixture
+def service(app, signing, signed_people, clock, tmp_path) -> SignService:
+    """The app pointed at the test service; Jenny (avdelningschef) signs through it."""
+    found = material()
+    app.config.update(found.write(tmp_path / "signservice"), SIGNSERVICE_URL=SERVICE_URL)
+    with app.app_context():
+        jenny = get_user(signed_people.avdelningschef.username)
+        jenny.signing_method = "signservice"
+        jenny.signservice_id = JENNY.personnummer
+        db.session().commit()
+    return SignService(found, JENNY, now=clock.now)
+
+
+def _sent_memo(app, people) -> int:
+    with app.app_context():
+        author = get_user(people.handlaggare.username)
+        memo = create_memo(author, factories.content(rubrik="Underskriftstjänsten"))
+        submit_memo(memo, author)
+        db.session().commit()
+        return memo.id
+
+
+def _begin(auth, client, people, memo_id: int) -> dict[str, str]:
+    """Jenny presses "Attestera": the fields attest's page posts to the service."""
+    auth.login(people.avdelningschef.username)
+    page = client.get(f"/memos/{memo_id}").get_data(as_text=True)
+    assert 'id="password"' not in page  # she logs in at the service instead
+    response = client.post(
+        f"/memos/{memo_id}/attestera",
+        data={"csrf_token": csrf_token(page), "lock_version": lock_version(page)},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert f'action="{SERVICE_URL}"' in html and "signservice.js" in html
+    assert "Fortsätt" in html
+    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', html))
+
+
+def _answer(client, fields: dict[str, str]):
+    """The service's page posts the response back; the browser follows to complete it."""
+    return client.post("/underskrift/svar", data=fields, follow_redirects=True)
+
+
+def _refusals(app) -> list[dict]:
+    with app.app_context():
+        return [
+            e.data
+            for e in db.session().scalars(
+                sa.select(AuditEvent).where(AuditEvent.event == "memo:signservice:refused")
+            )
+        ]
+
+
+def _attestations(app) -> int:
+    with app.app_context():
+        return db.session().scalar(sa.select(sa.func.count()).select_from(Attestation)) or 0
+
+
+def test_attest_through_the_service_then_verify_offline(app, service, signed_people, auth, client, clock):
+    memo_id = _sent_memo(app, signed_people)
+    fields = _begin(auth, client, signed_people, memo_id)
+    request = etree.fromstring(base64.b64decode(fields["EidSignRequest"]))
+    message = request.findtext(".//csig:SignMessage/csig:Message", "", NS)
+    assert base64.b64decode(message).decode().startswith("Jag attesterar tjänsteutlåtande ")
+    signer = request.find(".//csig:Signer/saml:Attribute/saml:AttributeValue", NS)
+    assert signer is not None and signer.text == JENNY.personnummer
+
+    clock.advance(seconds=30)
+    page = _answer(client, service.answer(fields))
+    assert "Du har attesterat tjänsteutlåtandet." in page.get_data(as_text=True)
+    assert _attestations(app) == 1
+
+    # The director attests with his own key: the memo is closed and sealed as always.
+    auth.logout()
+    with app.app_context():
+        director = get_user(signed_people.stadsdelsdirektor.username)
+        attest_memo(db.session().get(Memo, memo_id), director, password=factories.PASSWORD)
+        db.session().commit()
+        pdf = blobs.store().get(db.session().scalar(sa.select(Submission)).current_pdf_sha256)
+
+    trust = [make_pki().ca_cert, material().ca_cert]
+    result = verify_pdf(pdf, trust=trust, now=validation_time(), expected_steps=2)
+    assert result.verdict == "valid", [c for c in result.checks if c.status != "ok"]
+    first = result.attestations[0]
+    assert (first.signer_name, first.title, first.person) == (
+        "Jenny Johansson",
+        "Avdelningschef",
+        JENNY.personnummer,
+    )
+    # Without the service's CA the row is no one's: not Giltig.
+    assert verify_pdf(pdf, trust=trust[:1], now=validation_time()).verdict != "valid"
