@@ -25,7 +25,7 @@ from attest.users.operations import get_user
 from attest.verify import verify_pdf
 from attest.workflow.models import Attestation, Submission
 from attest.workflow.operations import attest_memo, submit_memo
-from tests.support import factories
+from tests.support import factories, forgeries
 from tests.support.signing import make_pki, validation_time
 from tests.support.signservice import Identity, SignService, material
 from tests.support.web import csrf_token, lock_version
@@ -126,3 +126,28 @@ def test_attest_through_the_service_then_verify_offline(app, service, signed_peo
     )
     # Without the service's CA the row is no one's: not Giltig.
     assert verify_pdf(pdf, trust=trust[:1], now=validation_time()).verdict != "valid"
+
+
+@pytest.mark.once
+def test_a_colleagues_service_certificate_in_her_row_is_invalid_by_authority_alone():
+    """The tamper twin: the same memo with Jenny's own service certificate is Giltig."""
+    trust = forgeries.service_trust()
+    genuine = verify_pdf(
+        forgeries.service_signed_genuine(), trust=trust, now=validation_time(), expected_steps=2
+    )
+    assert genuine.verdict == "valid", [c.message for c in genuine.checks if c.status != "ok"]
+    forged = verify_pdf(
+        forgeries.forgery("service-certificate-of-a-colleague-in-her-row"),
+        trust=trust,
+        now=validation_time(),
+        expected_steps=2,
+    )
+    assert forged.verdict == "invalid"
+    assert forged.failed_codes == {"authority"}, [(c.code, c.message) for c in forged.failed]
+    message = next(c.message for c in forged.failed)
+    assert forgeries.SERVICE_COLLEAGUE in message and "Jenny Johansson" in message
+    # Without the service's CA in --trust nobody vouches for her row.
+    untrusted = verify_pdf(
+        forgeries.service_signed_genuine(), trust=trust[:1], now=validation_time()
+    )
+    assert untrusted.verdict == "invalid" and "trusted" in untrusted.failed_codes
