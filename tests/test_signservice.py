@@ -9,6 +9,9 @@ posts to the service, and what the service's page posts back to attest.
 from __future__ import annotations
 
 import base64
+import dataclasses
+import datetime as dt
+import json
 import re
 
 import pytest
@@ -81,7 +84,7 @@ def _answer(client, fields: dict[str, str]):
 def _refusals(app) -> list[dict]:
     with app.app_context():
         return [
-            e.data
+            json.loads(e.data)
             for e in db.session().scalars(
                 sa.select(AuditEvent).where(AuditEvent.event == "memo:signservice:refused")
             )
@@ -151,3 +154,90 @@ def test_a_colleagues_service_certificate_in_her_row_is_invalid_by_authority_alo
         forgeries.service_signed_genuine(), trust=trust[:1], now=validation_time()
     )
     assert untrusted.verdict == "invalid" and "trusted" in untrusted.failed_codes
+
+
+def _unsigned(service: SignService, fields: dict[str, str]) -> dict[str, str]:
+    return service.answer(fields, signed=False)
+
+
+def _wrongly_signed(service: SignService, fields: dict[str, str]) -> dict[str, str]:
+    return dataclasses.replace(service, sign_key=material("forger").service_key).answer(fields)
+
+
+def _malformed(service: SignService, fields: dict[str, str]) -> dict[str, str]:
+    return {**fields, "EidSignResponse": base64.b64encode(b"<dss:SignResponse").decode()}
+
+
+def _not_base64(service: SignService, fields: dict[str, str]) -> dict[str, str]:
+    return {**fields, "EidSignResponse": "inte base64!"}
+
+
+def _other_person(service: SignService, fields: dict[str, str]) -> dict[str, str]:
+    return service.answer(fields, identity=COLLEAGUE)
+
+
+def _other_request(service: SignService, fields: dict[str, str]) -> dict[str, str]:
+    return service.answer(fields, request_id="_" + "0" * 32)
+
+
+def _stale(service: SignService, fields: dict[str, str]) -> dict[str, str]:
+    return service.answer(fields, response_time=service.now() - dt.timedelta(hours=1))
+
+
+def _failed(service: SignService, fields: dict[str, str]) -> dict[str, str]:
+    return service.answer(fields, result="urn:oasis:names:tc:dss:1.0:resultmajor:RequesterError")
+
+
+BAD_RESPONSES = {
+    "unsigned": (_unsigned, "inte signerat av den konfigurerade underskriftstjänsten"),
+    "wrongly-signed": (_wrongly_signed, "inte signerat av den konfigurerade underskriftstjänsten"),
+    "malformed": (_malformed, "inte läsbar XML"),
+    "not-base64": (_not_base64, "inte base64-kodat"),
+    "other-person": (_other_person, "intygar en annan person än den inloggade"),
+    "other-request-id": (_other_request, "hör inte till någon begäran"),
+    "stale": (_stale, "inte färskt"),
+    "service-failed": (_failed, "skrev inte under"),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_RESPONSES))
+def test_a_bad_response_is_refused_recorded_and_signs_nothing(
+    app, service, signed_people, auth, client, name
+):
+    make, reason = BAD_RESPONSES[name]
+    memo_id = _sent_memo(app, signed_people)
+    fields = _begin(auth, client, signed_people, memo_id)
+    response = _answer(client, make(service, fields))
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400, text
+    assert "Inget har signerats." in text and reason in text
+    assert _attestations(app) == 0
+    [refusal] = _refusals(app)
+    assert reason in refusal["reason"]
+    with app.app_context():
+        assert db.session().get(Memo, memo_id).state == "attest"
+
+
+def test_a_response_is_used_once(app, service, signed_people, auth, client):
+    memo_id = _sent_memo(app, signed_people)
+    fields = _begin(auth, client, signed_people, memo_id)
+    answer = service.answer(fields)
+    assert _answer(client, answer).status_code == 200
+    assert _attestations(app) == 1
+    replayed = _answer(client, answer)
+    assert replayed.status_code == 400
+    assert "Svaret har redan använts en gång." in replayed.get_data(as_text=True)
+    assert _attestations(app) == 1
+    assert [r["reason"] for r in _refusals(app)] == ["Svaret har redan använts en gång."]
+
+
+def test_someone_else_cannot_complete_her_signature(app, service, signed_people, auth, client):
+    memo_id = _sent_memo(app, signed_people)
+    fields = _begin(auth, client, signed_people, memo_id)
+    answer = service.answer(fields)
+    auth.logout()
+    auth.login(signed_people.stadsdelsdirektor.username)
+    response = _answer(client, answer)
+    assert response.status_code == 400
+    assert "en annan persons underskrift" in response.get_data(as_text=True)
+    assert _attestations(app) == 0
