@@ -241,3 +241,22 @@ def test_someone_else_cannot_complete_her_signature(app, service, signed_people,
     assert response.status_code == 400
     assert "en annan persons underskrift" in response.get_data(as_text=True)
     assert _attestations(app) == 0
+
+
+def test_an_administrator_sets_the_signing_method_from_the_command_line(
+    app, signed_people, runner
+):
+    username = signed_people.stadsdelsdirektor.username
+    refused = runner.invoke(args=["user", "signing", username, "--method", "signservice"])
+    assert refused.exit_code == 2 and "personnumret" in refused.output
+    done = runner.invoke(
+        args=["user", "signing", username, "--method", "signservice", "--id", COLLEAGUE.personnummer]
+    )
+    assert done.exit_code == 0, done.output
+    with app.app_context():
+        user = get_user(username)
+        assert (user.signing_method, user.signservice_id) == ("signservice", COLLEAGUE.personnummer)
+    assert runner.invoke(args=["user", "signing", username, "--method", "key"]).exit_code == 0
+    with app.app_context():
+        user = get_user(username)
+        assert (user.signing_method, user.signservice_id) == ("key", "")

@@ -13,6 +13,7 @@ CA, and the attestation is made through the workflow engine, which embeds the si
 from __future__ import annotations
 
 import base64
+import re
 import datetime as dt
 import secrets
 import threading
@@ -416,3 +417,31 @@ def embed_remote(
     except SigningRefused as exc:
         raise Invalid(f"Underskriften från underskriftstjänsten kan inte användas: {exc}")
     return signed, cert
+
+
+SIGNING_METHODS = ("key", SIGNSERVICE)
+SIGNING_METHOD_CHANGED = "user:signing_method:changed"
+# A Swedish personnummer or samordningsnummer (12 digits), or another identifier the
+# identity provider asserts (an employee number): letters, digits and - . _ only.
+_IDENTIFIER = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+def set_signing_method(user: User, method: str, signservice_id: str = "") -> None:
+    """An administrator's choice of how the person signs: their own key, or the signature
+    service as the person the identity provider names by ``signservice_id``. Applies to
+    memos sent afterwards: a frozen route binds its rows as they were when it was sent."""
+    if method not in SIGNING_METHODS:
+        raise Invalid(f"Okänt sätt att skriva under: {method} (key eller signservice).")
+    signservice_id = signservice_id.strip()
+    if method == SIGNSERVICE and not _IDENTIFIER.match(signservice_id):
+        raise Invalid(
+            "Ange personens identitet hos underskriftstjänsten, t.ex. personnumret "
+            "(ÅÅÅÅMMDDNNNN)."
+        )
+    user.signing_method = method
+    user.signservice_id = signservice_id if method == SIGNSERVICE else ""
+    audit.record(
+        SIGNING_METHOD_CHANGED,
+        organisation=user.organisation,
+        data={"username": user.username, "method": method},
+    )
