@@ -22,7 +22,6 @@ from attest import blobs, db
 from attest.audit.models import AuditEvent
 from attest.memos.models import Memo
 from attest.memos.operations import create_memo
-from attest.signservice.models import SignServiceRequest
 from attest.signservice.protocol import NS
 from attest.users.operations import get_user
 from attest.verify import verify_pdf
@@ -96,7 +95,9 @@ def _attestations(app) -> int:
         return db.session().scalar(sa.select(sa.func.count()).select_from(Attestation)) or 0
 
 
-def test_attest_through_the_service_then_verify_offline(app, service, signed_people, auth, client, clock):
+def test_attest_through_the_service_then_verify_offline(
+    app, service, signed_people, auth, client, clock
+):
     memo_id = _sent_memo(app, signed_people)
     fields = _begin(auth, client, signed_people, memo_id)
     request = etree.fromstring(base64.b64decode(fields["EidSignRequest"]))
@@ -243,14 +244,20 @@ def test_someone_else_cannot_complete_her_signature(app, service, signed_people,
     assert _attestations(app) == 0
 
 
-def test_an_administrator_sets_the_signing_method_from_the_command_line(
-    app, signed_people, runner
-):
+def test_an_administrator_sets_the_signing_method_from_the_command_line(app, signed_people, runner):
     username = signed_people.stadsdelsdirektor.username
     refused = runner.invoke(args=["user", "signing", username, "--method", "signservice"])
     assert refused.exit_code == 2 and "personnumret" in refused.output
     done = runner.invoke(
-        args=["user", "signing", username, "--method", "signservice", "--id", COLLEAGUE.personnummer]
+        args=[
+            "user",
+            "signing",
+            username,
+            "--method",
+            "signservice",
+            "--id",
+            COLLEAGUE.personnummer,
+        ]
     )
     assert done.exit_code == 0, done.output
     with app.app_context():

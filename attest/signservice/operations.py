@@ -13,8 +13,8 @@ CA, and the attestation is made through the workflow engine, which embeds the si
 from __future__ import annotations
 
 import base64
-import re
 import datetime as dt
+import re
 import secrets
 import threading
 from dataclasses import dataclass
@@ -217,9 +217,7 @@ def begin(memo: Memo, actor: User, *, expected_lock_version: int | None = None) 
         sign_requester=found.sp_entity_id,
         sign_service=found.entity_id,
         destination=found.url,
-        sign_message=sign_message(
-            memo, submission.version.number, submission.frozen_pdf_sha256
-        ),
+        sign_message=sign_message(memo, submission.version.number, submission.frozen_pdf_sha256),
         sign_task_id=request_id,
         to_be_signed=prepared.signed_attributes,
         lifetime_seconds=int(found.max_age.total_seconds()),

@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from lxml import etree
-from signxml import InvalidInput, InvalidSignature, SignatureConstructionMethod, XMLSigner
-from signxml import XMLVerifier
+from signxml import (
+    InvalidInput,
+    InvalidSignature,
+    SignatureConstructionMethod,
+    XMLSigner,
+    XMLVerifier,
+)
 
 DSS = "urn:oasis:names:tc:dss:1.0:core:schema"
 CSIG = "http://id.elegnamnden.se/csig/1.1/dss-ext/ns"
@@ -177,6 +182,8 @@ def verify_xml(data: bytes, cert: x509.Certificate) -> etree._Element:
         raise ResponseRefused(
             "Svaret är inte signerat av den konfigurerade underskriftstjänsten.", str(exc)
         ) from None
+    if isinstance(verified, list):  # only with expect_references > 1
+        raise ResponseRefused("Svaret från underskriftstjänsten har flera signerade delar.")
     signed = verified.signed_xml
     if signed is None or signed.tag != document.tag:
         raise ResponseRefused("Svaret från underskriftstjänsten är inte helt signerat.")

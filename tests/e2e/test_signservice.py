@@ -126,5 +126,3 @@ def test_attesting_through_the_signature_service_in_chromium(
     memo, ca = str(tmp_path / "memo.pdf"), str(tmp_path / "ca.pem")
     assert verify_main([memo, "--trust", ca, "--trust", str(service_ca)]) == 0
     assert verify_main([memo, "--trust", ca]) != 0
-
-
