@@ -130,6 +130,13 @@ def test_attest_through_the_service_then_verify_offline(
     )
     # Without the service's CA the row is no one's: not Giltig.
     assert verify_pdf(pdf, trust=trust[:1], now=validation_time()).verdict != "valid"
+    # The Verifiera page trusts the configured service's CA, and compares the records.
+    with app.app_context():
+        code = db.session().scalar(sa.select(Submission)).verification_code
+    auth.login(signed_people.registrator.username)
+    page = client.get(f"/v/{code}").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Resultat: Giltig" in text and "Det stämmer med attests register" in text
 
 
 @pytest.mark.once
