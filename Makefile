@@ -31,12 +31,18 @@ $(VENV)/.installed-dev: $(BIN)/python setup.cfg pyproject.toml
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-# Debian packages the tests use (pdftotext, pdffonts, pdftoppm). Installed only when missing.
+# Debian packages the tests use (pdftotext, pdffonts, pdftoppm; SoftHSM2 as the PKCS#11
+# token of the HSM tests). Installed only when missing.
 system-deps:
 	@command -v pdftotext >/dev/null && command -v pdffonts >/dev/null || { \
 	  echo "Installing poppler-utils (pdftotext, pdffonts)"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq poppler-utils >/dev/null; }
+	@command -v softhsm2-util >/dev/null || { \
+	  echo "Installing softhsm2 (the PKCS#11 token of the HSM tests)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq softhsm2 >/dev/null; }
+	@command -v softhsm2-util >/dev/null || { echo "!! softhsm2 is missing: the HSM tests cannot run !!"; exit 1; }
 
 # The end-to-end tests' browser and accessibility checker (tests/e2e): Debian's chromium,
 # never a browser build that Playwright downloads, and axe-core pinned in package-lock.json.

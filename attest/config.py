@@ -28,6 +28,12 @@ DEFAULTS: dict[str, Any] = {
     "KEYS_DIR": None,  # None -> <instance>/keys (a checkout also gets keys/<CODE>-ca.pem)
     "KEY_KDF_ROUNDS": 600_000,  # PBKDF2-SHA256 rounds protecting personal and organisation keys
     "CERT_VALIDITY_DAYS": 1095,
+    # Organisation keys in an HSM (attest keys init --pkcs11): the PKCS#11 module (.so),
+    # the token's label and the user PIN. Only organisations whose keys were made there use it.
+    "PKCS11_MODULE": None,
+    "PKCS11_TOKEN": None,
+    "PKCS11_PIN": None,
+    "PKCS11_KEY_BITS": 3072,  # RSA size of keys generated in the token (some HSMs want 4096)
     "TSA_URL": None,  # an external RFC 3161 service; None -> the organisation's own TSA
     "TSA_USERNAME": None,
     "TSA_PASSWORD": None,

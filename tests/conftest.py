@@ -23,6 +23,7 @@ from attest import create_app, db
 from attest.clock import STOCKHOLM, FixedClock
 from tests.support import database, factories, shared
 from tests.support import signing as signing_support
+from tests.support import softhsm as softhsm_support
 from tests.support.database import POSTGRES_URL, base_config
 from tests.support.web import Auth
 from tests.support.worlds import Attested, Worlds
@@ -208,6 +209,19 @@ def signing(app, monkeypatch, cached_pki, key_pool):
     app.config["SIGNING"] = "pades"
     app.extensions.pop("attest.hooks", None)  # chosen on first use from SIGNING
     return app
+
+
+@pytest.fixture(scope="session")
+def softhsm(tmp_path_factory):
+    """A SoftHSM2 token of this test session (and worker), for the PKCS#11 backend."""
+    reason = softhsm_support.missing()
+    if reason is not None:
+        pytest.skip(reason)
+    token = softhsm_support.init_token(tmp_path_factory.mktemp("softhsm"))
+    yield token
+    from attest.custody.pkcs11 import close_sessions
+
+    close_sessions()
 
 
 @pytest.fixture(scope="session")

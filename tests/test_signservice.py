@@ -20,6 +20,7 @@ from lxml import etree
 
 from attest import blobs, db
 from attest.audit.models import AuditEvent
+from attest.errors import Invalid
 from attest.memos.models import Memo
 from attest.memos.operations import create_memo
 from attest.signservice.protocol import NS
@@ -274,3 +275,14 @@ def test_an_administrator_sets_the_signing_method_from_the_command_line(app, sig
     with app.app_context():
         user = get_user(username)
         assert (user.signing_method, user.signservice_id) == ("key", "")
+
+
+def test_a_person_set_to_the_service_never_signs_with_a_password(app, service, signed_people):
+    """Custody follows the administrator's choice: Jenny still has a key, but not to use."""
+    memo_id = _sent_memo(app, signed_people)
+    with app.app_context():
+        jenny = get_user(signed_people.avdelningschef.username)
+        with pytest.raises(Invalid, match="underskriftstjänsten"):
+            attest_memo(db.session().get(Memo, memo_id), jenny, password=factories.PASSWORD)
+        db.session().rollback()
+    assert _attestations(app) == 0

@@ -24,6 +24,7 @@ from attest.attestation import keystore
 from attest.attestation.hooks import timestamper
 from attest.audit.models import AuditEvent, AuditHead, AuditTimestamp
 from attest.audit.operations import GENESIS_HASH, ChainReport, link_problem
+from attest.custody import seal_identity
 from attest.orgs.models import Organisation
 from attest.pki.ca import require_utc
 from attest.signing import run_sync
@@ -56,11 +57,12 @@ def timestamp_head(organisation: Organisation) -> AuditTimestamp | None:
         return None
     pki = keystore.org_pki(organisation)
     moment = clock.now()
+    seal = seal_identity(pki)
     signature = sign_detached(
         anchored_data(head.seq, head.entry_hash, moment),
-        signer_key=pki.seal_key,
-        signer_cert=pki.seal_cert,
-        chain=pki.chain,
+        signer=seal.signer,
+        signer_cert=seal.certificate,
+        chain=seal.chain,
         timestamper=timestamper(organisation, pki),
         now=moment,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
 
 from attest import db
@@ -19,20 +20,38 @@ def keys_group() -> None:
 
 @keys_group.command("init")
 @click.option("--org", "org_code", required=True)
+@click.option(
+    "--pkcs11",
+    is_flag=True,
+    help="Generate the keys inside the HSM token (ATTEST_PKCS11_MODULE, _TOKEN, _PIN).",
+)
 @with_appcontext
-def keys_init(org_code: str) -> None:
+def keys_init(org_code: str, pkcs11: bool) -> None:
     """Create the organisation's CA, seal and TSA certificates and keys."""
     from attest.attestation import keystore
+    from attest.custody import PKCS11, SOFTWARE
     from attest.orgs.operations import get_organisation
 
+    backend = PKCS11 if pkcs11 else SOFTWARE
     with refused_exits_2():
         org = get_organisation(org_code)
-        keystore.init_org_keys(org)
+        keystore.init_org_keys(org, backend=backend)
         from attest import audit
 
-        audit.record("organisation:keys:created", organisation=org, data={"code": org.code})
+        audit.record(
+            "organisation:keys:created",
+            organisation=org,
+            data={"code": org.code, "custody": backend},
+        )
         db.session().commit()
-    click.echo(f"Nycklar för {org_code} finns i {keystore.org_dir(org_code)} (krypterade).")
+    if pkcs11:
+        click.echo(
+            f"Nycklar för {org_code} skapades i token {current_app.config['PKCS11_TOKEN']!r} "
+            "och lämnar den aldrig; certifikaten finns i "
+            f"{keystore.org_dir(org_code)}."
+        )
+    else:
+        click.echo(f"Nycklar för {org_code} finns i {keystore.org_dir(org_code)} (krypterade).")
     click.echo(f"CA-certifikatet att dela ut: {keystore.ca_path(org_code)}")
 
 

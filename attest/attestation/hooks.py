@@ -19,13 +19,9 @@ from flask import current_app
 
 from attest import clock, db
 from attest.attestation import keystore, pades
-from attest.attestation.personal import (
-    acting_certificate,
-    current_crl,
-    ensure_current_certificate,
-    fingerprint,
-    unlock,
-)
+from attest.attestation.personal import current_crl, fingerprint
+from attest.custody import PersonalCustody, org_timestamper
+from attest.custody.software import NoActingCertificate, SoftwarePersonalCustody
 from attest.errors import Invalid
 from attest.orgs.models import Organisation
 from attest.pdf import RenderedMemo
@@ -33,14 +29,14 @@ from attest.pki import OrgPki, WrongPassword
 from attest.pki.profile import person_serial, row_text
 from attest.signing import (
     HttpTimeStamper,
-    InProcessTimeStamper,
     RouteRow,
     SealedRoute,
     SigningRefused,
     TimeStamper,
     fields_for_rows,
 )
-from attest.signservice.operations import embed_remote, service_binding
+from attest.signservice.custody import SignServicePersonalCustody
+from attest.signservice.operations import embed_remote, service_binding, signs_through_service
 from attest.users.models import User
 from attest.workflow.hooks import PasswordRejected, PlannedRow, StepSignature, row_title
 from attest.workflow.models import Substitution
@@ -68,7 +64,7 @@ def timestamper(organisation: Organisation, pki: OrgPki) -> TimeStamper:
         cache = current_app.extensions.setdefault("attest.timestampers", {})
         found = cache.get(key)
         if found is None:
-            found = InProcessTimeStamper(pki.tsa_key, pki.tsa_cert, pki.chain, app_clock.now)
+            found = org_timestamper(pki, app_clock.now)
             cache[key] = found
     return found
 
@@ -105,6 +101,14 @@ def _timestamp_time(signed: bytes, previous_length: int) -> dt.datetime | None:
     except (ValueError, KeyError, TypeError):
         return None
     return None
+
+
+def personal_custody(user: User) -> PersonalCustody:
+    """Where the person's signing key is: their own encrypted key (software), or the
+    signature service's, as an administrator set it (attest user signing)."""
+    if signs_through_service(user):
+        return SignServicePersonalCustody()
+    return SoftwarePersonalCustody()
 
 
 class PadesHooks:
@@ -169,23 +173,20 @@ class PadesHooks:
                 timestamp_at=_timestamp_time(signed, len(pdf)),
                 tsa=tsa_description(),
             )
-        if not password:
-            raise Invalid("Skriv ditt lösenord för att attestera.")
-        # A certificate that no longer states the person's roles (or one made before
-        # certificates named the person) is replaced first: the CA needs no password.
-        ensure_current_certificate(signer)
         try:
-            key, cert, row = unlock(signer, password)
+            identity = personal_custody(signer).identity(
+                signer,
+                password,
+                substitution_id=substitution.id if substitution is not None else None,
+                at=moment,
+            )
         except WrongPassword:
             raise PasswordRejected() from None
-        if substitution is not None:
-            acting = acting_certificate(signer, row, substitution.id, moment)
-            if acting is None:
-                raise Invalid(
-                    f"Du har inget giltigt t.f.-certifikat för rollen {role_title.lower()}. "
-                    "Be en administratör registrera förordnandet på nytt."
-                )
-            cert = acting
+        except NoActingCertificate:
+            raise Invalid(
+                f"Du har inget giltigt t.f.-certifikat för rollen {role_title.lower()}. "
+                "Be en administratör registrera förordnandet på nytt."
+            ) from None
         org = signer.organisation
         pki = keystore.org_pki(org)
         title = row_title(role_title, acting=substitution is not None)
@@ -193,9 +194,7 @@ class PadesHooks:
             signed = pades.sign_row(
                 pdf,
                 field_name=field_name,
-                signer_key=key,
-                signer_cert=cert,
-                chain=pki.chain,
+                identity=identity,
                 role_title=role_title,
                 timestamper=timestamper(org, pki),
                 reason=f"Attesterat av {row_text(signer.full_name, title)}",
@@ -209,7 +208,7 @@ class PadesHooks:
         return StepSignature(
             pdf=signed,
             title=title,
-            certificate_sha256=fingerprint(cert),
+            certificate_sha256=fingerprint(identity.certificate),
             timestamp_at=_timestamp_time(signed, len(pdf)),
             tsa=tsa_description(),
         )

@@ -1,14 +1,19 @@
-"""Each organisation's PKI (CA, seal, TSA) as files, the private keys encrypted.
+"""Each organisation's PKI (CA, seal, TSA): its certificates as files, its keys in custody.
 
-``<KEYS_DIR>/<CODE>/`` holds the dump_org_pki files (keys encrypted under KEY_PASSPHRASE,
-mode 0600) and ``<KEYS_DIR>/<CODE>-ca.pem`` the published CA certificate. KEYS_DIR defaults
+``<KEYS_DIR>/<CODE>/`` holds what the organisation's custody backend (attest.custody)
+wrote: for software keys the dump_org_pki files (keys encrypted under KEY_PASSPHRASE,
+mode 0600); for keys in an HSM the certificates and custody.json, which names the
+backend and the keys' labels. ``<KEYS_DIR>/<CODE>-ca.pem`` is the published CA
+certificate. KEYS_DIR defaults
 to the instance folder, beside the configuration whose passphrase opens them; in a source
 checkout the CA certificate is also exported to the top-level ``keys/`` for clerks. Loaded
-PKIs are cached per process (loading decrypts three keys); the files are the truth.
+PKIs are cached per process (loading decrypts three keys or opens a token session);
+the files are the truth.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -16,14 +21,18 @@ from pathlib import Path
 from flask import current_app
 
 from attest import clock
+from attest.custody import CUSTODY_FILE, PKCS11, SOFTWARE, OrgCustody
 from attest.errors import Invalid
 from attest.files import private_dir
 from attest.orgs.models import Organisation
 from attest.paths import PACKAGE_DIR
-from attest.pki import OrgPki, WrongPassword, create_org_pki, dump_org_pki, load_org_pki
+
+# create_org_pki is looked up here by the software backend: the tests put the session's
+# PKI in its place.
+from attest.pki import OrgPki, create_org_pki  # noqa: F401
 from attest.pki.ca import certificate_pem
 
-_cache: dict[tuple[str, str, float], OrgPki] = {}
+_cache: dict[tuple[str, str, str, float], OrgPki] = {}
 _lock = threading.Lock()
 
 
@@ -63,17 +72,44 @@ def has_pki(organisation: Organisation) -> bool:
     return (org_dir(organisation.code) / "ca.pem").exists()
 
 
-def init_org_keys(organisation: Organisation) -> OrgPki:
-    """Create the organisation's CA, seal and TSA; refuse if it has them already."""
+def backend_of(code: str) -> str:
+    """The custody backend holding an organisation's keys, as its key folder records it."""
+    marker = org_dir(code) / CUSTODY_FILE
+    if not marker.exists():
+        return SOFTWARE
+    return str(json.loads(marker.read_text(encoding="utf-8")).get("backend", SOFTWARE))
+
+
+def org_custody(backend: str, code: str = "") -> OrgCustody:
+    """The backend that creates and opens organisation keys, configured from the app."""
+    if backend == PKCS11:
+        from attest.custody.pkcs11 import Pkcs11OrgCustody
+
+        return Pkcs11OrgCustody.from_config(current_app.config)
+    if backend != SOFTWARE:
+        raise Invalid(f"Okänd nyckelförvaring {backend!r} för {code}.")
+    from attest.custody.software import SoftwareOrgCustody
+
+    return SoftwareOrgCustody(
+        _passphrase(),
+        rounds=current_app.config["KEY_KDF_ROUNDS"],
+        folder=str(org_dir(code)) if code else "",
+    )
+
+
+def init_org_keys(organisation: Organisation, *, backend: str = SOFTWARE) -> OrgPki:
+    """Create the organisation's CA, seal and TSA where ``backend`` keeps keys; refuse if
+    it has them already."""
     if has_pki(organisation):
         raise Invalid(f"Organisationen {organisation.code} har redan nycklar.")
-    pki = create_org_pki(organisation.name, organisation.code, clock.now())
-    files = dump_org_pki(pki, _passphrase(), rounds=current_app.config["KEY_KDF_ROUNDS"])
+    custody = org_custody(backend, organisation.code)
+    pki, files = custody.create(organisation.name, organisation.code, clock.now())
     directory = org_dir(organisation.code)
     private_dir(keys_dir())
     private_dir(directory)
-    for name, data in files.items():
-        _write_private(directory / name, data)
+    # ca.pem last: its presence is what has_pki and the cache look at.
+    for name in sorted(files, key=lambda name: name == "ca.pem"):
+        _write_private(directory / name, files[name])
     ca_path(organisation.code).write_bytes(certificate_pem(pki.ca_cert))
     public = _checkout_keys_dir()
     if public is not None:
@@ -100,17 +136,21 @@ def org_pki(organisation: Organisation) -> OrgPki:
             f"Organisationen {organisation.code} saknar nycklar. En administratör kör "
             f"'attest keys init --org {organisation.code}'."
         )
-    key = (str(directory), _passphrase(), marker.stat().st_mtime)
+    backend = backend_of(organisation.code)
+    # A changed passphrase, PIN, token or module opens the keys again.
+    config = current_app.config
+    secret = (
+        _passphrase()
+        if backend == SOFTWARE
+        else "|".join(
+            str(config.get(name)) for name in ("PKCS11_MODULE", "PKCS11_TOKEN", "PKCS11_PIN")
+        )
+    )
+    key = (str(directory), backend, secret, marker.stat().st_mtime)
     with _lock:
         pki = _cache.get(key)
         if pki is None:
             files = {path.name: path.read_bytes() for path in directory.iterdir() if path.is_file()}
-            try:
-                pki = load_org_pki(files, _passphrase())
-            except (WrongPassword, ValueError):
-                raise Invalid(
-                    f"Organisationens nycklar i {directory} kan inte låsas upp: "
-                    "ATTEST_KEY_PASSPHRASE stämmer inte med den som skapade dem."
-                ) from None
+            pki = org_custody(backend, organisation.code).load(organisation.code, files)
             _cache[key] = pki
     return pki

@@ -20,6 +20,7 @@ from typing import Sequence
 from cryptography import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from attest.custody import SigningIdentity, key_identity, seal_identity
 from attest.pdf import RenderedMemo
 from attest.pki import OrgPki, PrivateKey
 from attest.pki.profile import read_person
@@ -52,11 +53,12 @@ def freeze(
 ) -> bytes:
     """The rows' fields, the route and the closing seal's field, then the certification."""
     with_fields = add_signature_fields(rendered.pdf, fields_for_rows(rendered.rows), route=route)
+    seal = seal_identity(pki)
     return certify(
         with_fields,
-        signer_key=pki.seal_key,
-        signer_cert=pki.seal_cert,
-        chain=pki.chain,
+        signer=seal.signer,
+        signer_cert=seal.certificate,
+        chain=seal.chain,
         timestamper=timestamper,
         now=now,
     )
@@ -89,9 +91,10 @@ def sign_row(
     pdf: bytes,
     *,
     field_name: str,
-    signer_key: PrivateKey,
-    signer_cert: x509.Certificate,
-    chain: Sequence[x509.Certificate],
+    signer_key: PrivateKey | None = None,
+    signer_cert: x509.Certificate | None = None,
+    chain: Sequence[x509.Certificate] = (),
+    identity: SigningIdentity | None = None,
     role_title: str,
     timestamper: TimeStamper,
     reason: str,
@@ -101,9 +104,14 @@ def sign_row(
     """One attestation: the row's field signed; its appearance shows the certificate's name
     and its title for the role (a t.f. certificate's "t.f." title), and the day of signing.
 
-    SigningRefused if the certificate gives its holder no title for the role.
+    The signer is ``identity`` (attest.custody), or a software key with its certificate
+    and chain. SigningRefused if the certificate gives its holder no title for the role.
     """
-    person = read_person(signer_cert)
+    if identity is None:
+        if signer_key is None or signer_cert is None:
+            raise TypeError("sign_row needs identity, or signer_key and signer_cert")
+        identity = key_identity(signer_key, signer_cert, chain)
+    person = read_person(identity.certificate)
     title = person.title_for(role_title)
     if title is None:
         raise SigningRefused(f"the certificate of {person.name} names no title {role_title!r}")
@@ -113,9 +121,9 @@ def sign_row(
     return sign_field(
         writer,
         field_name=field_name,
-        signer_key=signer_key,
-        signer_cert=signer_cert,
-        chain=chain,
+        signer=identity.signer,
+        signer_cert=identity.certificate,
+        chain=identity.chain,
         appearance_pdf=row_appearance_pdf(x2 - x1, y2 - y1, person.name, title, now),
         timestamper=timestamper,
         reason=reason,
@@ -129,11 +137,12 @@ def seal(pdf: bytes, pki: OrgPki, timestamper: TimeStamper, now: dt.datetime) ->
     existed (no field for it) is left as it is: it is archived without one, as then."""
     if not has_field(pdf, CLOSING_SEAL_FIELD):
         return pdf
+    seal = seal_identity(pki)
     return seal_closing(
         pdf,
-        signer_key=pki.seal_key,
-        signer_cert=pki.seal_cert,
-        chain=pki.chain,
+        signer=seal.signer,
+        signer_cert=seal.certificate,
+        chain=seal.chain,
         timestamper=timestamper,
         now=now,
     )

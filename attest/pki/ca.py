@@ -143,10 +143,20 @@ def _key_usage(
     )
 
 
-def create_org_pki(org_name: str, org_code: str, now: dt.datetime) -> OrgPki:
-    """A new root CA for the organisation, with its seal and TSA certificates."""
+def create_org_pki(
+    org_name: str,
+    org_code: str,
+    now: dt.datetime,
+    *,
+    keys: tuple[PrivateKey, PrivateKey, PrivateKey] | None = None,
+) -> OrgPki:
+    """A new root CA for the organisation, with its seal and TSA certificates.
+
+    ``keys`` (CA, seal, TSA) are keys made elsewhere, e.g. in an HSM (attest.custody);
+    without them three software keys are generated.
+    """
     start = require_utc(now) - BACKDATE
-    ca_key = generate_rsa_key()
+    ca_key, seal_key, tsa_key = keys or (generate_rsa_key(), generate_rsa_key(), generate_rsa_key())
     ca_name = _name(f"attest CA {org_code}", org_name)
     ca_cert = (
         x509.CertificateBuilder()
@@ -164,7 +174,6 @@ def create_org_pki(org_name: str, org_code: str, now: dt.datetime) -> OrgPki:
         .sign(ca_key, hashes.SHA256())
     )
 
-    seal_key = generate_rsa_key()
     seal_cert = (
         _leaf_builder(
             ca_cert,
@@ -177,7 +186,6 @@ def create_org_pki(org_name: str, org_code: str, now: dt.datetime) -> OrgPki:
         .sign(ca_key, hashes.SHA256())
     )
 
-    tsa_key = generate_rsa_key()
     tsa_cert = (
         _leaf_builder(
             ca_cert,

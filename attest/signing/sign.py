@@ -43,6 +43,7 @@ __all__ = [
     "CERTIFICATION_FIELD",
     "CLOSING_SEAL_FIELD",
     "DIGEST_ALGORITHM",
+    "KeySigner",
     "SigningRefused",
     "async_certify",
     "async_finish_lta",
@@ -66,7 +67,7 @@ class SigningRefused(Exception):
     """A signature that would not validate, or is not allowed here, was not made."""
 
 
-class _KeySigner(signers.Signer):
+class KeySigner(signers.Signer):
     """A pyHanko signer over an already loaded cryptography RSA key.
 
     SimpleSigner keeps the key as DER and re-loads it for every raw signature (RSA key
@@ -138,6 +139,20 @@ class _TimedPdfSigner(signers.PdfSigner):
         return session
 
 
+def _signer(
+    signer: signers.Signer | None,
+    signer_key: rsa.RSAPrivateKey | None,
+    signer_cert: x509.Certificate,
+    chain: Sequence[x509.Certificate],
+) -> signers.Signer:
+    """The signer given (a device's, attest.custody), or a KeySigner over a software key."""
+    if signer is not None:
+        return signer
+    if signer_key is None:
+        raise TypeError("a signature needs signer_key or signer")
+    return KeySigner(signer_key, signer_cert, chain)
+
+
 def _check_certificate_time(cert: x509.Certificate, now: dt.datetime) -> None:
     if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
         raise SigningRefused(
@@ -148,7 +163,7 @@ def _check_certificate_time(cert: x509.Certificate, now: dt.datetime) -> None:
 async def _sign(
     pdf: bytes | IncrementalPdfFileWriter,
     meta: signers.PdfSignatureMetadata,
-    signer: _KeySigner,
+    signer: signers.Signer,
     timestamper: TimeStamper,
     now: dt.datetime,
     *,
@@ -178,7 +193,8 @@ async def _sign(
 async def async_certify(
     pdf: bytes,
     *,
-    signer_key: rsa.RSAPrivateKey,
+    signer_key: rsa.RSAPrivateKey | None = None,
+    signer: signers.Signer | None = None,
     signer_cert: x509.Certificate,
     chain: Sequence[x509.Certificate],
     timestamper: TimeStamper,
@@ -199,7 +215,7 @@ async def async_certify(
     return await _sign(
         pdf,
         meta,
-        _KeySigner(signer_key, signer_cert, chain),
+        _signer(signer, signer_key, signer_cert, chain),
         timestamper,
         now,
         new_field=fields.SigFieldSpec(sig_field_name=CERTIFICATION_FIELD),
@@ -209,7 +225,8 @@ async def async_certify(
 def certify(
     pdf: bytes,
     *,
-    signer_key: rsa.RSAPrivateKey,
+    signer_key: rsa.RSAPrivateKey | None = None,
+    signer: signers.Signer | None = None,
     signer_cert: x509.Certificate,
     chain: Sequence[x509.Certificate],
     timestamper: TimeStamper,
@@ -220,6 +237,7 @@ def certify(
         async_certify(
             pdf,
             signer_key=signer_key,
+            signer=signer,
             signer_cert=signer_cert,
             chain=chain,
             timestamper=timestamper,
@@ -232,7 +250,8 @@ async def async_sign_field(
     pdf: bytes | IncrementalPdfFileWriter,
     *,
     field_name: str,
-    signer_key: rsa.RSAPrivateKey,
+    signer_key: rsa.RSAPrivateKey | None = None,
+    signer: signers.Signer | None = None,
     signer_cert: x509.Certificate,
     chain: Sequence[x509.Certificate],
     appearance_pdf: bytes | None,
@@ -254,7 +273,7 @@ async def async_sign_field(
     return await _sign(
         pdf,
         meta,
-        _KeySigner(signer_key, signer_cert, chain),
+        _signer(signer, signer_key, signer_cert, chain),
         timestamper,
         now,
         stamp_style=row_stamp_style(appearance_pdf),
@@ -265,7 +284,8 @@ def sign_field(
     pdf: bytes | IncrementalPdfFileWriter,
     *,
     field_name: str,
-    signer_key: rsa.RSAPrivateKey,
+    signer_key: rsa.RSAPrivateKey | None = None,
+    signer: signers.Signer | None = None,
     signer_cert: x509.Certificate,
     chain: Sequence[x509.Certificate],
     appearance_pdf: bytes | None,
@@ -287,6 +307,7 @@ def sign_field(
             pdf,
             field_name=field_name,
             signer_key=signer_key,
+            signer=signer,
             signer_cert=signer_cert,
             chain=chain,
             appearance_pdf=appearance_pdf,
@@ -301,7 +322,8 @@ def sign_field(
 async def async_seal_closing(
     pdf: bytes,
     *,
-    signer_key: rsa.RSAPrivateKey,
+    signer_key: rsa.RSAPrivateKey | None = None,
+    signer: signers.Signer | None = None,
     signer_cert: x509.Certificate,
     chain: Sequence[x509.Certificate],
     timestamper: TimeStamper,
@@ -316,13 +338,14 @@ async def async_seal_closing(
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=CLOSING_REASON,
     )
-    return await _sign(pdf, meta, _KeySigner(signer_key, signer_cert, chain), timestamper, now)
+    return await _sign(pdf, meta, _signer(signer, signer_key, signer_cert, chain), timestamper, now)
 
 
 def seal_closing(
     pdf: bytes,
     *,
-    signer_key: rsa.RSAPrivateKey,
+    signer_key: rsa.RSAPrivateKey | None = None,
+    signer: signers.Signer | None = None,
     signer_cert: x509.Certificate,
     chain: Sequence[x509.Certificate],
     timestamper: TimeStamper,
@@ -336,6 +359,7 @@ def seal_closing(
         async_seal_closing(
             pdf,
             signer_key=signer_key,
+            signer=signer,
             signer_cert=signer_cert,
             chain=chain,
             timestamper=timestamper,
@@ -347,7 +371,8 @@ def seal_closing(
 async def async_sign_detached(
     data: bytes,
     *,
-    signer_key: rsa.RSAPrivateKey,
+    signer_key: rsa.RSAPrivateKey | None = None,
+    signer: signers.Signer | None = None,
     signer_cert: x509.Certificate,
     chain: Sequence[x509.Certificate],
     timestamper: TimeStamper,
@@ -356,8 +381,7 @@ async def async_sign_detached(
     """See sign_detached."""
     now = require_utc(now)
     _check_certificate_time(signer_cert, now)
-    signer = _KeySigner(signer_key, signer_cert, chain)
-    content_info = await signer.async_sign_general_data(
+    content_info = await _signer(signer, signer_key, signer_cert, chain).async_sign_general_data(
         data,
         DIGEST_ALGORITHM,
         detached=True,
@@ -370,7 +394,8 @@ async def async_sign_detached(
 def sign_detached(
     data: bytes,
     *,
-    signer_key: rsa.RSAPrivateKey,
+    signer_key: rsa.RSAPrivateKey | None = None,
+    signer: signers.Signer | None = None,
     signer_cert: x509.Certificate,
     chain: Sequence[x509.Certificate],
     timestamper: TimeStamper,
@@ -382,6 +407,7 @@ def sign_detached(
         async_sign_detached(
             data,
             signer_key=signer_key,
+            signer=signer,
             signer_cert=signer_cert,
             chain=chain,
             timestamper=timestamper,

@@ -10,13 +10,13 @@ import asyncio
 import base64
 import concurrent.futures
 import datetime as dt
-from typing import Any, Callable, Coroutine, Sequence, TypeVar
+from typing import Any, Callable, Coroutine, Sequence, TypeVar, cast
 
 from asn1crypto import cms, core
 from asn1crypto import keys as asn1_keys
 from asn1crypto import tsp
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyhanko.sign.general import as_signing_certificate_v2, simple_cms_attribute
 from pyhanko.sign.timestamps import DummyTimeStamper, HTTPTimeStamper, TimeStamper
@@ -65,7 +65,8 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
 
 
 class InProcessTimeStamper(DummyTimeStamper):
-    """An RFC 3161 TSA inside this process, signing with the organisation's TSA key.
+    """An RFC 3161 TSA inside this process, signing with the organisation's TSA key
+    (a software key or one in an HSM: only its ``sign`` is used).
 
     pyHanko's DummyTimeStamper does the CMS assembly; this class adds what a TSA that
     people rely on needs: time from an injected clock, our own policy OID, an ESSCertIDv2
@@ -86,14 +87,9 @@ class InProcessTimeStamper(DummyTimeStamper):
             raise ValueError("the TSA key does not belong to the TSA certificate")
         super().__init__(
             tsa_cert=asn1_certificate(tsa_cert),
-            # The parent only stores this for its own signing routine, which is replaced.
-            tsa_key=asn1_keys.PrivateKeyInfo.load(
-                tsa_key.private_bytes(
-                    serialization.Encoding.DER,
-                    serialization.PrivateFormat.PKCS8,
-                    serialization.NoEncryption(),
-                )
-            ),
+            # The parent only stores this for its own signing routine, which is replaced:
+            # the key is never exported (it may be a device's, attest.custody).
+            tsa_key=cast(asn1_keys.PrivateKeyInfo, None),
             certs_to_embed=SimpleCertificateStore.from_certs([asn1_certificate(c) for c in chain]),
         )
         self._key = tsa_key

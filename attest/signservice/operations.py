@@ -34,6 +34,7 @@ from attest.pki.ca import require_utc
 from attest.signing import SigningRefused, TimeStamper
 from attest.signing.remote import PreparedSignature, finish_field, prepare_field
 from attest.signing.rows import row_appearance_pdf
+from attest.signservice.custody import SIGNSERVICE
 from attest.signservice.models import SignServiceRequest
 from attest.signservice.protocol import (
     BINDING,
@@ -47,7 +48,6 @@ from attest.signservice.protocol import (
 from attest.users.models import User
 from attest.verify.trust import fingerprint, issuer_in
 
-SIGNSERVICE = "signservice"
 REQUESTED = "memo:signservice:requested"
 REFUSED = "memo:signservice:refused"
 # A response may be stamped this much after our clock (the service's clock runs ahead).
