@@ -286,3 +286,12 @@ def test_a_person_set_to_the_service_never_signs_with_a_password(app, service, s
             attest_memo(db.session().get(Memo, memo_id), jenny, password=factories.PASSWORD)
         db.session().rollback()
     assert _attestations(app) == 0
+
+
+@pytest.mark.once
+def test_a_service_url_without_its_keys_and_certificates_is_refused_at_start():
+    from attest import config
+
+    settings = {**config.DEFAULTS, "SECRET_KEY": "x", "SIGNSERVICE_URL": SERVICE_URL}
+    with pytest.raises(config.ConfigError, match="ATTEST_SIGNSERVICE_CA"):
+        config.check(settings)
