@@ -99,6 +99,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     oidc.init_app(app)  # its routes are on sso_bp: before registering it
     saml_views.init_app(app)  # /saml: SP metadata and the ACS; its login is on sso_bp
     app.register_blueprint(sso_bp)  # /sso: identity providers, step-up, signing PIN
+    from attest.signservice import views as signservice_views
+
+    signservice_views.init_app(app)  # /underskrift: the Sweden Connect signature service
 
     from attest import i18n, templating
     from attest.workflow import notifications

@@ -141,6 +141,25 @@ DEFAULTS: dict[str, Any] = {
     "OIDC_ACR_VALUES": None,
     "OIDC_EMPLOYEE_NUMBER_CLAIM": "employee_number",
     "OIDC_TIMEOUT_SECONDS": 10,  # each request to the provider (discovery, token, keys)
+    # The Sweden Connect signature service (attest.signservice), for the people whose
+    # signing method is "signservice": its URL (where the browser posts the SignRequest)
+    # and entity id, our entity id as its SignRequester, our signing key and certificate
+    # (PEM files; the key encrypted under SIGNSERVICE_SP_KEY_PASSWORD), the certificate the
+    # service signs its responses with, the CA that issues its signature certificates (the
+    # row trust anchor), the identity provider the signer logs in at, and the SAML
+    # attribute that names the person (the personnummer by default).
+    "SIGNSERVICE_URL": None,
+    "SIGNSERVICE_ENTITY_ID": None,
+    "SIGNSERVICE_SP_ENTITY_ID": None,
+    "SIGNSERVICE_SP_KEY": None,
+    "SIGNSERVICE_SP_KEY_PASSWORD": None,
+    "SIGNSERVICE_SP_CERT": None,
+    "SIGNSERVICE_CERT": None,
+    "SIGNSERVICE_CA": None,
+    "SIGNSERVICE_IDP": None,
+    "SIGNSERVICE_ID_ATTRIBUTE": "urn:oid:1.2.752.29.4.13",
+    # A SignRequest must be answered within this long, and a response be this fresh.
+    "SIGNSERVICE_MAX_AGE_SECONDS": 300,
     "BLOB_DIR": None,  # None -> PDFs and bilagor in the database; else files in this folder
     # pdf.js (the pdfjs-dist package) that the memo page draws the PDF with; None -> the
     # checkout's node_modules/pdfjs-dist, which `make run` installs with npm.
@@ -229,6 +248,19 @@ def check(config: Mapping[str, Any]) -> None:
         raise ConfigError("LOCAL_LOGIN = false kräver en identitetsleverantör (OIDC eller SAML).")
     if config["SIGNING_PIN_MIN_LENGTH"] < 6:
         raise ConfigError("SIGNING_PIN_MIN_LENGTH måste vara minst 6.")
+    if config["SIGNSERVICE_URL"]:
+        wanted = (
+            "SIGNSERVICE_ENTITY_ID",
+            "SIGNSERVICE_SP_ENTITY_ID",
+            "SIGNSERVICE_SP_KEY",
+            "SIGNSERVICE_SP_CERT",
+            "SIGNSERVICE_CERT",
+            "SIGNSERVICE_CA",
+            "SIGNSERVICE_IDP",
+        )
+        absent = [f"ATTEST_{key}" for key in wanted if not config.get(key)]
+        if absent:
+            raise ConfigError(f"SIGNSERVICE_URL kräver även {', '.join(absent)}.")
     users = config["TSA_HTTP_USERS"] or {}
     if not isinstance(users, dict) or not all(
         isinstance(k, str) and isinstance(v, str) and v.startswith("$argon2")

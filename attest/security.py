@@ -67,7 +67,11 @@ def init_app(app: Flask) -> None:
 
 def _security_headers(response):
     headers = response.headers
-    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    # The signature service's origin joins form-action where it is configured (the
+    # SignRequest is posted to it): attest.signservice sets the app's policy.
+    headers["Content-Security-Policy"] = current_app.extensions.get(
+        "attest.csp", CONTENT_SECURITY_POLICY
+    )
     headers["X-Content-Type-Options"] = "nosniff"
     headers["X-Frame-Options"] = "DENY"  # frame-ancestors for browsers without CSP 2
     headers["Referrer-Policy"] = "same-origin"

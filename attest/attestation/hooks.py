@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from flask import current_app
@@ -34,6 +35,8 @@ from attest.signing import (
     TimeStamper,
     fields_for_rows,
 )
+from attest.signservice.custody import SignServicePersonalCustody
+from attest.signservice.operations import embed_remote, service_binding, signs_through_service
 from attest.users.models import User
 from attest.workflow.hooks import PasswordRejected, PlannedRow, StepSignature, row_title
 from attest.workflow.models import Substitution
@@ -101,7 +104,10 @@ def _timestamp_time(signed: bytes, previous_length: int) -> dt.datetime | None:
 
 
 def personal_custody(user: User) -> PersonalCustody:
-    """Where the person's signing key is: today their own encrypted key (software)."""
+    """Where the person's signing key is: their own encrypted key (software), or the
+    signature service's, as an administrator set it (attest user signing)."""
+    if signs_through_service(user):
+        return SignServicePersonalCustody()
     return SoftwarePersonalCustody()
 
 
@@ -136,6 +142,7 @@ class PadesHooks:
                     title=r.role_title,
                     person=person_serial(r.person_id),
                     substitutes=tuple(person_serial(s) for s in r.substitute_ids),
+                    **service_binding(r.signservice_id),
                 )
                 for r in rows
             ),
@@ -153,7 +160,19 @@ class PadesHooks:
         substitution: Substitution | None,
         moment: dt.datetime,
         password: str | None,
+        remote: Any = None,
     ) -> StepSignature:
+        if remote is not None:  # signed by the signature service: embed it, then as below
+            org = signer.organisation
+            pki = keystore.org_pki(org)
+            signed, cert = embed_remote(remote, pdf, field_name, timestamper(org, pki))
+            return StepSignature(
+                pdf=signed,
+                title=row_title(role_title, acting=substitution is not None),
+                certificate_sha256=fingerprint(cert),
+                timestamp_at=_timestamp_time(signed, len(pdf)),
+                tsa=tsa_description(),
+            )
         try:
             identity = personal_custody(signer).identity(
                 signer,

@@ -19,6 +19,7 @@ from attest.cli.common import refused_exits_2, split_roles
 from attest.orgs.cli import org_group
 from attest.outbox.cli import worker_command
 from attest.serving.cli import demo_command, init_command, serve_command
+from attest.signservice.cli import signing_command
 from attest.users.cli import role_group, user_group
 from attest.verify.commands import verify_all_command, verify_command
 from attest.webhooks.cli import webhook_group
@@ -52,6 +53,9 @@ COMMANDS = (
     worker_command,
     archive_group,
 )
+
+
+user_group.add_command(signing_command)  # attest user signing: key or signature service
 
 
 def register_flask_commands(app: Flask) -> None:

@@ -49,6 +49,11 @@ class RouteRow:
     title: str  # the title their row shows: the role's title
     person: str  # their certificate's serialNumber, "attest:<uuid>"
     substitutes: tuple[str, ...] = ()  # t.f. registered when sent (person identifiers)
+    # The person signs through the signature service: its CA (hex SHA-256 of the DER) may
+    # issue this row's certificate, which must name them by this identifier (serialNumber,
+    # e.g. a personnummer). Empty for a personal key of the organisation's CA.
+    service_ca: str = ""
+    service_person: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,13 @@ class SealedRoute:
 
 
 def _row_json(row: RouteRow) -> dict[str, Any]:
+    attester: dict[str, Any] = {"name": row.name, "title": row.title, "person": row.person}
+    if row.service_ca:  # only then: a route without one keeps its bytes
+        attester["signservice"] = {"ca_sha256": row.service_ca, "person": row.service_person}
     return {
         "field": row.field,
         "role": {"code": row.role_code, "title": row.role_title},
-        "attester": {"name": row.name, "title": row.title, "person": row.person},
+        "attester": attester,
         "substitutes": list(row.substitutes),
     }
 
@@ -126,6 +134,9 @@ def parse_route(data: bytes) -> SealedRoute:
             raise RouteError(f"row {index} of the route has no role or no attester")
         if not isinstance(substitutes, list):
             raise RouteError(f"row {index} of the route has malformed substitutes")
+        service = attester.get("signservice", {})
+        if not isinstance(service, dict):
+            raise RouteError(f"row {index} of the route has a malformed signature service")
         parsed.append(
             RouteRow(
                 field=_text(row.get("field"), "field"),
@@ -135,6 +146,8 @@ def parse_route(data: bytes) -> SealedRoute:
                 title=_text(attester.get("title"), "title"),
                 person=_text(attester.get("person"), "person"),
                 substitutes=tuple(_text(s, "substitute") for s in substitutes),
+                service_ca=_text(service.get("ca_sha256", ""), "service CA"),
+                service_person=_text(service.get("person", ""), "service person"),
             )
         )
     fields = [row.field for row in parsed]

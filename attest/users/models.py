@@ -49,6 +49,7 @@ class User(Base):
         # A unique index rather than a constraint: SQLite adds one without copying the table.
         sa.Index("uq_users_person_id", "person_id", unique=True),
         sa.Index("uq_users_employee_number", "employee_number", unique=True),
+        sa.CheckConstraint("signing_method IN ('key', 'signservice')", name="signing_method_known"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +80,13 @@ class User(Base):
     # and again after a reset.
     signing_pin_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
+    # How the person signs an attestation: "key" (their personal key, under their own
+    # password) or "signservice" (the Sweden Connect signature service, after a login at
+    # the identity provider). Set by an administrator (attest users signing-method).
+    signing_method: Mapped[str] = mapped_column(sa.String(20), default="key", server_default="key")
+    # The identifier the signature service's identity provider asserts for the person
+    # (SIGNSERVICE_ID_ATTRIBUTE, e.g. a personnummer); their service certificate names it.
+    signservice_id: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     deactivated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 

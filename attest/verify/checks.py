@@ -14,11 +14,12 @@ from typing import Sequence
 from cryptography import x509
 
 from attest.pki.ca import certificate_name
+from attest.signing.route import RouteRow
 from attest.signing.validate import SignatureReport
 from attest.verify.facts import Document, Signature
 from attest.verify.report import Both, format_time
 from attest.verify.result import FAILED, NOT_CHECKED, OK, Findings
-from attest.verify.trust import Revocation, issuer_in, revocation
+from attest.verify.trust import Revocation, fingerprint, issuer_in, revocation
 
 __all__ = ["ALLOWED_MODIFICATIONS", "Verification", "who"]
 
@@ -78,6 +79,14 @@ class Verification:
             if seal is not None and seal.cert is not None and seal.is_certification
             else None
         )
+        # field -> its sealed route row, for the rows a signature service may sign
+        self.service_rows: dict[str, RouteRow] = {}
+
+    def service_issuer(self, sig: Signature, issuer: x509.Certificate | None) -> bool:
+        """Whether the sealed route lets the issuer, a trusted signature service's CA,
+        certify this row's signer (attest.verify.route checks the person it names)."""
+        row = self.service_rows.get(sig.field_name)
+        return issuer is not None and row is not None and row.service_ca == fingerprint(issuer)
 
     @property
     def organisation(self) -> str:
@@ -176,7 +185,11 @@ class Verification:
             add("trusted", FAILED, "trusted.foreign", name, who=person)
             add("not_revoked", NOT_CHECKED, "not_revoked.not_trusted", name, who=person)
             return
-        if issuer != organisation and not sig.is_document_timestamp:
+        if (
+            issuer != organisation
+            and not sig.is_document_timestamp
+            and not self.service_issuer(sig, issuer)
+        ):
             add(
                 "trusted",
                 FAILED,
@@ -213,6 +226,8 @@ class Verification:
         if signed_at and self.now > cert.not_valid_after_utc:
             time = format_time(signed_at)
             add("trusted", OK, "trusted.ok_at_timestamp", name, who=person, ca=ca, time=time)
+        elif issuer != organisation and not sig.is_document_timestamp:
+            add("trusted", OK, "trusted.service_ok", name, who=person, ca=ca)
         else:
             add("trusted", OK, "trusted.ok", name, who=person, ca=ca)
         self._add_revocation(sig, person, signed_at)

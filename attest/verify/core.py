@@ -153,16 +153,7 @@ def _check_document(v: Verification, expected_steps: int | None) -> tuple[Attest
     first_per_signature = len(findings.checks)
     for name, why in read.broken:
         findings.add("intact", FAILED, "intact.unreadable", name, field=name, detail=why)
-    for sig in read.signatures:
-        facts[sig.field_name] = v.check_signature(sig)
-    per_signature = findings.checks[first_per_signature:]
-    del findings.checks[first_per_signature:]
-
     certification = read.signatures[0] if read.signatures else None
-    if certification is not None:
-        document.check_certification(v, facts)
-    else:
-        findings.add("certification_first", FAILED, "certification_first.missing")
     reading = None
     if (
         certification is not None
@@ -170,6 +161,19 @@ def _check_document(v: Verification, expected_steps: int | None) -> tuple[Attest
         and certification.field_name == CERTIFICATION_FIELD
     ):
         reading = route.read_sealed_route(read.reader, certification)
+    # Rows the route lets a signature service's CA sign: the trust check needs them, and
+    # relies on them only as far as route_sealed (below) finds the route sealed.
+    if reading is not None and reading.route is not None:
+        v.service_rows = {row.field: row for row in reading.route.rows if row.service_ca}
+    for sig in read.signatures:
+        facts[sig.field_name] = v.check_signature(sig)
+    per_signature = findings.checks[first_per_signature:]
+    del findings.checks[first_per_signature:]
+
+    if certification is not None:
+        document.check_certification(v, facts)
+    else:
+        findings.add("certification_first", FAILED, "certification_first.missing")
     sealed_route = route.check_route_sealed(v, reading)
     sealed_format = reading is not None and reading.present
     findings.checks.extend(per_signature)

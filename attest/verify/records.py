@@ -681,11 +681,16 @@ def verify_with_records(
 
 
 def organisation_trust(organisation: Organisation) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
-    """(trust, CRLs) for verifying the organisation's PDFs: its CA and its current CRL."""
+    """(trust, CRLs) for verifying the organisation's PDFs: its CA and its current CRL, and
+    the configured signature service's CA (it vouches only for the rows a sealed route
+    binds to it, and only for the person the route names there)."""
     from attest.attestation import keystore
     from attest.attestation.personal import current_crl
+    from attest.signservice.operations import settings
 
-    return (keystore.org_pki(organisation).ca_cert,), (current_crl(organisation),)
+    service = settings()
+    extra = (service.ca_cert,) if service is not None else ()
+    return (keystore.org_pki(organisation).ca_cert, *extra), (current_crl(organisation),)
 
 
 def installation_trust() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
@@ -697,6 +702,6 @@ def installation_trust() -> tuple[tuple[Any, ...], tuple[Any, ...]]:
     for org in db.session().scalars(sa.select(Organisation).order_by(Organisation.id)):
         if keystore.has_pki(org):
             cas, lists = organisation_trust(org)
-            trust.extend(cas)
+            trust.extend(ca for ca in cas if ca not in trust)
             crls.extend(lists)
     return tuple(trust), tuple(crls)

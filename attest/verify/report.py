@@ -318,6 +318,12 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "Certifikatet för {who} är utfärdat av organisationens CA ({ca}) och giltigt.",
         "The certificate of {who} is issued by the organisation's CA ({ca}) and valid.",
     ),
+    "trusted.service_ok": (
+        "Certifikatet för {who} är utfärdat av underskriftstjänstens CA ({ca}), som den "
+        "förseglade rutten anger för raden, och giltigt.",
+        "The certificate of {who} is issued by the signature service's CA ({ca}), which the "
+        "sealed route names for the row, and valid.",
+    ),
     "trusted.other_organisation": (
         "Certifikatet för {who} är utfärdat av en annan organisations CA ({ca}), inte av "
         "{organisation} som förseglade dokumentet.",
@@ -476,6 +482,18 @@ TEXTS: Mapping[str, tuple[str, str]] = {
         "certifikatet ger titeln {role}.",
         "{who} ({person}) is the person the sealed route names for {field}, and the "
         "certificate gives the title {role}.",
+    ),
+    "authority.service_ok": (
+        "{who} ({person}) är den person som den förseglade rutten anger för {field} som "
+        "{role}; certifikatet från underskriftstjänsten ({ca}) anger personens identitet.",
+        "{who} ({person}) is the person the sealed route names for {field} as {role}; the "
+        "signature service's certificate ({ca}) names the person's identifier.",
+    ),
+    "authority.service_other_person": (
+        "{field} ska enligt den förseglade rutten attesteras av {expected} som {role}, men "
+        "underskriftstjänstens certifikat anger {who}.",
+        "By the sealed route {field} is to be attested by {expected} as {role}, but the "
+        "signature service's certificate names {who}.",
     ),
     "authority.acting_ok": (
         "{who} attesterade {field} som t.f. {role} för {expected}, med ett t.f.-certifikat "

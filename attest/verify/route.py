@@ -35,7 +35,7 @@ from attest.verify.document import ARCHIVE_FIELD, STEP_FIELD, position
 from attest.verify.facts import Signature, describe
 from attest.verify.report import format_time
 from attest.verify.result import FAILED, NOT_CHECKED, OK, Attestation
-from attest.verify.trust import fingerprint
+from attest.verify.trust import fingerprint, issuer_in
 
 # A certificate without the row's title is compared with at most this many of its titles.
 MAX_TITLES = 8
@@ -167,6 +167,9 @@ def check_authority(
             add("authority", FAILED, "authority.not_in_route", field, field=field, who=signer)
             add("appearance", NOT_CHECKED, "appearance.no_route", field, field=field)
             continue
+        if _service_row(v, sig, row):
+            _check_service_row(v, sig, row, facts.get(field))
+            continue
         expected = f"{row.name} ({row.person or '–'})"
         title = person.title_for(row.role_title)
         if not person.person:
@@ -243,6 +246,50 @@ def check_authority(
                     not_after=format_time(sig.cert.not_valid_after_utc),
                 )
         _check_appearance(v, sig, facts.get(field), person.name, title, person.titles)
+
+
+def _service_row(v: Verification, sig: Signature, row: RouteRow) -> bool:
+    """A row the route lets the signature service sign, signed by a certificate of its CA."""
+    if not row.service_ca or sig.cert is None:
+        return False
+    issuer = issuer_in(sig.cert, v.trust)
+    return issuer is not None and fingerprint(issuer) == row.service_ca
+
+
+def _check_service_row(
+    v: Verification, sig: Signature, row: RouteRow, facts: SignatureReport | None
+) -> None:
+    """authority and appearance for a signature service's certificate: it names the person
+    by the identifier the sealed route binds to the row (its serialNumber, ELN-0604); the
+    role and title are the route's, which the organisation sealed."""
+    add, field = v.findings.add, sig.field_name
+    assert sig.cert is not None and sig.person is not None
+    named = sig.person.person
+    issuer = issuer_in(sig.cert, v.trust)
+    if named and named == row.service_person:
+        add(
+            "authority",
+            OK,
+            "authority.service_ok",
+            field,
+            field=field,
+            who=sig.person.name,
+            person=named,
+            role=row.role_title,
+            ca=certificate_name(issuer)[0] if issuer is not None else "?",
+        )
+    else:
+        add(
+            "authority",
+            FAILED,
+            "authority.service_other_person",
+            field,
+            field=field,
+            who=f"{sig.person.name} ({named or '–'})",
+            expected=f"{row.name} ({row.service_person})",
+            role=row.role_title,
+        )
+    _check_appearance(v, sig, facts, row.name, row.title, ())
 
 
 def _check_appearance(
@@ -348,7 +395,9 @@ def attestation(
     row = _row_of(route, sig.field_name)
     name, title, organisation = certificate_name(sig.cert) if sig.cert else ("", "", "")
     acting_for = ""
-    if person is not None and row is not None:
+    if person is not None and row is not None and row.service_ca:
+        title = person.title_for(row.role_title) or row.title
+    elif person is not None and row is not None:
         title = person.title_for(row.role_title) or title
         if person.acting is not None:
             acting_for = row.name

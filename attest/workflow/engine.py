@@ -90,6 +90,7 @@ def apply_transition(
     assignees: Mapping[int, int] | None = None,
     password: str | None = None,
     step_up: StepUp | None = None,
+    remote: Any = None,
     expected_lock_version: int | None = None,
 ) -> HistoryEntry:
     try:
@@ -129,6 +130,7 @@ def apply_transition(
             assignees=assignees or {},
             password=password,
             step_up=step_up,
+            remote=remote,
             moment=moment,
         )
         entry = HistoryEntry(
@@ -264,6 +266,9 @@ def _send(
                 person_name=s.assignee.full_name,
                 person_id=s.assignee.person_id,
                 substitute_ids=tuple(p.person_id for p in stand_ins[s.position]),
+                signservice_id=(
+                    s.assignee.signservice_id if s.assignee.signing_method == "signservice" else ""
+                ),
             )
             for s in steps
         ],
@@ -309,6 +314,7 @@ def _attest(
     substitution: Substitution | None,
     password: str | None,
     step_up: StepUp | None,
+    remote: Any,
     moment: dt.datetime,
     **_,
 ) -> _Outcome:
@@ -325,6 +331,7 @@ def _attest(
         substitution=substitution if acting_for else None,
         moment=moment,
         password=password,
+        remote=remote,
     )
     db.session().add(
         Attestation(

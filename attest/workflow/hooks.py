@@ -41,6 +41,7 @@ class PlannedRow:
     person_name: str  # the person picked for the step
     person_id: str  # their stable person identifier (a UUID)
     substitute_ids: tuple[str, ...] = ()  # t.f. for the step registered when it is sent
+    signservice_id: str = ""  # set when the person signs through the signature service
 
 
 @dataclass(frozen=True)
@@ -77,9 +78,12 @@ class SigningHooks(Protocol):
         substitution: Any,
         moment: dt.datetime,
         password: str | None,
+        remote: Any = None,
     ) -> StepSignature:
         """Sign the step's field (as t.f. when ``substitution`` is the registered one that
-        allows it); raise an AttestError (e.g. wrong password) to refuse."""
+        allows it); raise an AttestError (e.g. wrong password) to refuse. ``remote`` is a
+        signature made elsewhere (attest.signservice.operations.RemoteSignature) to embed
+        instead of signing with the person's key."""
 
     def finish(self, pdf: bytes, *, organisation_id: int) -> bytes:
         """Seal the fully attested document (validation data, document timestamp)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from typing import Any, Mapping
 
 import sqlalchemy as sa
 
@@ -39,14 +39,17 @@ def attest_memo(
     *,
     password: str | None = None,
     step_up: StepUp | None = None,
+    remote: Any = None,
     expected_lock_version: int | None = None,
 ) -> HistoryEntry:
     """Attestera the current step; never under a password an administrator set (while
     REQUIRE_OWN_PASSWORD is on): the person chooses their own first. A person who signs in
-    through an identity provider attests only after a completed step-up (attest.sso)."""
-    if must_choose_own_password(actor):
+    through an identity provider attests only after a completed step-up (attest.sso).
+    ``remote``: the signature service's signature, verified (attest.signservice), instead
+    of a password."""
+    if remote is None and must_choose_own_password(actor):
         raise OwnPasswordRequired()
-    if step_up is None and signs_in_through_provider(actor):
+    if remote is None and step_up is None and signs_in_through_provider(actor):
         raise Forbidden(STEP_UP_GONE)
     return apply_transition(
         memo,
@@ -54,6 +57,7 @@ def attest_memo(
         actor,
         password=password,
         step_up=step_up,
+        remote=remote,
         expected_lock_version=expected_lock_version,
     )
 

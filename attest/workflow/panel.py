@@ -166,7 +166,9 @@ def build(memo: Memo, user: User) -> Panel:
         route=_route_lines(memo, submission if state is not State.UTKAST else None),
         history=entries,
         actions=actions,
-        requires_password=getattr(hooks(), "requires_password", False),
+        # A person who signs through the signature service logs in there instead.
+        requires_password=getattr(hooks(), "requires_password", False)
+        and user.signing_method != "signservice",
     )
     panel.return_notice = _return_notice(state, entries)
     if state is State.ATTEST and submission is not None and Action.ATTESTERA.value in actions:
@@ -181,7 +183,10 @@ def build(memo: Memo, user: User) -> Panel:
     if Action.ATTESTERA.value in actions:
         panel.forms["attestera"] = AttestForm(formdata=None, data=lock)
         panel.own_password_required = must_choose_own_password(user)
-        panel.step_up_required = signs_in_through_provider(user)
+        # The signature service authenticates its signers itself (a login at its IdP).
+        panel.step_up_required = (
+            signs_in_through_provider(user) and user.signing_method != "signservice"
+        )
         panel.acting_for = guards.check(
             Guard.CURRENT_ATTESTER, memo, user, submission, clock.today()
         ).acting_for

@@ -28,6 +28,7 @@ from attest.memos.operations import get_memo
 from attest.memos.rendering import pdf_filename
 from attest.sso.identity import consume_step_up, signs_in_through_provider
 from attest.sso.views import STEP_UP_DONE
+from attest.signservice.operations import signs_through_service
 from attest.users import roles
 from attest.users.operations import (
     OWN_PASSWORD_REQUIRED,
@@ -137,6 +138,8 @@ def attest(memo_id: int):
         form.use_signing_pin()
     if not form.validate_on_submit():
         return _refused(memo, Action.ATTESTERA, form)
+    if signs_through_service(current_user):  # no password: the service authenticates them
+        return _perform_begin(memo, form)
     if must_choose_own_password(current_user):  # no password is tried, nothing counted
         page = render_template(
             "errors/error.html",
@@ -186,6 +189,22 @@ def attest(memo_id: int):
     if isinstance(response, tuple):  # refused before the password mattered (400, 409)
         _give_back(reservation)
     return response
+
+
+def _perform_begin(memo, form):
+    from attest.signservice.views import begin_page
+
+    try:
+        return begin_page(memo, form)
+    except Invalid as exc:
+        db.session().rollback()
+        return _refused(memo, Action.ATTESTERA, form, exc.message)
+    except Conflict as exc:
+        db.session().rollback()
+        page = render_template(
+            "workflow/conflict.html", memo=memo, title=ERROR_TITLES[409], message=exc.message
+        )
+        return page, 409
 
 
 def _give_back(reservation: ratelimit.Reservation) -> None:

@@ -20,9 +20,11 @@ import uuid
 from typing import Callable
 
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 from pyhanko.sign.timestamps import DummyTimeStamper
 
 import attest.signing.sign as signing_module
+from attest.attestation import pades
 from attest.pdf import AttestationStep, RenderedMemo, Signatory, render_memo
 from attest.pki import OrgPki, build_crl
 from attest.signing import (
@@ -35,6 +37,7 @@ from attest.signing import (
     finish_lta,
     sign_field,
 )
+from attest.signing.rows import row_appearance_pdf
 from tests.support import tamper
 from tests.support.signing import (
     FROZEN_AT,
@@ -50,10 +53,13 @@ from tests.support.signing import (
     attest,
     attest_route,
     bilaga,
+    close,
+    freeze,
     make_acting,
     make_attester,
     make_pki,
     make_route,
+    pooled_key,
     reference_doc,
     row_appearance,
     second_pki,
@@ -472,6 +478,76 @@ def _on_final(change: tamper.Tamper) -> Callable[[Material], bytes]:
     return build
 
 
+# --- The signature service: its CA is trusted for a row only as the route binds it ---------
+
+SERVICE_JENNY = "197705232382"  # Jenny's personnummer: the route binds her row to it
+SERVICE_COLLEAGUE = "198102030405"  # a colleague's, with a certificate of the same service
+
+
+def _service_row(m: Material, personnummer: str) -> bytes:
+    """Jenny's row bound to the signature service and signed with a certificate of its CA
+    naming ``personnummer``; the row drawn as attest draws Jenny's; the director's row with
+    his own key; closed. Jenny's personnummer gives the genuine memo, a colleague's the
+    forgery: a valid certificate of the trusted service in someone else's row."""
+    from tests.support import signservice
+
+    service = signservice.material()
+    route = make_route(m.pki, (m.jenny, m.anders))
+    first = dataclasses.replace(
+        route.rows[0],
+        service_ca=service.ca_cert.fingerprint(hashes.SHA256()).hex(),
+        service_person=SERVICE_JENNY,
+    )
+    route = dataclasses.replace(route, rows=(first, *route.rows[1:]))
+    frozen = freeze(m.rendered, m.pki, tsa_at(m.pki, FROZEN_AT), FROZEN_AT, route)
+    at = STEP_TIMES[0]
+    key = pooled_key()
+    names = {SERVICE_JENNY: m.jenny.full_name, SERVICE_COLLEAGUE: m.maria.full_name}
+    cert = signservice.issue_signer_certificate(
+        service.ca_key,
+        service.ca_cert,
+        key.public_key(),
+        signservice.Identity(personnummer, names[personnummer]),
+        at,
+    )
+    x1, y1, x2, y2 = pades.field_rect(frozen, "attest-steg-1")
+    signed = sign_field(
+        frozen,
+        field_name="attest-steg-1",
+        signer_key=key,
+        signer_cert=cert,
+        chain=[service.ca_cert],
+        appearance_pdf=row_appearance_pdf(x2 - x1, y2 - y1, m.jenny.full_name, m.jenny.title, at),
+        timestamper=tsa_at(m.pki, at),
+        reason="Attesterat",
+        now=at,
+    )
+    second = STEP_TIMES[1]
+    signed = attest(signed, m.rendered, 1, m.anders, m.pki, tsa_at(m.pki, second), second)
+    closed_at = second + dt.timedelta(minutes=1)
+    return close(
+        signed, m.pki, tsa_at(m.pki, closed_at), closed_at, [build_crl(m.pki, [], now=closed_at)]
+    )
+
+
+def service_certificate_of_a_colleague(m: Material) -> bytes:
+    return _service_row(m, SERVICE_COLLEAGUE)
+
+
+@functools.cache
+def service_signed_genuine() -> bytes:
+    """The forgery's genuine twin: Jenny's own service certificate in her row."""
+    return _service_row(material(), SERVICE_JENNY)
+
+
+def service_trust() -> list[x509.Certificate]:
+    """The clerk's --trust for memos signed through the service: the organisation's CA and
+    the service's."""
+    from tests.support import signservice
+
+    return [material().pki.ca_cert, signservice.material().ca_cert]
+
+
 def _not_revoked_crl(m: Material) -> list[x509.CertificateRevocationList]:
     return [build_crl(m.pki, [], now=validation_time() - dt.timedelta(hours=1))]
 
@@ -485,6 +561,7 @@ class Case:
     expected_steps: int | None = None
     other_forvaltning: bool = False  # the clerk trusts the second förvaltning's CA too
     unusable: bool = False  # not a PDF at all, or encrypted: exit 2, a 400 on the page
+    signservice: bool = False  # the clerk trusts the signature service's CA too
 
 
 CASES: dict[str, Case] = {
@@ -500,6 +577,9 @@ CASES: dict[str, Case] = {
     ),
     "namesake-of-another-forvaltning-with-his-person-id": Case(
         namesake_of_another_forvaltning_with_his_person_id, "trusted", other_forvaltning=True
+    ),
+    "service-certificate-of-a-colleague-in-her-row": Case(
+        service_certificate_of_a_colleague, "authority", signservice=True
     ),
     "acting-certificate-for-another-person": Case(acting_for_another_person, "authority"),
     "acting-certificate-for-another-role": Case(acting_for_another_role, "authority"),
@@ -593,6 +673,8 @@ def forgery(name: str) -> bytes:
 
 def trust_for(case: Case) -> list[x509.Certificate]:
     m = material()
+    if case.signservice:
+        return service_trust()
     return [m.pki.ca_cert, m.second.ca_cert] if case.other_forvaltning else [m.pki.ca_cert]
 
 

@@ -1,0 +1,1 @@
+"""Signing through the Sweden Connect signature service (underskriftstjänst)."""
