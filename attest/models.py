@@ -16,8 +16,8 @@ from attest.memos.models import (  # noqa: F401
 from attest.orgs.models import Organisation  # noqa: F401
 from attest.outbox.models import WorkerJob  # noqa: F401
 from attest.saml.models import SamlAssertion, SamlRequest  # noqa: F401
-from attest.sso.models import ExternalIdentity, StepUp  # noqa: F401
 from attest.signservice.models import SignServiceRequest  # noqa: F401
+from attest.sso.models import ExternalIdentity, StepUp  # noqa: F401
 from attest.users.models import Enrolment, LoginSession, Role, User, UserRole  # noqa: F401
 from attest.webhooks.models import (  # noqa: F401
     WebhookAttempt,

@@ -26,9 +26,9 @@ from attest.auth import ratelimit
 from attest.errors import Conflict, Invalid
 from attest.memos.operations import get_memo
 from attest.memos.rendering import pdf_filename
+from attest.signservice.operations import signs_through_service
 from attest.sso.identity import consume_step_up, signs_in_through_provider
 from attest.sso.views import STEP_UP_DONE
-from attest.signservice.operations import signs_through_service
 from attest.users import roles
 from attest.users.operations import (
     OWN_PASSWORD_REQUIRED,
