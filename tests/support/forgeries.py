@@ -19,8 +19,9 @@ import hashlib
 import uuid
 from typing import Callable
 
+from asn1crypto import keys as asn1_keys
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import hashes, serialization
 from pyhanko.sign.timestamps import DummyTimeStamper
 
 import attest.signing.sign as signing_module
@@ -336,6 +337,17 @@ def closing_seal_by_a_person(m: Material) -> bytes:
 
 class _Sha1TimeStamper(InProcessTimeStamper):
     """The organisation's TSA key, answering SHA-1 requests as pyHanko's test TSA does."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        # pyHanko's own routine signs with the key it was given, which attest's TSA never
+        # hands over (it may be in an HSM); the forger holds a software copy of it.
+        der = self._key.private_bytes(
+            serialization.Encoding.DER,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        self.tsa_key = asn1_keys.PrivateKeyInfo.load(der)
 
     def request_tsa_response(self, req):
         self.fixed_dt = self._now()
