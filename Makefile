@@ -164,6 +164,12 @@ format: install-dev
 	$(BIN)/isort -q attest tests bench
 	$(BIN)/black -q -l 100 attest tests bench
 
+# Every page the browser tests look at, saved as PNG at 1280 and 390 px to tests/screenshots/
+# (make test checks the same pages with axe but saves no pictures: they cost CPU).
+screenshots: install-dev system-deps e2e-deps
+	@$(COMPILE)
+	ATTEST_SCREENSHOTS=1 $(BIN)/pytest $(XDIST) -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
+
 # Every benchmark (bench/*.py, each measuring against its baseline in the same run), then
 # one table of the ratios, also written to bench/RESULTS.md. Needs PostgreSQL at
 # 127.0.0.1:5432; under 10 minutes. BENCH_ARGS="--only bench_load" runs one of them.

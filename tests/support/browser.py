@@ -19,6 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
+# Screenshots are for people to look at (`make screenshots`); a full-page PNG costs Chromium
+# about half a second of CPU, and `make test` looks at every page twice (1280 and 390 px).
+TAKE_SCREENSHOTS = os.environ.get("ATTEST_SCREENSHOTS") == "1"
 # A phone held upright (an iPhone 12 to 15): every page is looked at this wide as well.
 PHONE = {"width": 390, "height": 844}
 
@@ -127,8 +130,9 @@ class Visit:
         return self.page.goto(self.live.url + path)
 
     def look(self, name: str, *, audit: bool = True, full_page: bool = True) -> None:
-        """Screenshot the page to tests/screenshots/ and check it with axe, as it is (1280 px
-        wide) and on a phone (390 px): there nothing may scroll sideways (WCAG 1.4.10)."""
+        """Check the page with axe as it is (1280 px wide) and on a phone (390 px), where
+        nothing may scroll sideways (WCAG 1.4.10); `make screenshots` also saves each to
+        tests/screenshots/ to be looked at."""
         self._look(name, audit=audit, full_page=full_page)
         wide = self.page.viewport_size
         self.page.set_viewport_size(PHONE)
@@ -146,11 +150,12 @@ class Visit:
         viewer = self.page.locator(".pdf-pages[data-pdf]")
         if viewer.count():
             expect(viewer).to_have_attribute("data-pages", re.compile(r"^[1-9]\d*$"))
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        number = len(self.shots) + 1
-        path = SCREENSHOTS / f"{self.test}-{number:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
-        self.shots.append(path)
+        if TAKE_SCREENSHOTS:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            number = len(self.shots) + 1
+            path = SCREENSHOTS / f"{self.test}-{number:02d}-{name}.png"
+            self.page.screenshot(path=str(path), full_page=full_page)
+            self.shots.append(path)
         if audit:
             axe_audit(self.page, f"{self.test}: {name}")
             # Every page: its language, and the statement linked from its footer.
