@@ -55,6 +55,19 @@ PUBLIC = {
     "api.openapi_json": "the API's OpenAPI document describes the API, nobody's data",
     "api.docs": "the same document as a page",
     "verify.lookup": "the Verifieringskod field: sends the code typed to /v/<code>, shows nothing",
+    # Sign-in through the identity provider happens before there is a login (attest.sso,
+    # attest.saml; 404 where the protocol is not configured, as here): the provider's answer
+    # is checked against the request this browser's session started, never trusted as such.
+    "sso.oidc_login": "starts a sign-in: a redirect to the provider",
+    "sso.oidc_callback": "the provider's answer; checked against this session's request",
+    "sso.saml_login": "starts a sign-in: a redirect to the IdP",
+    "saml.metadata": "the SP's metadata is published to the IdP",
+    "saml.acs": "the IdP's signed answer, posted by the browser before any login",
+    "saml.collect": "takes the answer the ACS checked for this session's own request",
+    # Posted by the signature service's page: its XML signature and our request id are
+    # what authenticate it; the signature is used only after the attester's own login
+    # (signservice.finish).
+    "signservice.response": "the service's signed SignResponse, posted cross-site",
 }
 # Whole blueprints that are public: anyone holding an attested PDF may verify it.
 PUBLIC_BLUEPRINTS: set[str] = set()
@@ -70,12 +83,17 @@ FORM_PAGES = {
     "verify.bulk",
     "users.enrolment",
     "users.change_password",
+    "sso.signing_pin",
 }
 
 # Not protected by a CSRF token, and why (tests/test_security.py has the rest).
 CSRF_EXEMPT = {
     "pki.timestamp": "a machine protocol without cookies or session",
     "api_memos.create": "the JSON API: a bearer token in a header, never a cookie",
+    "saml.acs": "posted cross-site by the IdP's page: the assertion's signature, its audience "
+    "and InResponseTo of a request this session made are what authenticate it",
+    "signservice.response": "posted cross-site by the signature service's page: its XML "
+    "signature and our one-time request id authenticate it",
 }
 
 ANONYMOUS = "anonymous"
@@ -114,6 +132,16 @@ TOKEN_ONLY = {actor: 401 for actor in ACTORS}
 ADMINISTRATOR_ONLY = _expect(403, stranger=ALLOWED, administrator=ALLOWED)
 OUR_ADMINISTRATOR_ONLY = _expect(403, stranger=404, administrator=ALLOWED)
 MATRIX: dict[str, Case] = {
+    # Only for people who sign in through a provider (tests/test_sso_oidc.py, test_saml.py):
+    # 403 to everyone else; the attest form after a step-up sends them to the memo page.
+    "sso.step_up": Case("sent", _expect(403)),
+    "sso.attest_form": Case("sent", _expect(302)),
+    "sso.signing_pin": Case(None, _expect(ALLOWED, stranger=ALLOWED), ("GET", "POST")),
+    # Back from the signature service: an unknown request is not found; a known one is
+    # completed by the POST, which checks that the signer is the one logged in
+    # (tests/test_signservice.py).
+    "signservice.finish": Case(None, _expect(404, stranger=404)),
+    "signservice.complete": Case(None, _expect(ALLOWED, stranger=ALLOWED), ("POST",)),
     "auth.logout": Case(None, _expect(ALLOWED, stranger=ALLOWED), ("POST",)),
     "start.index": Case(None, _expect(ALLOWED, stranger=ALLOWED)),
     "start.organisation": Case(None, EVERYONE_READS),
@@ -224,6 +252,7 @@ class World:
             "filename": "attest.css",
             "pinned": PDFJS_VERSION,
             "name": "pdf.min.mjs",
+            "request_id": "ID-unknown",  # an unknown request: nobody gets anything
             "verification_code": self.verification_codes.get(memo, "X"),
             "token": self.enrolment_token,
             **self.api,

@@ -176,6 +176,28 @@ def test_editing_a_person_changes_their_details_and_roles(app, browser, people):
     assert f"Inget är ändrat för {people.registrator.full_name}." in again.flashes()
 
 
+def test_the_employee_number_the_identity_provider_matches_is_set_on_the_page(app, browser, people):
+    browser.login(people.administrator)
+    page = browser.open(f"/admin/anvandare/{people.registrator.id}")
+    roles = ["registrator"]
+    after = browser.press_and_follow(
+        page, "Spara ändringar", {"Anställningsnummer": " 4711 "}, roles=roles
+    )
+    assert f"Ändringarna för {people.registrator.full_name} är sparade." in after.flashes()
+    with app.app_context():
+        assert get_user(people.registrator.username).employee_number == "4711"
+    assert len(_events(app, "user:employee_number:set", people.administrator)) == 1
+    # Another person cannot have the same number: said in Swedish, nothing changed.
+    other = browser.open(f"/admin/anvandare/{people.handlaggare.id}")
+    refused = browser.press(
+        other, "Spara ändringar", {"Anställningsnummer": "4711"}, roles=["handlaggare"]
+    )
+    assert refused.status_code == 400
+    assert "Anställningsnumret 4711 har redan" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert get_user(people.handlaggare.username).employee_number is None
+
+
 def test_deactivating_ends_the_login_and_an_administrator_cannot_deactivate_themselves(
     app, browser, people, client
 ):

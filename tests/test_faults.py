@@ -34,6 +34,7 @@ from attest.attestation.audit_anchor import verify_audit
 from attest.audit import verify_chain
 from attest.audit.models import AuditEvent
 from attest.clock import FixedClock
+from attest.custody import software as software_custody
 from attest.memos.bilagor import check_pdf
 from attest.memos.models import Memo, MemoVersion
 from attest.pki import dump_org_pki
@@ -65,7 +66,7 @@ def fast_org_keys(monkeypatch):
     """The organisation's keys encrypted with few PBKDF2 rounds, as the personal keys are in
     every test (KEY_KDF_ROUNDS): each server process decrypts them when it starts, and these
     tests start many."""
-    monkeypatch.setattr(keystore, "dump_org_pki", partial(dump_org_pki, rounds=1000))
+    monkeypatch.setattr(software_custody, "dump_org_pki", partial(dump_org_pki, rounds=1000))
 
 
 @pytest.fixture

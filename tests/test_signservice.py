@@ -77,8 +77,17 @@ def _begin(auth, client, people, memo_id: int) -> dict[str, str]:
 
 
 def _answer(client, fields: dict[str, str]):
-    """The service's page posts the response back; the browser follows to complete it."""
-    return client.post("/underskrift/svar", data=fields, follow_redirects=True)
+    """The service's page posts the response back; the browser follows to the page whose
+    form (submitted by its script) completes it."""
+    response = client.post("/underskrift/svar", data=fields, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    form = re.search(
+        r'<form id="signservice-post" method="post" action="(/underskrift/[^"]+)"', html
+    )
+    if form is None:
+        return response
+    data = {"csrf_token": csrf_token(html)}
+    return client.post(form.group(1), data=data, follow_redirects=True)
 
 
 def _refusals(app) -> list[dict]:

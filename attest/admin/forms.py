@@ -45,6 +45,13 @@ class PersonForm(FlaskForm):
         ],
         render_kw={"type": "email", "autocomplete": "off"},
     )
+    # What the organisation's identity provider knows the person by (attest.sso): a first
+    # sign-in through it finds the person by this number (or by the e-mail address).
+    employee_number = StringField(
+        N_("Anställningsnummer"),
+        validators=[Length(max=64)],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
     roles = Checkboxes(N_("Roller"), validators=[DataRequired(N_("Välj minst en roll."))])
     submit = SubmitField(N_("Spara"))
 

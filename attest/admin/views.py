@@ -39,6 +39,7 @@ from attest.users.operations import (
     people_query,
     rename_role,
     reset_user,
+    set_employee_number,
     update_user,
 )
 from attest.workflow import substitutes
@@ -161,6 +162,8 @@ def create_person():
             phone=form.phone.data or "",
             by=_actor(),
         )
+        if form.employee_number.data:
+            set_employee_number(invitation.user, form.employee_number.data, by=_actor())
         db.session().commit()
     except AttestError as exc:
         db.session().rollback()
@@ -178,6 +181,7 @@ def _edit_form(person: User, formdata: Any = None) -> PersonForm:
         "department": person.department,
         "phone": person.phone,
         "email": person.email,
+        "employee_number": person.employee_number or "",
         "roles": sorted(person.role_codes),
     }
     form = PersonForm(formdata=formdata, data=data) if formdata is None else PersonForm()
@@ -242,6 +246,10 @@ def update_person(user_id: int):
             phone=form.phone.data,
             by=_actor(),
         )
+        number = (form.employee_number.data or "").strip() or None
+        if number != person.employee_number:
+            set_employee_number(person, number, by=_actor())
+            changed = True
         db.session().commit()
     except AttestError as exc:
         db.session().rollback()

@@ -309,6 +309,11 @@ def receive(encoded_response: str, relay_state: str) -> SignServiceRequest:
     return request
 
 
+def is_known(request_id: str) -> bool:
+    """Whether attest sent a SignRequest of this id (answered or not)."""
+    return _request(request_id) is not None
+
+
 def _request(request_id: str) -> SignServiceRequest | None:
     if not request_id or len(request_id) > 64:
         return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from attest import db
@@ -43,7 +43,18 @@ def response():
 @bp.route("/underskrift/<request_id>")
 @login_required
 def finish(request_id: str):
-    """The attester, back from the service: their attestation made with its signature."""
+    """The attester, back from the service: a page that posts on (a script submits it;
+    "Slutför attesteringen" does without one). A GET changes nothing; the POST, with the
+    attester's own session and CSRF token, attests."""
+    if not operations.is_known(request_id):
+        abort(404)
+    return render_template("signservice/finish.html", request_id=request_id)
+
+
+@bp.route("/underskrift/<request_id>", methods=["POST"])
+@login_required
+def complete(request_id: str):
+    """Their attestation made with the service's signature."""
     try:
         memo = operations.complete(request_id, current_user)
     except ResponseRefused as exc:

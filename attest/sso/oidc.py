@@ -17,7 +17,7 @@ from typing import Any
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.flask_client import OAuth
-from flask import Flask, current_app, redirect, request, session, url_for
+from flask import Flask, abort, current_app, request, session, url_for
 from flask_login import current_user
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
@@ -85,7 +85,7 @@ def _redirect(**extra: str) -> Response:
 def oidc_login():
     """ "Logga in med …": to the provider (a GET: a form POST would break form-action)."""
     if not current_app.config.get("OIDC_ISSUER"):
-        return redirect(url_for("auth.login"))
+        abort(404)  # no OIDC provider here: there is no such button either
     nxt = request.args.get("next")
     if nxt:
         session[views.NEXT] = nxt
@@ -104,6 +104,8 @@ def start_step_up(token: str) -> Response:
 @bp.route("/oidc/callback")
 def oidc_callback():
     """The provider's answer: a sign-in, or the step-up under way."""
+    if not current_app.config.get("OIDC_ISSUER"):
+        abort(404)
     step_up = bool(session.get(views.STEP_UP)) and current_user.is_authenticated
     auth, logout_url = authenticate(step_up)
     if step_up:

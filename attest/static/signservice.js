@@ -1,5 +1,6 @@
-// Posts the SignRequest to the signature service at once (a static file: the strict CSP
-// runs no inline script). Without JavaScript the page's "Fortsätt" button does the same.
+// Submits the page's form at once: the SignRequest to the signature service, or, back from
+// it, the completion of the attestation (a static file: the strict CSP runs no inline
+// script). Without JavaScript the page's button does the same.
 "use strict";
 (function () {
   var form = document.getElementById("signservice-post");

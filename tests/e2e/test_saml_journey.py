@@ -117,7 +117,7 @@ def test_sign_in_attest_after_a_step_up_and_log_out(saml_live, window) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(CHEF.full_name)
 
     window.goto(f"/memos/{memo_id}")
-    page.get_by_role("link", name="Attestera").first.click()
+    page.get_by_role("link", name="Attestera", exact=True).click()
     expect(page.get_by_role("heading", name="Test-IdP")).to_be_visible()
     step_up = idp.requests[-1]
     assert step_up.force_authn and step_up.contexts == [STRONG_CONTEXT]
