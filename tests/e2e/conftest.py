@@ -18,9 +18,8 @@ from typing import Any, Iterator
 
 import pytest
 
-from attest import create_app, db, migrate
-from attest.attestation import keystore, personal
-from attest.users.operations import ensure_builtin_roles
+from attest import db
+from attest.attestation import keystore
 from tests.support import factories
 from tests.support.browser import (
     AUDITS,
@@ -35,9 +34,9 @@ from tests.support.browser import (
     Visit,
     axe_report_path,
 )
-from tests.support.database import FAST_HASHING, POSTGRES_URL, TEST_KDF_ROUNDS
+from tests.support.database import POSTGRES_URL
+from tests.support.live import e2e_app, new_organisation, session_keys
 from tests.support.servers import thread_server
-from tests.support.signing import make_pki, pooled_key
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -58,28 +57,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
 
 @pytest.fixture(scope="package")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    instance = tmp_path_factory.mktemp("e2e-instance")
-    config = {
-        "SECRET_KEY": "e2e-secret-key",
-        "KEY_PASSPHRASE": "e2e-key-passphrase",
-        "DATABASE_URL": f"sqlite:///{instance / 'attest.sqlite'}",
-        "SIGNING": "pades",
-        "KEYS_DIR": str(instance / "keys"),
-        "KEY_KDF_ROUNDS": TEST_KDF_ROUNDS,
-        **FAST_HASHING,
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ATTEST_INSTANCE_PATH", str(instance))
-        app = create_app(config)
-    # The session's PKI and key pool (RSA-3072 generation is slow); the rest is production.
-    with pytest.MonkeyPatch.context() as patch, app.app_context():
-        patch.setattr(keystore, "create_org_pki", lambda *a, **k: make_pki())
-        patch.setattr(personal, "generate_personal_key", pooled_key)
-        migrate.upgrade(app)
-        ensure_builtin_roles()
-        db.session().commit()
-        org = factories.organisation()
-        keystore.init_org_keys(org)  # before the people: each gets a personal key
+    app = e2e_app(tmp_path_factory.mktemp("e2e-instance"))
+    with session_keys(), app.app_context():
+        org = new_organisation(app)
         people = factories.people(org)
         persons = {
             role: Person(getattr(people, role).username, getattr(people, role).full_name)

@@ -13,16 +13,14 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-from attest import create_app, db, migrate
-from attest.attestation import keystore, personal
-from attest.users.operations import ensure_builtin_roles, invite_user
+from attest import db
+from attest.users.operations import invite_user
 from attest.workflow.models import Attestation
 from tests.support import factories
 from tests.support.browser import Live, Person, Visit
-from tests.support.database import FAST_HASHING, TEST_KDF_ROUNDS
+from tests.support.live import e2e_app, new_organisation, session_keys
 from tests.support.saml_idp import STRONG_CONTEXT, SamlIdp, make_key_pair
 from tests.support.servers import free_port, thread_server
-from tests.support.signing import make_pki, pooled_key
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
@@ -36,32 +34,17 @@ def saml_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, 
     files = tmp_path_factory.mktemp("saml-keys")
     sp_key, sp_cert = make_key_pair(files, "sp")
     idp = SamlIdp(files / "idp", base_url=f"http://127.0.0.1:{free_port()}/idp")
-    config = {
-        "SECRET_KEY": "e2e-secret-key",
-        "KEY_PASSPHRASE": "e2e-key-passphrase",
-        "DATABASE_URL": f"sqlite:///{instance / 'attest.sqlite'}",
-        "SIGNING": "pades",
-        "KEYS_DIR": str(instance / "keys"),
-        "KEY_KDF_ROUNDS": TEST_KDF_ROUNDS,
-        **FAST_HASHING,
+    app = e2e_app(
+        instance,
         # Only the documented SAML settings.
-        "SAML_IDP_METADATA": str(idp.metadata_path),
-        "SAML_SP_KEY": str(sp_key),
-        "SAML_SP_CERT": str(sp_cert),
-        "SAML_NAME": "Stadens inloggning",
-        "SAML_AUTHN_CONTEXT": STRONG_CONTEXT,
-    }
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ATTEST_INSTANCE_PATH", str(instance))
-        app = create_app(config)
-    with pytest.MonkeyPatch.context() as patch, app.app_context():
-        patch.setattr(keystore, "create_org_pki", lambda *a, **k: make_pki())
-        patch.setattr(personal, "generate_personal_key", pooled_key)
-        migrate.upgrade(app)
-        ensure_builtin_roles()
-        db.session().commit()
-        org = factories.organisation()
-        keystore.init_org_keys(org)
+        SAML_IDP_METADATA=str(idp.metadata_path),
+        SAML_SP_KEY=str(sp_key),
+        SAML_SP_CERT=str(sp_cert),
+        SAML_NAME="Stadens inloggning",
+        SAML_AUTHN_CONTEXT=STRONG_CONTEXT,
+    )
+    with session_keys(), app.app_context():
+        org = new_organisation(app)
         author = factories.user(org, "handlaggare", username="hl-saml", full_name="Evelyn Garate")
         factories.user(org, "stadsdelsdirektor", username="sd-saml", full_name="Anders Carstorp")
         # Created by the administrator, never enrolled with a password: signs in at the IdP.
@@ -75,9 +58,8 @@ def saml_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, 
         )
         db.session().commit()
         people = {"handlaggare": Person(author.username, author.full_name)}
-    with pytest.MonkeyPatch.context() as patch:
+    with session_keys():
         # Keys issued during the journey (the signing PIN) come from the pool as well.
-        patch.setattr(personal, "generate_personal_key", pooled_key)
         with thread_server(app) as url:
             app.config["BASE_URL"] = url  # the ACS and the entity id are under it
             with urllib.request.urlopen(url + "/saml/metadata") as answer:  # noqa: S310

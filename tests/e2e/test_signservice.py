@@ -15,20 +15,19 @@ from typing import Any, Iterator
 import pytest
 import sqlalchemy as sa
 
-from attest import blobs, create_app, db, migrate
-from attest.attestation import keystore, personal
+from attest import blobs, db
+from attest.attestation import keystore
 from attest.memos.models import Memo
 from attest.memos.operations import create_memo
 from attest.signservice.operations import set_signing_method
-from attest.users.operations import ensure_builtin_roles, get_user
+from attest.users.operations import get_user
 from attest.verify.cli import main as verify_main
 from attest.workflow.models import Submission
 from attest.workflow.operations import attest_memo, submit_memo
 from tests.support import factories
 from tests.support.browser import Live, Person, Visit
-from tests.support.database import FAST_HASHING, TEST_KDF_ROUNDS
+from tests.support.live import e2e_app, new_organisation, session_keys
 from tests.support.servers import thread_server
-from tests.support.signing import make_pki, pooled_key
 from tests.support.signservice import Identity, SignService, material, serve
 
 JENNY = Identity("197705232382", "Jenny Johansson")
@@ -40,28 +39,13 @@ def service_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Liv
     found = material()
     service = SignService(found, JENNY, now=lambda: dt.datetime.now(dt.timezone.utc))
     with serve(service) as service_url:
-        config = {
-            "SECRET_KEY": "e2e-secret-key",
-            "KEY_PASSPHRASE": "e2e-key-passphrase",
-            "DATABASE_URL": f"sqlite:///{instance / 'attest.sqlite'}",
-            "SIGNING": "pades",
-            "KEYS_DIR": str(instance / "keys"),
-            "KEY_KDF_ROUNDS": TEST_KDF_ROUNDS,
-            **FAST_HASHING,
+        app = e2e_app(
+            instance,
             **found.write(instance / "signservice"),
-            "SIGNSERVICE_URL": service_url,
-        }
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("ATTEST_INSTANCE_PATH", str(instance))
-            app = create_app(config)
-        with pytest.MonkeyPatch.context() as patch, app.app_context():
-            patch.setattr(keystore, "create_org_pki", lambda *a, **k: make_pki())
-            patch.setattr(personal, "generate_personal_key", pooled_key)
-            migrate.upgrade(app)
-            ensure_builtin_roles()
-            db.session().commit()
-            org = factories.organisation()
-            keystore.init_org_keys(org)
+            SIGNSERVICE_URL=service_url,
+        )
+        with session_keys(), app.app_context():
+            org = new_organisation(app)
             people = factories.people(org)
             set_signing_method(people.avdelningschef, "signservice", JENNY.personnummer)
             db.session().commit()

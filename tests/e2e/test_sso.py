@@ -13,16 +13,14 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from attest import create_app, db, migrate
-from attest.attestation import keystore, personal
-from attest.users.operations import ensure_builtin_roles, reset_user
+from attest import db
+from attest.users.operations import reset_user
 from attest.workflow.models import Attestation
 from tests.support import factories
 from tests.support import memos as memo_support
-from tests.support.database import FAST_HASHING, TEST_KDF_ROUNDS
+from tests.support.live import e2e_app, new_organisation, session_keys
 from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, HIGH, running_provider
 from tests.support.servers import thread_server
-from tests.support.signing import make_pki, pooled_key
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
@@ -33,41 +31,25 @@ PIN = "583920"
 def sso_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     instance = tmp_path_factory.mktemp("sso-instance")
     with running_provider() as provider:
-        config = {
-            "SECRET_KEY": "e2e-secret-key",
-            "KEY_PASSPHRASE": "e2e-key-passphrase",
-            "DATABASE_URL": f"sqlite:///{instance / 'attest.sqlite'}",
-            "SIGNING": "pades",
-            "KEYS_DIR": str(instance / "keys"),
-            "KEY_KDF_ROUNDS": TEST_KDF_ROUNDS,
-            **FAST_HASHING,
+        app = e2e_app(
+            instance,
             # The documented settings, nothing else (README, docs/sso.md).
-            "OIDC_ISSUER": provider.url,
-            "OIDC_CLIENT_ID": CLIENT_ID,
-            "OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "OIDC_NAME": "Stadens inloggning",
-            "OIDC_ACR_VALUES": HIGH,
-        }
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setenv("ATTEST_INSTANCE_PATH", str(instance))
-            app = create_app(config)
-        with pytest.MonkeyPatch.context() as patch, app.app_context():
-            patch.setattr(keystore, "create_org_pki", lambda *a, **k: make_pki())
-            patch.setattr(personal, "generate_personal_key", pooled_key)
-            migrate.upgrade(app)
-            ensure_builtin_roles()
-            db.session().commit()
-            org = factories.organisation()
-            keystore.init_org_keys(org)
+            OIDC_ISSUER=provider.url,
+            OIDC_CLIENT_ID=CLIENT_ID,
+            OIDC_CLIENT_SECRET=CLIENT_SECRET,
+            OIDC_NAME="Stadens inloggning",
+            OIDC_ACR_VALUES=HIGH,
+        )
+        with session_keys(), app.app_context():
+            org = new_organisation(app)
             people = factories.people(org)
             # Jenny signs in only through the provider: no password of hers in attest.
             reset_user(people.avdelningschef)
             db.session().commit()
             provider.person.email = people.avdelningschef.email
             provider.person.name = people.avdelningschef.full_name
-        with pytest.MonkeyPatch.context() as patch:
+        with session_keys():
             # The key made under the PIN comes from the pool too.
-            patch.setattr(personal, "generate_personal_key", pooled_key)
             memo_id = memo_support.sent_memo(app, people.handlaggare)
             with thread_server(app) as url:
                 yield {"url": url, "app": app, "provider": provider, "memo_id": memo_id}
