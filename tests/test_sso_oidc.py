@@ -22,7 +22,11 @@ from tests.support.web import csrf_token, lock_version
 PIN = "482916"
 
 # The unsigned token's provider lists "none" in its discovery document, and joserfc warns.
-pytestmark = pytest.mark.filterwarnings('ignore:JWS algorithm "none"')
+# A provider server on 127.0.0.1 in a thread: `system` (make test, not test-fast).
+pytestmark = [
+    pytest.mark.system,
+    pytest.mark.filterwarnings('ignore:JWS algorithm "none"'),
+]
 
 
 @pytest.fixture(scope="module")
