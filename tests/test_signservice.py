@@ -24,6 +24,7 @@ from attest.errors import Invalid
 from attest.memos.models import Memo
 from attest.memos.operations import create_memo
 from attest.signservice.protocol import NS
+from attest.sso.models import ExternalIdentity
 from attest.users.operations import get_user
 from attest.verify import verify_pdf
 from attest.workflow.models import Attestation, Submission
@@ -247,6 +248,31 @@ def test_a_response_is_used_once(app, service, signed_people, auth, client):
     assert "Svaret har redan använts en gång." in replayed.get_data(as_text=True)
     assert _attestations(app) == 1
     assert [r["reason"] for r in _refusals(app)] == ["Svaret har redan använts en gång."]
+
+
+def test_signed_in_through_a_provider_she_still_signs_at_the_service_without_a_step_up(
+    app, service, signed_people, auth, client, clock
+):
+    """The service authenticates its signers itself: no step-up at attest's provider first."""
+    with app.app_context():
+        jenny = get_user(signed_people.avdelningschef.username)
+        db.session().add(
+            ExternalIdentity(
+                user_id=jenny.id,
+                provider="oidc:https://idp.test",
+                subject="jenny",
+                created_at=clock.now(),
+            )
+        )
+        db.session().commit()
+    memo_id = _sent_memo(app, signed_people)
+    auth.login(signed_people.avdelningschef.username)
+    page = client.get(f"/memos/{memo_id}").get_data(as_text=True)
+    assert f"/sso/steg-upp/{memo_id}" not in page
+    auth.logout()
+    fields = _begin(auth, client, signed_people, memo_id)
+    assert _answer(client, service.answer(fields)).status_code == 200
+    assert _attestations(app) == 1
 
 
 def test_someone_else_cannot_complete_her_signature(app, service, signed_people, auth, client):

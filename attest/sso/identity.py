@@ -121,8 +121,9 @@ def linked_identity(user: User, provider: str | None = None) -> ExternalIdentity
 
 
 def signs_in_through_provider(user: User) -> bool:
-    """Whether the person's attestations need a step-up at a provider: they are linked to one."""
-    return linked_identity(user) is not None
+    """Whether the person's attestations need a step-up at a provider: they are linked to one,
+    and do not sign through the signature service (which authenticates its signers itself)."""
+    return user.signing_method != "signservice" and linked_identity(user) is not None
 
 
 def sign_in(auth: Authentication) -> User:

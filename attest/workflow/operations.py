@@ -49,7 +49,7 @@ def attest_memo(
     of a password."""
     if remote is None and must_choose_own_password(actor):
         raise OwnPasswordRequired()
-    if remote is None and step_up is None and signs_in_through_provider(actor):
+    if step_up is None and signs_in_through_provider(actor):
         raise Forbidden(STEP_UP_GONE)
     return apply_transition(
         memo,

@@ -183,10 +183,7 @@ def build(memo: Memo, user: User) -> Panel:
     if Action.ATTESTERA.value in actions:
         panel.forms["attestera"] = AttestForm(formdata=None, data=lock)
         panel.own_password_required = must_choose_own_password(user)
-        # The signature service authenticates its signers itself (a login at its IdP).
-        panel.step_up_required = (
-            signs_in_through_provider(user) and user.signing_method != "signservice"
-        )
+        panel.step_up_required = signs_in_through_provider(user)
         panel.acting_for = guards.check(
             Guard.CURRENT_ATTESTER, memo, user, submission, clock.today()
         ).acting_for
