@@ -708,3 +708,43 @@ def test_in_process_tsa_takes_time_from_its_clock(flow: Flow) -> None:
     sigs = by_field(check(signed, flow))
     assert sigs[CERTIFICATION_FIELD].timestamp_time == dt.datetime(2024, 8, 15, 9, 30, tzinfo=UTC)
     assert sigs[STEP_1].timestamp_time == clock.now()
+
+
+def test_prepared_signing_certificate_attribute_is_pyhankos_and_names_the_signer(
+    flow: Flow,
+) -> None:
+    """KeySigner and the in-process TSA prepare the ESSCertIDv2 once: the same bytes
+    pyHanko builds, in every signature and token, naming the certificate that signed."""
+    from asn1crypto import cms
+    from pyhanko.sign.general import as_signing_certificate_v2
+
+    from attest.pki.ca import asn1_certificate
+    from attest.signing.sign import sign_detached
+    from attest.signing.validate import validate_detached
+
+    seal = asn1_certificate(flow.pki.seal_cert)
+    tsa = asn1_certificate(flow.pki.tsa_cert)
+    now = validation_time()
+    stamper = InProcessTimeStamper(flow.pki.tsa_key, flow.pki.tsa_cert, flow.pki.chain, lambda: now)
+    from attest.signing.sign import KeySigner
+
+    signer = KeySigner(flow.pki.seal_key, flow.pki.seal_cert, flow.pki.chain)
+    for data in (b"first", b"second"):  # the prepared value serves every signature
+        token = sign_detached(
+            data,
+            signer=signer,
+            signer_cert=flow.pki.seal_cert,
+            chain=flow.pki.chain,
+            timestamper=stamper,
+            now=now,
+        )
+        info = cms.ContentInfo.load(token)["content"]["signer_infos"][0]
+        signed = {a["type"].native: a["values"][0] for a in info["signed_attrs"]}
+        assert signed["signing_certificate_v2"].dump() == as_signing_certificate_v2(seal).dump()
+        tst = info["unsigned_attrs"][0]["values"][0]["content"]["signer_infos"][0]
+        tst_signed = {a["type"].native: a["values"][0] for a in tst["signed_attrs"]}
+        assert tst_signed["signing_certificate_v2"].dump() == as_signing_certificate_v2(tsa).dump()
+        facts = validate_detached(data, token, trust_roots=[flow.pki.ca_cert])
+        assert facts.intact and facts.valid and facts.trusted and facts.timestamp_ok
+        # Twin: the signature does not vouch for other data.
+        assert not validate_detached(data + b"!", token, trust_roots=[flow.pki.ca_cert]).intact
