@@ -29,7 +29,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from attest import clock, db
 from attest.memos.models import SEARCHED_TEXT, Memo, MemoVersion
 from attest.users.models import User
-from attest.workflow.definition import GONE_STATES, RETURNED_TITLE, Action, State
+from attest.workflow.definition import GONE_STATES, RETURNED_TITLE, WAITING_AT, Action, State
 from attest.workflow.models import HistoryEntry, Submission, SubmissionStep, Substitution
 
 T = TypeVar("T")
@@ -341,9 +341,8 @@ def search_memos(
 
 def list_state_titles(memos: Sequence[Memo]) -> dict[int, str]:
     """Each listed memo's state as a list says it: a draft back from an attester whose
-    author has not sent it again reads "Returnerad"; one query for the page's drafts."""
-    from attest.workflow.engine import state_title
-
+    author has not sent it again reads "Returnerad", one waiting names the role it waits
+    at ("Hos avdelningschef"); one query for the page's drafts, one for those waiting."""
     drafts = [m.id for m in memos if m.state == State.UTKAST.value]
     returned: set[int] = set()
     if drafts:
@@ -360,7 +359,35 @@ def list_state_titles(memos: Sequence[Memo]) -> dict[int, str]:
                 .where(HistoryEntry.action == Action.RETURNERA.value)
             )
         )
-    return {m.id: RETURNED_TITLE if m.id in returned else state_title(m) for m in memos}
+    waiting = _waiting_titles([m.id for m in memos if m.state == State.ATTEST.value])
+    return {
+        m.id: (RETURNED_TITLE if m.id in returned else waiting.get(m.id, State(m.state).label))
+        for m in memos
+    }
+
+
+def _waiting_titles(memo_ids: Sequence[int]) -> dict[int, str]:
+    """What engine.state_title says of these memos (being attested), in one query: "Hos"
+    the role of the current step of each one's latest live submission, if it has one."""
+    if not memo_ids:
+        return {}
+    step = sa.and_(
+        SubmissionStep.submission_id == Submission.id,
+        SubmissionStep.position == Submission.current_position,
+    )
+    rows = db.session().execute(
+        sa.select(Submission.memo_id, SubmissionStep.role_title)
+        .outerjoin(SubmissionStep, step)
+        .where(Submission.memo_id.in_(memo_ids), Submission.status.in_(("active", "attested")))
+        .order_by(Submission.memo_id, Submission.number.desc())
+    )
+    titles: dict[int, str] = {}
+    for memo_id, role_title in rows:
+        if memo_id not in titles:  # the latest submission (active_submission's)
+            titles[memo_id] = (
+                WAITING_AT.format(role=role_title.lower()) if role_title else State.ATTEST.label
+            )
+    return titles
 
 
 def _parse_dnr(text: str) -> tuple[int, int] | None:
