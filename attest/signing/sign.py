@@ -8,6 +8,7 @@ functions wrap async_* coroutines (see timestamps.run_sync).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from io import BytesIO
 from typing import Iterable, Sequence
 
@@ -70,7 +71,13 @@ class SigningRefused(Exception):
 
 def signing_certificate_v2_der(cert: asn1_x509.Certificate) -> bytes:
     """The ESS signing-certificate-v2 value (RFC 5035) naming ``cert``, as DER."""
-    return as_signing_certificate_v2(cert).dump()
+    return _signing_certificate_v2_der(cert.dump())
+
+
+@functools.lru_cache(maxsize=256)
+def _signing_certificate_v2_der(cert_der: bytes) -> bytes:
+    # Keyed by the certificate's bytes: the seal's signer is made afresh for each seal.
+    return as_signing_certificate_v2(asn1_x509.Certificate.load(cert_der)).dump()
 
 
 class _PreparedSigningCertificateV2(attributes.SigningCertificateV2Provider):
