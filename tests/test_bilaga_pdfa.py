@@ -89,6 +89,29 @@ def _page_xmp(pdf: pikepdf.Pdf) -> None:
     )
 
 
+def _image(pdf: pikepdf.Pdf, **entries) -> pikepdf.Stream:
+    """A 1 x 1 RGB image drawn on the first page (Im1)."""
+    image = pdf.make_stream(b"\x20\x60\xa0", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image)
+    image.Width = image.Height = 1
+    image.ColorSpace, image.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
+    for key, value in entries.items():
+        image[f"/{key}"] = value
+    pdf.pages[0].Resources.XObject = pikepdf.Dictionary(Im1=image)
+    pdf.pages[0].contents_add(pdf.make_stream(b"q 100 0 0 100 72 400 cm /Im1 Do Q"))
+    return image
+
+
+def _print_hints(pdf: pikepdf.Pdf) -> None:
+    alternate = pdf.make_stream(b"\x20\x60\xa0", Type=pikepdf.Name.XObject)
+    alternate.Subtype, alternate.Width, alternate.Height = pikepdf.Name.Image, 1, 1
+    alternate.ColorSpace, alternate.BitsPerComponent = pikepdf.Name.DeviceRGB, 8
+    _image(
+        pdf,
+        Interpolate=True,
+        Alternates=pikepdf.Array([pikepdf.Dictionary(Image=alternate, DefaultForPrinting=True)]),
+    )
+
+
 # name -> (the bilaga, what the handläggare is told was changed, the checker's rule that the
 # memo frozen with the bilaga as sent breaks; "" when it breaks none attest checks)
 NORMALISED: dict[str, tuple[Callable[[], bytes], str, str]] = {
@@ -114,7 +137,17 @@ NORMALISED: dict[str, tuple[Callable[[], bytes], str, str]] = {
     ),
     "PDF 2.0": (lambda: _edit(lambda pdf: None, force_version="2.0"), "PDF 2.0", "header"),
     "XMP on a page": (lambda: _edit(_page_xmp), "metadata i sidor", ""),
+    # (attest's checker has no rule for these; what is gone is asserted below)
+    "print hints": (lambda: _edit(_print_hints), "anvisningar för tryckerier", ""),
 }
+
+
+def test_print_hints_are_removed_and_the_image_kept(app_context):
+    checked = check_pdf("bilaga.pdf", NORMALISED["print hints"][0]())
+    with pikepdf.open(io.BytesIO(checked.data)) as pdf:
+        image = pdf.pages[0].Resources.XObject.Im1
+        assert "/Alternates" not in image and not bool(image.get("/Interpolate", False))
+        assert image.read_bytes() == b"\x20\x60\xa0"
 
 
 @pytest.mark.parametrize("case", sorted(NORMALISED))
@@ -166,6 +199,11 @@ REFUSED: dict[str, tuple[Callable[[], bytes], str, str]] = {
         "fonts-embedded",
     ),
     "DeviceCMYK": (lambda: _edit(_cmyk), "tryckfärger (CMYK)", "device-colour"),
+    "CMYK image": (
+        lambda: _edit(lambda pdf: _image(pdf, ColorSpace=pikepdf.Name.DeviceCMYK)),
+        "tryckfärger (CMYK)",
+        "device-colour",
+    ),
     "stream in another file": (lambda: _edit(_external), "från en annan fil", "filters"),
     "annotation without appearance": (
         lambda: _edit(lambda pdf: _annotation(pdf, "/Square", 4, False)),
@@ -200,3 +238,30 @@ def test_the_refusal_names_each_unembedded_font_once(app_context):
         check_pdf("rapport.pdf", _edit(two_fonts))
     assert "(Arial,Bold)" in refused.value.message
     assert "Spara den som PDF/A" in refused.value.message
+
+
+@pytest.mark.parametrize("where", ["indexed colour space", "transparency group"])
+def test_cmyk_beyond_what_the_checker_reads_is_refused_too(app_context, where):
+    def change(pdf: pikepdf.Pdf) -> None:
+        if where == "transparency group":
+            pdf.pages[0].obj.Group = pikepdf.Dictionary(
+                S=pikepdf.Name.Transparency, CS=pikepdf.Name.DeviceCMYK
+            )
+        else:
+            palette = pikepdf.Array([pikepdf.Name.Indexed, pikepdf.Name.DeviceCMYK, 0])
+            palette.append(pikepdf.String(b"\x00\x00\x00\xff"))
+            pdf.pages[0].Resources.ColorSpace = pikepdf.Dictionary(CS0=palette)
+
+    with pytest.raises(Invalid, match=re.escape("tryckfärger (CMYK)")):
+        check_pdf("rapport.pdf", _edit(change))
+
+    # ... and a transparency group blending in RGB is kept (PDF/A-2 allows transparency).
+    def rgb_group(pdf: pikepdf.Pdf) -> None:
+        pdf.pages[0].obj.Group = pikepdf.Dictionary(
+            S=pikepdf.Name.Transparency, CS=pikepdf.Name.DeviceRGB
+        )
+
+    sent = _edit(rgb_group)
+    checked = check_pdf("rapport.pdf", sent)
+    assert checked.data == sent
+    pdfa.assert_pdfa(_frozen(checked.data))

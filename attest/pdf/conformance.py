@@ -2,15 +2,17 @@
 
 The frozen memo is PDF/A-2b (attest.pdf.pdfa) and its bilagor are appended page by page, so
 each bilaga's pages must keep the rules of ISO 19005-2 that pages can break: fonts embedded,
-no device CMYK colour beside attest's sRGB output intent, no LZW compression, no stream
-data in another file, no forbidden annotation kinds, every annotation printable with an
-appearance of its own, and a PDF version of at most 1.7. ``make_conformant`` fixes what can
-be fixed without changing how a page looks (LZW recompressed with Flate, annotation flags
-set, multimedia annotations and per-object XMP removed, a 2.0 header written as 1.7) and
-refuses what cannot (``NotConformant``): a font cannot be embedded without the font program,
-and CMYK cannot become sRGB without changing the colours. Actions, JavaScript, links and
-view-dependent annotations are attest.pdf.inert's; encryption, embedded files and XFA
-forms are refused by the intake check (attest.memos.bilagor) before this runs.
+no device CMYK colour beside attest's sRGB output intent (nor a transparency group blending
+in it), no LZW compression, no stream data in another file, no forbidden annotation kinds,
+every annotation printable with an appearance of its own, no print-shop hints, and a PDF
+version of at most 1.7. ``make_conformant`` fixes what can be fixed without changing how a
+page looks (LZW recompressed with Flate; annotation flags set; multimedia annotations,
+per-object XMP, alternate images, OPI and reference XObjects removed; image interpolation
+off; a 2.0 header written as 1.7) and refuses what cannot (``NotConformant``): a font
+cannot be embedded without the font program, and CMYK cannot become sRGB without changing
+the colours. Actions, JavaScript, links and view-dependent annotations are
+attest.pdf.inert's; encryption, embedded files and XFA forms are refused by the intake
+check (attest.memos.bilagor) before this runs.
 
 A file that needs none of this is returned as it was, byte for byte.
 """
@@ -43,6 +45,7 @@ CHANGED_TEXT = {
     "media": "multimedia (ljud, film eller 3D)",
     "annotation_flags": "inställningar som gjorde anteckningar osynliga i utskrift",
     "xmp": "metadata i sidor och bilder",
+    "print_hints": "anvisningar för tryckerier och utjämning av bilder",
     "version": "PDF 2.0-märkning (skrivs som PDF 1.7)",
 }
 
@@ -185,12 +188,15 @@ def _uses_cmyk(pdf: Any, objects: list[Any]) -> bool:
 
     for obj in objects:
         if isinstance(obj, pikepdf.Stream) and _name(obj.get("/Subtype")) == "/Image":
-            if _name(obj.get("/ColorSpace")) == "/DeviceCMYK":
+            if _is_cmyk(obj.get("/ColorSpace")):
                 return True
         spaces = obj.get("/ColorSpace") if _name(obj.get("/Type")) != "/XObject" else None
         if isinstance(spaces, pikepdf.Dictionary):
-            if any(_name(space) == "/DeviceCMYK" for space in spaces.values()):
+            if any(_is_cmyk(space) for space in spaces.values()):
                 return True
+        group = obj.get("/Group")  # a transparency group blending in CMYK
+        if isinstance(group, pikepdf.Dictionary) and _is_cmyk(group.get("/CS")):
+            return True
     contents: list[Any] = list(pdf.pages)
     contents += [
         obj
@@ -202,6 +208,15 @@ def _uses_cmyk(pdf: Any, objects: list[Any]) -> bool:
             if str(getattr(instruction, "operator", "")) in _CMYK_OPERATORS:
                 return True
     return False
+
+
+def _is_cmyk(space: Any) -> bool:
+    """DeviceCMYK, or an indexed colour space over it."""
+    import pikepdf
+
+    if isinstance(space, pikepdf.Array) and len(space) > 1 and _name(space[0]) == "/Indexed":
+        space = space[1]
+    return _name(space) in ("/DeviceCMYK", "/CMYK")
 
 
 def _lacks_appearance(annotation: Any) -> bool:
@@ -238,6 +253,17 @@ def _normalise(pdf: Any, obj: Any, changed: Counter[str]) -> None:
         if "/DecodeParms" in obj:
             del obj["/DecodeParms"]
         changed["lzw"] += 1
+    if isinstance(obj, pikepdf.Stream) and _name(obj.get("/Subtype")) in ("/Image", "/Form"):
+        # Print-shop and viewer hints PDF/A forbids (6.2.8, 6.2.9): alternate images, OPI
+        # proxies, reference XObjects and image smoothing; viewers draw the page the same
+        # without them.
+        for key in ("/Alternates", "/OPI", "/Ref"):
+            if key in obj:
+                del obj[key]
+                changed["print_hints"] += 1
+        if bool(obj.get("/Interpolate", False)):
+            obj.Interpolate = False
+            changed["print_hints"] += 1
     if "/Metadata" in obj and obj.objgen != pdf.Root.objgen:
         # XMP of a page or an image: descriptive only, and PDF/A would hold it to the rules
         # of the document's own packet. The catalog's is not carried into the memo.
