@@ -108,3 +108,38 @@ def test_a_bad_period_is_said_and_searches_nothing(client, auth, people):
     assert page.status == 400 and "Ange datumet som ÅÅÅÅ-MM-DD." in page.text
     long_query = "x" * 201
     assert client.get(f"/memos/sok?q={long_query}").status_code == 400
+
+
+def test_the_search_reads_every_text_of_the_memo(app, client, auth, people):
+    """A word that stands only in a section, or in a subsection's title or text, finds the
+    memo: the search reads the whole memo, not only its rubrik and sammanfattning."""
+    with app.app_context():
+        author = get_user(people.handlaggare.username)
+        org = author.organisation
+        for rubrik, fields in {
+            "Förslaget": {"forslag_till_beslut": "Nämnden beviljar bidrag till Fotbollsklubben."},
+            "Bakgrunden": {"bakgrund": "Föreningen Skridskovänner har sökt medel."},
+            "Ärendet": {"arendet": "Samverkan med Kulturhuset Gnistan."},
+            "Beredningen": {"arendets_beredning": "Samråd med Pensionärsrådet."},
+            "Synpunkterna": {"synpunkter": "Förvaltningen tillstyrker Sommarkollot."},
+            "Delavsnittet": {"subsections": [("Barnrättsperspektiv", "Läxcirkeln hjälper.")]},
+        }.items():
+            factories.memo(author, rubrik=rubrik, **fields)
+        other = factories.user(factories.organisation("FAR"), "handlaggare", username="hl-FAR")
+        factories.memo(other, rubrik="Farstas", arendet="Samverkan med Kulturhuset Gnistan.")
+        assert org is not None
+    browser = Browser(client, auth)
+    browser.login(people.handlaggare)
+    for word, rubrik in {
+        "fotbollsklubben": "Förslaget",
+        "skridskovänner": "Bakgrunden",
+        "kulturhuset gnistan": "Ärendet",
+        "pensionärsrådet": "Beredningen",
+        "sommarkollot": "Synpunkterna",
+        "barnrättsperspektiv": "Delavsnittet",
+        "läxcirkeln": "Delavsnittet",
+    }.items():
+        assert _found(browser, q=word.replace(" ", "+")) == [rubrik], word
+    # A match never spans two texts: the rubrik "Förslaget", then the proposal "Nämnden ...".
+    assert _found(browser, q="förslaget+nämnden") == []
+    assert _found(browser, q="förslaget") == ["Förslaget"]
