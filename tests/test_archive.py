@@ -15,7 +15,7 @@ from lxml import etree
 from attest import db
 from attest.archive import operations
 from attest.archive.operations import export_period, parse_period
-from attest.archive.sip import METS_NS, PREMIS_NS
+from attest.archive.sip import ERMS_NS, METS_NS, PREMIS_NS, XLINK_NS
 from attest.orgs.operations import get_organisation
 from tests.support import eark, pdfa
 
@@ -28,6 +28,17 @@ def _export(runner, out: Path, *period: str) -> list[Path]:
     )
     assert result.exit_code == 0, result.output
     return [Path(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+# Every XML file of a package, each valid against the schemas the package carries.
+XML_FILES = (
+    "METS.xml",
+    "representations/rep1/METS.xml",
+    "metadata/descriptive/tjansteutlatande.xml",
+    "metadata/descriptive/dc.xml",
+    "metadata/descriptive/erms.xml",
+    "metadata/preservation/premis.xml",
+)
 
 
 def _files(folder: Path) -> list[Path]:
@@ -45,6 +56,8 @@ def test_every_exported_package_is_a_valid_sip(app, runner, three_days, tmp_path
         assert eark.errors(report) == [], report["errors"]
     for folder, attested in zip(packages, three_days):
         assert eark.checksum_problems(folder) == []
+        for path in XML_FILES:
+            assert eark.schema_problems(folder, path) == []
         data = sorted((folder / "representations/rep1/data").glob("*.pdf"))
         assert [p.read_bytes() for p in data] == [attested.pdf]
         pdfa.assert_pdfa(data[0].read_bytes(), "the attested PDF in the package")
@@ -85,6 +98,28 @@ def test_the_package_says_what_the_archive_needs(app, runner, attested, tmp_path
     mets = etree.parse(str(folder / "METS.xml"))
     files = mets.findall(f".//{{{METS_NS}}}file")
     assert files and all(f.get("CHECKSUMTYPE") == "SHA-256" for f in files)
+    # The CITS ERMS record, referenced from a dmdSec, valid against the ERMS schema.
+    refs = {
+        ref.get(f"{{{XLINK_NS}}}href"): (ref.get("MDTYPE"), ref.get("OTHERMDTYPE"))
+        for ref in mets.findall(f".//{{{METS_NS}}}dmdSec/{{{METS_NS}}}mdRef")
+    }
+    assert refs["metadata/descriptive/erms.xml"] == ("OTHER", "ERMS")
+    assert eark.schema_problems(folder, "metadata/descriptive/erms.xml") == []
+    erms = etree.parse(str(folder / "metadata/descriptive/erms.xml"))
+    ns = {"e": ERMS_NS}
+    record = erms.find(".//e:record", ns)
+    assert record.findtext("e:objectId", namespaces=ns) == "EÅV 2024/1"
+    assert record.findtext("e:title", namespaces=ns) == "Idéburet offentligt partnerskap"
+    agents = {
+        a.get("agentType"): a.findtext("e:name", namespaces=ns)
+        for a in record.iterfind("e:agents/e:agent", ns)
+    }
+    assert "stadsdelsnämnd" in agents["recipient"]
+    assert agents["other_signatory"] == "Jenny Johansson"
+    assert agents["main_signatory"] == "Anders Carstorp"
+    kinds = [d.get("dateType") for d in record.iterfind("e:dates/e:date", ns)]
+    assert kinds[:3] == ["created", "other_signature", "main_signature"]
+    assert len(record.findall("e:eSignatures/e:eSignature", ns)) == 2
 
 
 @pytest.mark.slow

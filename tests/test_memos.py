@@ -261,9 +261,9 @@ def test_a_bad_bilaga_is_refused_with_the_reason(app_context, data, message):
 
 
 def test_bilaga_size_and_pages_are_bounded(app, app_context):
-    app.config.update(BILAGA_MAX_BYTES=4000, BILAGA_MAX_PAGES=3)
+    app.config.update(BILAGA_MAX_BYTES=40_000, BILAGA_MAX_PAGES=3)
     with pytest.raises(Invalid, match="för stor"):
-        check_pdf("stor.pdf", factories.pdf_bytes(pages=3) + b"\n%" + b"x" * 4000)
+        check_pdf("stor.pdf", factories.pdf_bytes(pages=3) + b"\n%" + b"x" * 40_000)
     with pytest.raises(Invalid, match="4 sidor"):
         check_pdf("lang.pdf", factories.pdf_bytes(pages=4))
 

@@ -417,8 +417,13 @@ def _bad_bilagor() -> list[tuple[str, Any, str]]:
         ("empty", b"", "är tom"),
         ("encrypted", factories.encrypted_pdf_bytes(), "krypterad"),
         ("truncated", truncated[: len(truncated) // 3], "skadad"),
-        ("oversize", factories.pdf_bytes(pages=1) + b"%" + b"x" * 5000, "för stor"),
+        ("oversize", factories.pdf_bytes(pages=1) + b"%" + b"x" * 40_000, "för stor"),
         ("too-many-pages", factories.pdf_bytes(pages=4), "har 4 sidor"),
+        (
+            "fonts-not-embedded",
+            factories.pdf_bytes(pages=1, archival=False),
+            "har typsnitt som inte är inbäddade (Helvetica)",
+        ),
     ]
 
 
@@ -428,7 +433,7 @@ BAD_BILAGA_IDS = [kind for kind, _, _ in BAD_BILAGOR]
 
 @pytest.fixture
 def small_bilagor(app):
-    app.config.update(BILAGA_MAX_BYTES=5000, BILAGA_MAX_PAGES=3)
+    app.config.update(BILAGA_MAX_BYTES=40_000, BILAGA_MAX_PAGES=3)
 
 
 @pytest.mark.parametrize(("kind", "data", "message"), BAD_BILAGOR, ids=BAD_BILAGA_IDS)

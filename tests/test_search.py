@@ -110,6 +110,41 @@ def test_a_bad_period_is_said_and_searches_nothing(client, auth, people):
     assert client.get(f"/memos/sok?q={long_query}").status_code == 400
 
 
+def test_the_search_reads_every_text_of_the_memo(app, client, auth, people):
+    """A word that stands only in a section, or in a subsection's title or text, finds the
+    memo: the search reads the whole memo, not only its rubrik and sammanfattning."""
+    with app.app_context():
+        author = get_user(people.handlaggare.username)
+        org = author.organisation
+        for rubrik, fields in {
+            "Förslaget": {"forslag_till_beslut": "Nämnden beviljar bidrag till Fotbollsklubben."},
+            "Bakgrunden": {"bakgrund": "Föreningen Skridskovänner har sökt medel."},
+            "Ärendet": {"arendet": "Samverkan med Kulturhuset Gnistan."},
+            "Beredningen": {"arendets_beredning": "Samråd med Pensionärsrådet."},
+            "Synpunkterna": {"synpunkter": "Förvaltningen tillstyrker Sommarkollot."},
+            "Delavsnittet": {"subsections": [("Barnrättsperspektiv", "Läxcirkeln hjälper.")]},
+        }.items():
+            factories.memo(author, rubrik=rubrik, **fields)
+        other = factories.user(factories.organisation("FAR"), "handlaggare", username="hl-FAR")
+        factories.memo(other, rubrik="Farstas", arendet="Samverkan med Kulturhuset Gnistan.")
+        assert org is not None
+    browser = Browser(client, auth)
+    browser.login(people.handlaggare)
+    for word, rubrik in {
+        "fotbollsklubben": "Förslaget",
+        "skridskovänner": "Bakgrunden",
+        "kulturhuset gnistan": "Ärendet",
+        "pensionärsrådet": "Beredningen",
+        "sommarkollot": "Synpunkterna",
+        "barnrättsperspektiv": "Delavsnittet",
+        "läxcirkeln": "Delavsnittet",
+    }.items():
+        assert _found(browser, q=word.replace(" ", "+")) == [rubrik], word
+    # A match never spans two texts: the rubrik "Förslaget", then the proposal "Nämnden ...".
+    assert _found(browser, q="förslaget+nämnden") == []
+    assert _found(browser, q="förslaget") == ["Förslaget"]
+
+
 def test_a_lists_states_cost_the_same_queries_however_many_wait(app, client, auth, people, memos):
     """Each waiting memo's "Hos <roll>" comes from one query for the page, not from a
     query (and its people's roles) per memo."""

@@ -6,7 +6,9 @@ The package (a folder named by its OBJID):
     METS.xml                                   the package: agents, metadata, files, structure
     metadata/descriptive/tjansteutlatande.xml  the memo's facts (attest's own schema, below)
     metadata/descriptive/dc.xml                the same in Dublin Core
-    schemas/                                   attest's XSD, METS and XLink
+    metadata/descriptive/erms.xml              the same as an E-ARK CITS ERMS 3 record
+    schemas/                                   every schema the XML files use (attest's,
+                                               METS, XLink, CSIP/SIP, PREMIS, DC, ERMS)
     metadata/preservation/premis.xml           PREMIS 3: the objects, the people and attest,
                                                the events from the audit log with its hashes
     metadata/preservation/verifieringsrapport.json   the verification at export
@@ -40,6 +42,7 @@ SIP_NS = "https://DILCIS.eu/XML/METS/SIPExtensionMETS"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 PREMIS_NS = "http://www.loc.gov/premis/v3"
 DC_NS = "http://purl.org/dc/elements/1.1/"
+ERMS_NS = "https://DILCIS.eu/XML/ERMS"
 # attest's descriptive schema of a tjänsteutlåtande (documented in docs/arkiv.md).
 MEMO_NS = "https://attest.invalid/arkiv/tjansteutlatande/1.0/"
 
@@ -51,8 +54,35 @@ PDF = "application/pdf"
 # PRONOM: Acrobat PDF/A - Portable Document Format, version 2b.
 PDFA2B_PUID = "fmt/476"
 SCHEMA_DIR = Path(__file__).with_name("schemas")
-SCHEMAS = ("attest-tjansteutlatande.xsd", "mets.xsd", "xlink.xsd")
+# Every schema the package's XML files use, copied into its schemas/ folder (CSIP: the
+# package carries its schemas) and named by their xsi:schemaLocation (relative paths).
+# Where each comes from and its licence: schemas/README.md.
+SCHEMAS = (
+    "attest-tjansteutlatande.xsd",
+    "mets.xsd",
+    "xlink.xsd",
+    "DILCISExtensionMETS.xsd",
+    "DILCISExtensionSIPMETS.xsd",
+    "premis.xsd",
+    "dc.xsd",
+    "xml.xsd",
+    "ERMS.xsd",
+)
+# Namespace -> its schema file, for xsi:schemaLocation.
+SCHEMA_OF = {
+    "http://www.loc.gov/METS/": "mets.xsd",
+    "http://www.w3.org/1999/xlink": "xlink.xsd",
+    "https://DILCIS.eu/XML/METS/CSIPExtensionMETS": "DILCISExtensionMETS.xsd",
+    "https://DILCIS.eu/XML/METS/SIPExtensionMETS": "DILCISExtensionSIPMETS.xsd",
+    "http://www.loc.gov/premis/v3": "premis.xsd",
+    "http://purl.org/dc/elements/1.1/": "dc.xsd",
+    "https://DILCIS.eu/XML/ERMS": "ERMS.xsd",
+    "https://attest.invalid/arkiv/tjansteutlatande/1.0/": "attest-tjansteutlatande.xsd",
+}
 LOC_EVENT_TYPES = "https://id.loc.gov/vocabulary/preservation/eventType"
+# From a file in metadata/descriptive/ or metadata/preservation/, and from
+# representations/rep1/, to the package's schemas/ folder.
+METADATA_TO_SCHEMAS = "../../schemas/"
 
 # Namespace prefix per namespace, as the files write them.
 # eark-validator 1.1.3 asks every file group for these (CSIP63), not only representations.
@@ -166,6 +196,13 @@ def _q(ns: str, name: str) -> str:
     return f"{{{ns}}}{name}"
 
 
+def _schema_location(to_schemas: str, *namespaces: str) -> dict[str, str]:
+    """xsi:schemaLocation naming the package's own copies, from a file ``to_schemas``
+    (a relative path ending in "/") away from the schemas folder."""
+    pairs = (f"{ns} {to_schemas}{SCHEMA_OF[ns]}" for ns in namespaces)
+    return {_q(XSI_NS, "schemaLocation"): " ".join(pairs)}
+
+
 def _xml(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
@@ -191,7 +228,11 @@ class _Writer:
 
 def memo_xml(package: MemoPackage) -> bytes:
     """The memo's facts in attest's descriptive schema."""
-    root = etree.Element(_q(MEMO_NS, "tjansteutlatande"), nsmap={None: MEMO_NS})
+    root = etree.Element(
+        _q(MEMO_NS, "tjansteutlatande"),
+        _schema_location(METADATA_TO_SCHEMAS, MEMO_NS),
+        nsmap={None: MEMO_NS, "xsi": XSI_NS},
+    )
 
     def add(parent: etree._Element, name: str, text: str, **attrs: str) -> etree._Element:
         element = etree.SubElement(parent, _q(MEMO_NS, name), attrs)
@@ -229,7 +270,9 @@ def memo_xml(package: MemoPackage) -> bytes:
 
 def dc_xml(package: MemoPackage) -> bytes:
     """The memo in simple Dublin Core (title, identifier, creator, contributors, date)."""
-    root = etree.Element("metadata", nsmap={"dc": DC_NS})
+    root = etree.Element(
+        "metadata", _schema_location(METADATA_TO_SCHEMAS, DC_NS), nsmap={"dc": DC_NS, "xsi": XSI_NS}
+    )
 
     def add(name: str, text: str) -> None:
         etree.SubElement(root, _q(DC_NS, name)).text = text
@@ -247,6 +290,109 @@ def dc_xml(package: MemoPackage) -> bytes:
     return _xml(root)
 
 
+def _erms_datetime(moment: dt.datetime | dt.date) -> str:
+    if isinstance(moment, dt.datetime):
+        return _utc(moment)
+    return f"{moment.isoformat()}T00:00:00"  # a day: ERMS dates are xs:dateTime
+
+
+def erms_xml(package: MemoPackage) -> bytes:
+    """The memo as one record in E-ARK CITS ERMS 3 (the Dnr, rubrik, nämnd, dates, the
+    handläggare and the attesters with their signatures), for archives that read ERMS."""
+    root = etree.Element(
+        _q(ERMS_NS, "erms"),
+        _schema_location(METADATA_TO_SCHEMAS, ERMS_NS),
+        nsmap={None: ERMS_NS, "xsi": XSI_NS},
+    )
+
+    def sub(parent: etree._Element, name: str, text: str | None = None, **attrs: str):
+        element = etree.SubElement(parent, _q(ERMS_NS, name), attrs)
+        if text is not None:
+            element.text = text
+        return element
+
+    def agent(parent: etree._Element, kind: str, name: str, **fields: str) -> None:
+        element = sub(parent, "agent", agentType=kind)
+        sub(element, "name", name)
+        if fields.get("organisation"):
+            sub(element, "organisation", fields["organisation"])
+        if fields.get("id_number"):
+            sub(element, "idNumber", fields["id_number"], idNumberType="certifikatets person-id")
+        if fields.get("role"):
+            sub(element, "role", fields["role"])
+
+    control = sub(root, "control")
+    sub(control, "identification", package.objid, identificationType="OBJID")
+    maintenance = sub(control, "maintenanceInformation")
+    sub(maintenance, "maintenanceStatus", value="new")
+    agency = sub(maintenance, "maintenanceAgency")
+    # The code as attest knows the organisation (its Dnr prefix); an archive may agree
+    # another in the submission agreement.
+    sub(agency, "agencyCode", package.organisation_code, type="attest-organisationskod")
+    sub(agency, "agencyName", package.organisation)
+    event = sub(sub(maintenance, "maintenanceHistory"), "maintenanceEvent")
+    sub(event, "eventType", value="created")
+    sub(event, "eventDateTime", _utc(package.exported_at))
+    agent(event, "creator", SOFTWARE, role="programvara som skapade paketet")
+
+    record = sub(
+        sub(root, "records"),
+        "record",
+        systemIdentifier=package.objid,
+        recordType="Tjänsteutlåtande",
+        recordPhysicalOrDigital="digital",
+    )
+    sub(record, "objectId", package.dnr)
+    sub(record, "extraId", package.verification_code, extraIdType="verifieringskod")
+    sub(record, "title", package.rubrik)
+    if package.underrubrik:
+        sub(record, "otherTitle", package.underrubrik, titleType="underrubrik")
+    agents = sub(record, "agents")
+    agent(agents, "recipient", package.board, organisation=package.organisation)
+    attesters = [person for person in package.people if person.at is not None]
+    for person in package.people:
+        if person.at is None:
+            kind = "creator"
+        else:
+            kind = "main_signatory" if person is attesters[-1] else "other_signatory"
+        role = person.title or person.role  # the certificate's title, as the row shows it
+        agent(
+            agents,
+            kind,
+            person.name,
+            organisation=package.organisation,
+            id_number=person.person_id,
+            role=role,
+        )
+    dates = sub(record, "dates")
+    sub(dates, "date", _erms_datetime(package.frozen_at), dateType="created")
+    for person in attesters:
+        kind = "main_signature" if person is attesters[-1] else "other_signature"
+        assert person.at is not None
+        sub(dates, "date", _erms_datetime(person.at), dateType=kind)
+    if package.meeting_date is not None:
+        sub(
+            dates,
+            "date",
+            _erms_datetime(package.meeting_date),
+            dateType="other",
+            otherDateType="sammanträdesdatum",
+        )
+    notes = sub(record, "notes")
+    for content in package.bilagor:
+        sub(notes, "note", content.name, noteType="bilaga")
+    signatures = sub(record, "eSignatures")
+    for _person in attesters:
+        # Each attestation is a PAdES signature in the PDF, verified when the package was made.
+        sub(
+            signatures,
+            "eSignature",
+            present="true",
+            dateeSignatureIsVerified=_utc(package.exported_at),
+        )
+    return _xml(root)
+
+
 _EVENT_TYPES = {  # kind -> (PREMIS eventType, from the LoC vocabulary or not)
     "sent": ("creation", True),
     "attested": ("digital signature generation", True),
@@ -260,7 +406,11 @@ _EVENT_TYPES = {  # kind -> (PREMIS eventType, from the LoC vocabulary or not)
 def premis_xml(package: MemoPackage, files: Sequence[WrittenFile]) -> bytes:
     """PREMIS 3: each content file as an object with its fixity, the events of the audit
     log with their chain hashes, and the agents (people, the organisation, attest)."""
-    root = etree.Element(_q(PREMIS_NS, "premis"), {"version": "3.0"}, nsmap={"premis": PREMIS_NS})
+    root = etree.Element(
+        _q(PREMIS_NS, "premis"),
+        {"version": "3.0", **_schema_location(METADATA_TO_SCHEMAS, PREMIS_NS)},
+        nsmap={"premis": PREMIS_NS, "xsi": XSI_NS},
+    )
 
     def sub(parent: etree._Element, name: str, text: str | None = None, **attrs: str):
         element = etree.SubElement(parent, _q(PREMIS_NS, name), attrs)
@@ -341,13 +491,12 @@ def _mets_root(objid: str, label: str, *, representation: bool) -> etree._Elemen
             _q(CSIP_NS, "CONTENTINFORMATIONTYPE"): "OTHER",
             _q(CSIP_NS, "OTHERCONTENTINFORMATIONTYPE"): OTHER_CONTENT_TYPE,
             "PROFILE": CSIP_PROFILE,
-            _q(XSI_NS, "schemaLocation"): (
-                "http://www.loc.gov/METS/ http://www.loc.gov/standards/mets/mets.xsd "
-                "http://www.w3.org/1999/xlink http://www.loc.gov/standards/mets/xlink.xsd "
-                "https://DILCIS.eu/XML/METS/CSIPExtensionMETS "
-                "https://earkcsip.dilcis.eu/schema/DILCISExtensionMETS.xsd "
-                "https://DILCIS.eu/XML/METS/SIPExtensionMETS "
-                "https://earksip.dilcis.eu/schema/DILCISExtensionSIPMETS.xsd"
+            **_schema_location(
+                "../../schemas/" if representation else "schemas/",
+                METS_NS,
+                XLINK_NS,
+                CSIP_NS,
+                SIP_NS,
             ),
         },
         nsmap=_NSMAP,
@@ -637,6 +786,7 @@ def write_package(package: MemoPackage, parent: Path) -> Path:
     )
     memo = writer.write("metadata/descriptive/tjansteutlatande.xml", memo_xml(package))
     dc = writer.write("metadata/descriptive/dc.xml", dc_xml(package))
+    erms = writer.write("metadata/descriptive/erms.xml", erms_xml(package))
     report_json = writer.write(
         f"metadata/preservation/{package.verification_json.name}", package.verification_json.data
     )
@@ -652,7 +802,11 @@ def write_package(package: MemoPackage, parent: Path) -> Path:
     ]
     mets = package_mets(
         package,
-        descriptive=[(memo, "OTHER", "attest-tjansteutlatande"), (dc, "DC", "")],
+        descriptive=[
+            (memo, "OTHER", "attest-tjansteutlatande"),
+            (dc, "DC", ""),
+            (erms, "OTHER", "ERMS"),
+        ],
         preservation=[
             (premis, "PREMIS", "", "text/xml"),
             (report_json, "OTHER", "attest-verifieringsrapport", "application/json"),

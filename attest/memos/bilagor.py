@@ -6,7 +6,10 @@ addresses or other files, JavaScript, program launches, form submissions, open a
 and annotations that show differently on screen and in print are removed at intake
 (attest.pdf.inert), and the handläggare is told what was; layers hidden by default or
 shown differently in print, embedded files and XFA forms refuse the file (a viewer could
-show or do something other than the pages say). Pages must be of a size a viewer can
+show or do something other than the pages say). The frozen memo is PDF/A-2b, so its pages
+are made fit for it (attest.pdf.conformance): what can be fixed without changing how a page
+looks is, and the handläggare is told; what cannot (fonts not embedded, CMYK colour)
+refuses the file with a Swedish reason and what to do. Pages must be of a size a viewer can
 draw, and no stream may inflate to an absurd size (a decompression bomb would make every
 attester's viewer, and any tool, inflate it). The checks read the
 file with pypdf and walk the objects the document reaches; stream data is only inflated
@@ -29,6 +32,7 @@ from typing import Any, Iterable, Iterator
 from flask import current_app
 
 from attest.errors import Invalid
+from attest.pdf.conformance import Conformant, NotConformant, make_conformant
 from attest.pdf.inert import Inert, TooManyObjects, ViewDependentLayers, make_inert
 from attest.pdf.merge import append_attachments
 
@@ -134,6 +138,9 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
                 data = inert.data
                 reader = PdfReader(io.BytesIO(data), strict=False)
             _inspect_objects(name, reader.trailer)
+            conformant = _conformant(name, data)
+            if conformant.changed:
+                data = conformant.data
             metadata_title = (reader.metadata.title if reader.metadata else None) or ""
             if pages:
                 # What freezing will do with it: a file pypdf reads but cannot append (a
@@ -157,7 +164,18 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     if pages == 0:
         raise Invalid(f"Filen {name} innehåller inga sidor.")
     title = " ".join(str(metadata_title).split())[:300] or PurePath(name).stem
-    removed = f"Ur {name} togs bort: {inert.description()}." if inert.changed else ""
+    removed = " ".join(
+        told
+        for told in (
+            f"Ur {name} togs bort: {inert.description()}." if inert.changed else "",
+            (
+                f"I {name} ändrades för arkivering (PDF/A): {conformant.description()}."
+                if conformant.changed
+                else ""
+            ),
+        )
+        if told
+    )
     return CheckedPdf(filename=name, data=data, page_count=pages, title=title, removed=removed)
 
 
@@ -179,6 +197,41 @@ def _inert(name: str, data: bytes) -> Inert:
         raise Invalid(LAYERS.format(name=name)) from None
     except TooManyObjects:
         raise Invalid(f"Filen {name} har för många objekt för att kunna kontrolleras.") from None
+    except (pikepdf.PdfError, RecursionError, ValueError, TypeError, KeyError) as exc:
+        log.info("refused bilaga %s: %s: %s", name, type(exc).__name__, exc)
+        raise Invalid(damaged(name)) from None
+
+
+# Why a bilaga cannot become part of a PDF/A-2b memo (attest.pdf.conformance), in Swedish.
+SAVE_AS_PDFA = (
+    "Spara den som PDF/A i programmet den gjordes i (i Word: Spara som, PDF, Alternativ, "
+    "PDF/A-kompatibel) och bifoga den nya filen."
+)
+NOT_CONFORMANT = {
+    "fonts": "Bilagan {name} har typsnitt som inte är inbäddade ({names}), så den kan se "
+    "annorlunda ut i ett annat program och i arkivet. " + SAVE_AS_PDFA,
+    "cmyk": "Bilagan {name} har färger i tryckfärger (CMYK) utan färgprofil, som inte kan "
+    "arkiveras (PDF/A) tillsammans med tjänsteutlåtandet. " + SAVE_AS_PDFA,
+    "external": "Bilagan {name} hämtar innehåll från en annan fil, som inte följer med "
+    "bilagan. " + SAVE_AS_PDFA,
+    "lzw": "Bilagan {name} är komprimerad på ett sätt (LZW) som arkivformatet PDF/A inte "
+    "tillåter och som attest inte kan packa om. " + SAVE_AS_PDFA,
+    "appearance": "Bilagan {name} har anteckningar (kommentarer) utan eget utseende, som "
+    "olika program visar på olika sätt. Gör en ny PDF av den (till exempel med Skriv ut och "
+    "Spara som PDF) och bifoga den nya filen.",
+}
+
+
+def _conformant(name: str, data: bytes) -> Conformant:
+    """The bilaga fit for a PDF/A-2b memo (attest.pdf.conformance), or Invalid saying why
+    it cannot be."""
+    import pikepdf
+
+    try:
+        return make_conformant(data)
+    except NotConformant as refused:
+        names = ", ".join(refused.names[:5]) + (" med flera" if len(refused.names) > 5 else "")
+        raise Invalid(NOT_CONFORMANT[refused.kind].format(name=name, names=names)) from None
     except (pikepdf.PdfError, RecursionError, ValueError, TypeError, KeyError) as exc:
         log.info("refused bilaga %s: %s: %s", name, type(exc).__name__, exc)
         raise Invalid(damaged(name)) from None

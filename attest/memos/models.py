@@ -111,18 +111,33 @@ class Memo(Base):
         return next((v for v in self.versions if v.number == number), None)
 
 
-# What the register's text search reads: rubrik, underrubrik and sammanfattning, one a
-# line, so that a match never spans two of them. On PostgreSQL a trigram index on exactly
-# this expression (pg_trgm, migration 0010) finds the versions with a word without reading
-# every version of the installation; SQLite reads them. Spelled with PostgreSQL's own
-# parentheses so that the index compares equal to this declaration.
-SEARCHED_TEXT = sa.func.lower(
-    sa.literal_column(
-        "(((memo_versions.rubrik || '\n') || memo_versions.underrubrik) || '\n')"
-        " || memo_versions.sammanfattning",
-        sa.String,
-    )
+# What the text search reads: every text of the memo (rubrik, underrubrik, every section and
+# the subsections), one a line, so that a match never spans two of them. On PostgreSQL a
+# trigram index on exactly this expression (pg_trgm, migrations 0010 and 0023) finds the
+# versions with a word without reading every version of the installation; SQLite reads them.
+# Spelled with PostgreSQL's own parentheses so that the index compares equal to this
+# declaration.
+SEARCHED_COLUMNS = (
+    "rubrik",
+    "underrubrik",
+    "forslag_till_beslut",
+    "sammanfattning",
+    "bakgrund",
+    "arendet",
+    "arendets_beredning",
+    "synpunkter",
+    "subsections_json",
 )
+
+
+def _joined_lines(columns: tuple[str, ...]) -> str:
+    text = f"memo_versions.{columns[0]}"
+    for column in columns[1:]:
+        text = f"(({text} || '\n') || memo_versions.{column})"
+    return text[1:-1]  # PostgreSQL prints the outermost without parentheses
+
+
+SEARCHED_TEXT = sa.func.lower(sa.literal_column(_joined_lines(SEARCHED_COLUMNS), sa.String))
 
 
 class MemoVersion(Base):

@@ -150,7 +150,8 @@ def _read_signature(embedded: EmbeddedPdfSignature, sha256: str | None, ref: Any
     )
     level = embedded.docmdp_level if is_certification else None
     return Signature(
-        field_name=embedded.field_name,
+        # A plain str: pyHanko's string objects point back into the whole parsed file.
+        field_name=str(embedded.field_name),
         revision=embedded.signed_revision,
         covered_end=byte_range[-2] + byte_range[-1] if len(byte_range) >= 2 else 0,
         is_document_timestamp=is_document_timestamp,

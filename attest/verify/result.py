@@ -7,7 +7,7 @@ one place); the modules that make the checks only name a text and its values.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 from attest.verify import report as texts
@@ -145,12 +145,17 @@ class VerificationResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (times in ISO 8601, UTC)."""
-        data = _jsonable(asdict(self))
+        data = _jsonable(self)
         data["verdict_title"] = {lang: self.title(lang) for lang in texts.LANGUAGES}
         return data
 
 
 def _jsonable(value: Any) -> Any:
+    """Plain JSON values, without copying (dataclasses.asdict deep-copies every value)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, str):
+        return str(value)
     if isinstance(value, dict):
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

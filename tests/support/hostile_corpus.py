@@ -95,22 +95,55 @@ def assemble(
     return bytes(out)
 
 
+def embedded_font() -> tuple[bytes, bytes]:
+    """DejaVu Sans (attest's font) as reportlab embeds it, subset to ASCII (codes are the
+    characters): the font dictionary, to be written inline with its program as object 5,
+    and that program's stream. The intake refuses a bilaga whose fonts are not embedded."""
+    import pikepdf
+    from reportlab.pdfgen import canvas
+
+    from attest.pdf.fonts import FONT_NAME, register_fonts
+
+    register_fonts()
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, invariant=True, initialFontName=FONT_NAME)
+    pdf.setFont(FONT_NAME, 12)
+    pdf.drawString(10, 10, "".join(chr(code) for code in range(32, 127)))
+    pdf.showPage()
+    pdf.save()
+    with pikepdf.open(io.BytesIO(buffer.getvalue())) as made:
+        (font,) = made.pages[0].Resources.Font.values()
+        program = font.FontDescriptor.FontFile2
+        descriptor = font.FontDescriptor.unparse(resolved=True)
+        descriptor = re.sub(rb"/FontFile2 \d+ 0 R", b"/FontFile2 5 0 R", descriptor)
+        entries = [
+            b"/Type /Font /Subtype /TrueType /BaseFont /AAAAAA+DejaVuSans",
+            b"/FirstChar %d /LastChar %d" % (int(font.FirstChar), int(font.LastChar)),
+            b"/Widths " + font.Widths.unparse(resolved=True),
+            b"/FontDescriptor " + descriptor,
+        ]
+        raw = program.read_raw_bytes()
+        entries_of_program = b"/Filter /FlateDecode /Length1 %d" % int(program.Length1)
+    return b"<< " + b" ".join(entries) + b" >>", stream(raw, entries_of_program)
+
+
 CONTENT = b"BT /F1 18 Tf 72 720 Td (Bilaga) Tj ET"
-FONT = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-RESOURCES = b"<< /Font << /F1 5 0 R >> >>"
+FONT, FONT_PROGRAM = embedded_font()
+FONTS = b"/Font << /F1 %s >>" % FONT
+RESOURCES = b"<< %s >>" % FONTS
 
 
 def simple_objects(
     *, page_extra: bytes = b"", catalog_extra: bytes = b"", mediabox: bytes = b"[0 0 595 842]"
 ) -> dict[int, bytes]:
-    """One page with a line of text: catalog 1, pages 2, page 3, content 4, font 5."""
+    """One page with a line of text: catalog 1, pages 2, page 3, content 4, font program 5."""
     return {
         1: b"<< /Type /Catalog /Pages 2 0 R %s >>" % catalog_extra,
         2: b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         3: b"<< /Type /Page /Parent 2 0 R /MediaBox %s /Resources %s /Contents 4 0 R %s >>"
         % (mediabox, RESOURCES, page_extra),
         4: stream(CONTENT),
-        5: FONT,
+        5: FONT_PROGRAM,
     }
 
 
@@ -123,9 +156,13 @@ def real_pdf(pages: int = 2) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.pdfgen import canvas
 
+    from attest.pdf.fonts import FONT_NAME, register_fonts
+
+    register_fonts()
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True)
+    pdf = canvas.Canvas(buffer, pagesize=A4, invariant=True, initialFontName=FONT_NAME)
     for number in range(1, pages + 1):
+        pdf.setFont(FONT_NAME, 12)
         pdf.drawString(72, 750, f"Slutrapport sida {number}")
         pdf.showPage()
     pdf.save()
@@ -327,7 +364,7 @@ def bomb_in_image() -> bytes:
     objects = simple_objects()
     objects[3] = objects[3].replace(
         b"/Resources " + RESOURCES,
-        b"/Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >>",
+        b"/Resources << %s /XObject << /Im1 6 0 R >> >>" % FONTS,
     )
     objects[4] = stream(b"q 500 0 0 700 50 50 cm /Im1 Do Q " + CONTENT)
     entries = (
@@ -555,7 +592,7 @@ def _layered(catalog_ocproperties: bytes, group: bytes = b"<< /Type /OCG /Name (
     objects = simple_objects(catalog_extra=b"/OCProperties " + catalog_ocproperties)
     objects[3] = objects[3].replace(
         b"/Resources " + RESOURCES,
-        b"/Resources << /Font << /F1 5 0 R >> /Properties << /L0 6 0 R >> >>",
+        b"/Resources << %s /Properties << /L0 6 0 R >> >>" % FONTS,
     )
     objects[4] = stream(CONTENT + b"\n/OC /L0 BDC BT /F1 18 Tf 72 600 Td (I LAGRET) Tj ET EMC")
     objects[6] = group

@@ -81,7 +81,7 @@ def attest_one(
     with app.app_context():
         author = get_user(people.handlaggare.username)
         uploads = [
-            check_pdf(f"bilaga-{n}.pdf", factories.pdf_bytes(n, f"Bilaga {n}", archival=True))
+            check_pdf(f"bilaga-{n}.pdf", factories.pdf_bytes(n, f"Bilaga {n}"))
             for n in range(1, bilagor + 1)
         ]
         memo = create_memo(
