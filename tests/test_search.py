@@ -143,3 +143,38 @@ def test_the_search_reads_every_text_of_the_memo(app, client, auth, people):
     # A match never spans two texts: the rubrik "Förslaget", then the proposal "Nämnden ...".
     assert _found(browser, q="förslaget+nämnden") == []
     assert _found(browser, q="förslaget") == ["Förslaget"]
+
+
+def test_a_lists_states_cost_the_same_queries_however_many_wait(app, client, auth, people, memos):
+    """Each waiting memo's "Hos <roll>" comes from one query for the page, not from a
+    query (and its people's roles) per memo."""
+    from sqlalchemy import event
+
+    from attest.db import engine_of
+
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    browser = Browser(client, auth)
+    browser.login(people.registrator)
+
+    def queries_for_search() -> tuple[int, dict[str, str]]:
+        browser.open("/memos/sok?q=läxhjälp")  # warm: the session's last-seen write
+        statements.clear()
+        event.listen(engine_of(app), "before_cursor_execute", count)
+        try:
+            page = browser.open("/memos/sok?q=läxhjälp")
+        finally:
+            event.remove(engine_of(app), "before_cursor_execute", count)
+        return len(statements), {row[1]: row[3] for row in page.table("search-results")}
+
+    before, statuses = queries_for_search()
+    assert statuses["Läxhjälp 500 kronor"] == "Hos stadsdelsdirektör"
+    for n in range(3):
+        sent_memo(app, people.handlaggare, f"Läxhjälp väntar {n}")
+    after, statuses = queries_for_search()
+    assert statuses["Läxhjälp väntar 2"] == "Hos avdelningschef"
+    assert statuses["Läxhjälp i Rågsved"] == "Returnerad"
+    assert after == before, f"{before} queries with one memo waiting, {after} with four"

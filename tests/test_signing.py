@@ -19,13 +19,14 @@ from io import BytesIO
 from typing import Iterator
 
 import pytest
-from asn1crypto import tsp
+from asn1crypto import cms, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.general import as_signing_certificate_v2
 from pyhanko.sign.timestamps import TimeStamper
 from pyhanko.sign.timestamps.common_utils import handle_tsp_response
 from pyhanko.sign.validation import DocumentSecurityStore
@@ -34,6 +35,7 @@ from pyhanko.sign.validation.status import TimestampSignatureStatus
 from pyhanko_certvalidator import ValidationContext
 
 from attest.pki import WrongPassword, build_crl, decrypt_private_key, encrypt_private_key
+from attest.pki.ca import asn1_certificate
 from attest.signing import (
     ARCHIVE_TIMESTAMP_FIELD,
     CERTIFICATION_FIELD,
@@ -49,7 +51,9 @@ from attest.signing import (
     validate_pdf,
 )
 from attest.signing.route import RouteError, parse_route, route_json
+from attest.signing.sign import KeySigner, sign_detached
 from attest.signing.timestamps import ATTEST_TSA_POLICY, TimeStampResponse
+from attest.signing.validate import validate_detached
 from tests.support.signing import (
     FAST_ROUNDS,
     PEOPLE,
@@ -708,3 +712,34 @@ def test_in_process_tsa_takes_time_from_its_clock(flow: Flow) -> None:
     sigs = by_field(check(signed, flow))
     assert sigs[CERTIFICATION_FIELD].timestamp_time == dt.datetime(2024, 8, 15, 9, 30, tzinfo=UTC)
     assert sigs[STEP_1].timestamp_time == clock.now()
+
+
+def test_prepared_signing_certificate_attribute_is_pyhankos_and_names_the_signer(
+    flow: Flow,
+) -> None:
+    """KeySigner and the in-process TSA prepare the ESSCertIDv2 once: the same bytes
+    pyHanko builds, in every signature and token, naming the certificate that signed."""
+    seal = asn1_certificate(flow.pki.seal_cert)
+    tsa = asn1_certificate(flow.pki.tsa_cert)
+    now = validation_time()
+    stamper = InProcessTimeStamper(flow.pki.tsa_key, flow.pki.tsa_cert, flow.pki.chain, lambda: now)
+    signer = KeySigner(flow.pki.seal_key, flow.pki.seal_cert, flow.pki.chain)
+    for data in (b"first", b"second"):  # the prepared value serves every signature
+        token = sign_detached(
+            data,
+            signer=signer,
+            signer_cert=flow.pki.seal_cert,
+            chain=flow.pki.chain,
+            timestamper=stamper,
+            now=now,
+        )
+        info = cms.ContentInfo.load(token)["content"]["signer_infos"][0]
+        signed = {a["type"].native: a["values"][0] for a in info["signed_attrs"]}
+        assert signed["signing_certificate_v2"].dump() == as_signing_certificate_v2(seal).dump()
+        tst = info["unsigned_attrs"][0]["values"][0]["content"]["signer_infos"][0]
+        tst_signed = {a["type"].native: a["values"][0] for a in tst["signed_attrs"]}
+        assert tst_signed["signing_certificate_v2"].dump() == as_signing_certificate_v2(tsa).dump()
+        facts = validate_detached(data, token, trust_roots=[flow.pki.ca_cert])
+        assert facts.intact and facts.valid and facts.trusted and facts.timestamp_ok
+        # Twin: the signature does not vouch for other data.
+        assert not validate_detached(data + b"!", token, trust_roots=[flow.pki.ca_cert]).intact

@@ -506,3 +506,35 @@ def test_a_workflow_post_must_say_which_version_it_was_taken_on(
     assert response.status_code == 400
     assert "Formuläret är ofullständigt; ladda om sidan." in Page(response).text
     assert facts(app, memo_id) == before
+
+
+def test_the_start_page_reads_the_session_once_and_its_worklist_in_one_query(
+    app, browser, people, clock
+):
+    """Per-request work on the start page: the session row once (not for the expiry check,
+    the user and the idle clock each), the person with their roles in one query, and the
+    worklist's memos, versions and authors in one, however many wait."""
+    from sqlalchemy import event
+
+    from attest.db import engine_of
+
+    for n in range(3):
+        sent_memo(app, people.handlaggare, f"Väntar {n}")
+    browser.login(people.avdelningschef)
+    browser.open("/")  # the session's last-seen time is written at most once a minute
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(" ".join(statement.split()))
+
+    event.listen(engine_of(app), "before_cursor_execute", count)
+    try:
+        start = browser.open("/")
+    finally:
+        event.remove(engine_of(app), "before_cursor_execute", count)
+    assert len(start.table("list")) == 3
+    tables = [s.split(" FROM ", 1)[1].split()[0] for s in statements if s.startswith("SELECT")]
+    assert tables.count("login_sessions") == 1, statements
+    assert tables.count("users") == 1, "the person, with roles and organisation joined"
+    assert "user_roles" not in tables and "memo_versions" not in tables
+    assert tables.count("submissions") == 1, "the worklist: one query"

@@ -12,7 +12,8 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
-from flask import request
+from flask import has_request_context, request
+from sqlalchemy.orm import joinedload
 
 from attest import clock, db
 from attest.users.models import LoginSession, User
@@ -38,13 +39,27 @@ def start_session(user: User) -> str:
     return token
 
 
+# Where a request keeps the session rows it has read: the expiry check before the view, the
+# user loader and the page's idle clock all ask for the same row, and the session's identity
+# map holds objects only weakly, so without this each asked the database again.
+_REQUEST_ROWS = "attest.login_sessions"
+
+
 def find(token: str) -> LoginSession | None:
-    """The session row of a cookie's token, live or ended."""
-    return db.session().get(LoginSession, _digest(token))
+    """The session row of a cookie's token, live or ended; read once per request."""
+    digest = _digest(token)
+    rows = request.environ.setdefault(_REQUEST_ROWS, {}) if has_request_context() else {}
+    row = rows.get(digest)
+    if row is None:
+        row = db.session().get(LoginSession, digest)
+        if row is not None:
+            rows[digest] = row
+    return row
 
 
 def owner(row: LoginSession) -> User:
-    return db.session().get_one(User, row.user_id)
+    """The session's user, with their roles in the same query (every page asks for them)."""
+    return db.session().get_one(User, row.user_id, options=[joinedload(User.user_roles)])
 
 
 def load_session_user(token: str) -> User | None:

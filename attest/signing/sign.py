@@ -8,11 +8,13 @@ functions wrap async_* coroutines (see timestamps.run_sync).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from io import BytesIO
 from typing import Iterable, Sequence
 
 from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
+from asn1crypto import tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -21,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.pdf_utils.writer import BasePdfFileWriter
-from pyhanko.sign import fields, signers
-from pyhanko.sign.general import SigningError
+from pyhanko.sign import attributes, fields, signers
+from pyhanko.sign.general import SigningError, as_signing_certificate_v2
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from pyhanko.sign.signers.pdf_signer import PdfSigningSession, PdfTimeStamper
 from pyhanko.sign.timestamps import TimeStamper
@@ -67,6 +69,33 @@ class SigningRefused(Exception):
     """A signature that would not validate, or is not allowed here, was not made."""
 
 
+def signing_certificate_v2_der(cert: asn1_x509.Certificate) -> bytes:
+    """The ESS signing-certificate-v2 value (RFC 5035) naming ``cert``, as DER."""
+    return _signing_certificate_v2_der(cert.dump())
+
+
+@functools.lru_cache(maxsize=256)
+def _signing_certificate_v2_der(cert_der: bytes) -> bytes:
+    # Keyed by the certificate's bytes: the seal's signer is made afresh for each seal.
+    return as_signing_certificate_v2(asn1_x509.Certificate.load(cert_der)).dump()
+
+
+class _PreparedSigningCertificateV2(attributes.SigningCertificateV2Provider):
+    """pyHanko's signing-certificate-v2 attribute, the same bytes, prepared once per signer.
+
+    pyHanko builds the value afresh for every signature, and asn1crypto then serialises
+    the issuer's name (a tagged copy) field by field, three times per signature: most of a
+    small CMS signature's time. Parsed from its DER, the value serialises as those bytes.
+    """
+
+    def __init__(self, signing_cert: asn1_x509.Certificate, der: bytes) -> None:
+        super().__init__(signing_cert)
+        self._der = der
+
+    async def build_attr_value(self, dry_run: bool = False) -> tsp.SigningCertificateV2:
+        return tsp.SigningCertificateV2.load(self._der)  # a fresh object: nothing is shared
+
+
 class KeySigner(signers.Signer):
     """A pyHanko signer over an already loaded cryptography RSA key.
 
@@ -89,6 +118,16 @@ class KeySigner(signers.Signer):
         )
         self._key = key
         self._public_key = key.public_key()  # the certificate's, as checked above
+        self._signing_certificate_v2 = signing_certificate_v2_der(self.signing_cert)
+
+    def _signed_attr_providers(self, *args, **kwargs):
+        """pyHanko's signed attributes, the signing certificate's prepared once."""
+        for provider in super()._signed_attr_providers(*args, **kwargs):
+            if type(provider) is attributes.SigningCertificateV2Provider:
+                provider = _PreparedSigningCertificateV2(
+                    provider.signing_cert, self._signing_certificate_v2
+                )
+            yield provider
 
     async def async_sign_raw(
         self, data: bytes, digest_algorithm: str, dry_run: bool = False

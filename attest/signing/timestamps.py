@@ -94,6 +94,9 @@ class InProcessTimeStamper(DummyTimeStamper):
         )
         self._key = tsa_key
         self._now = now_provider
+        # The ESSCertIDv2 naming the TSA certificate is the same in every token: made once
+        # (asn1crypto would otherwise serialise the issuer's name afresh for each token).
+        self._signing_certificate_v2 = as_signing_certificate_v2(self.tsa_cert).dump()
 
     def _build_tst_info(
         self, message_imprint: tsp.MessageImprint, moment: dt.datetime, req: tsp.TimeStampReq
@@ -113,7 +116,8 @@ class InProcessTimeStamper(DummyTimeStamper):
                 simple_cms_attribute("content_type", "tst_info"),
                 simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(moment)})),
                 simple_cms_attribute(
-                    "signing_certificate_v2", as_signing_certificate_v2(self.tsa_cert)
+                    "signing_certificate_v2",
+                    tsp.SigningCertificateV2.load(self._signing_certificate_v2),
                 ),
                 simple_cms_attribute("message_digest", digest.finalize()),
             ]

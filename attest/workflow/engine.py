@@ -69,10 +69,14 @@ class _Outcome:
     version_number: int = 0
 
 
-def available(memo: Memo, actor: User) -> list[Transition]:
-    """The transitions this person may take now, in declaration order."""
+def available(memo: Memo, actor: User, submission: Submission | None = None) -> list[Transition]:
+    """The transitions this person may take now, in declaration order. ``submission``: the
+    memo's active submission, if the caller has read it already (else it is read here)."""
     state = State(memo.state)
-    submission = active_submission(memo) if state is State.ATTEST else None
+    if state is not State.ATTEST:
+        submission = None
+    elif submission is None:
+        submission = active_submission(memo)
     today = clock.today()
     return [
         t

@@ -194,8 +194,9 @@ class Substitution(Base):
     role: Mapped[Role] = relationship(lazy="joined")
 
     @staticmethod
-    def in_force(on: dt.date) -> sa.ColumnElement[bool]:
-        """The condition of a substitution that covers the day ``on`` and was not ended."""
+    def in_force(on: dt.date | sa.ColumnElement[dt.date]) -> sa.ColumnElement[bool]:
+        """The condition of a substitution that covers the day ``on`` (a date, or a bound
+        parameter for one) and was not ended."""
         return sa.and_(
             Substitution.starts_on <= on,
             Substitution.ends_on >= on,

@@ -158,7 +158,7 @@ def build(memo: Memo, user: User) -> Panel:
     state = State(memo.state)
     submission = active_submission(memo)
     entries = history(memo)
-    actions = {t.action.value for t in available(memo, user)}
+    actions = {t.action.value for t in available(memo, user, submission)}
     panel = Panel(
         memo=memo,
         state_title=state_title(memo, submission),

@@ -29,7 +29,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from attest import clock, db
 from attest.memos.models import SEARCHED_TEXT, Memo, MemoVersion
 from attest.users.models import User
-from attest.workflow.definition import GONE_STATES, RETURNED_TITLE, Action, State
+from attest.workflow.definition import GONE_STATES, RETURNED_TITLE, WAITING_AT, Action, State
 from attest.workflow.models import HistoryEntry, Submission, SubmissionStep, Substitution
 
 T = TypeVar("T")
@@ -121,6 +121,14 @@ _LISTED_MEMO = (
     defaultload(Memo.author).lazyload(User.user_roles),
 )
 _NEWEST_FIRST = (Memo.updated_at.desc(), Memo.id.desc())
+# The worklist names people (the author, whom a t.f. stands in for): their names, not their
+# roles, and not their organisation, which is the reader's own (already loaded: the Dnr's
+# code and the people's organisation come from the session's identity map, no query).
+_LISTED_PERSON = (
+    load_only(User.id, User.organisation_id, User.full_name),
+    lazyload(User.organisation),
+    lazyload(User.user_roles),
+)
 
 
 @dataclass(frozen=True)
@@ -145,11 +153,7 @@ def worklist(
         page,
         per_page,
         count_limit,
-        (
-            contains_eager(Submission.memo).defaultload(Memo.author).lazyload(User.user_roles),
-            joinedload(Submission.version).options(*_LISTED_VERSION),
-            defaultload(SubmissionStep.assignee).lazyload(User.user_roles),
-        ),
+        _WAITING_OPTIONS,
     )
     items = [
         WaitingItem(
@@ -163,6 +167,17 @@ def worklist(
     return Page(items, result.page, per_page, result.total, result.capped, result.has_next)
 
 
+# Built once: the loader options are the same on every page (building them is not free).
+_WAITING_OPTIONS = (
+    contains_eager(Submission.memo).options(
+        lazyload(Memo.organisation),
+        defaultload(Memo.author).options(*_LISTED_PERSON),
+    ),
+    joinedload(Submission.version).options(*_LISTED_VERSION),
+    defaultload(SubmissionStep.assignee).options(*_LISTED_PERSON),
+)
+
+
 def waiting_for(user: User, limit: int = PER_PAGE) -> list[WaitingItem]:
     """The first ``limit`` items of my worklist (the oldest)."""
     return worklist(user, 1, limit, count_limit=limit).items
@@ -171,10 +186,10 @@ def waiting_for(user: User, limit: int = PER_PAGE) -> list[WaitingItem]:
 def _waiting(user: User) -> sa.Select:
     mine = Submission.current_assignee_id == user.id
     conditions = [mine]
-    for substitution in select_substitutions(user, clock.today()):
-        condition = SubmissionStep.role_code == substitution.role_code
-        if substitution.for_user_id is not None:
-            condition = sa.and_(condition, SubmissionStep.assignee_id == substitution.for_user_id)
+    for role_code, for_user_id in select_substitutions(user, clock.today()):
+        condition = SubmissionStep.role_code == role_code
+        if for_user_id is not None:
+            condition = sa.and_(condition, SubmissionStep.assignee_id == for_user_id)
         conditions.append(sa.and_(condition, SubmissionStep.assignee_id != user.id))
     return (
         sa.select(Submission, SubmissionStep)
@@ -195,16 +210,25 @@ def _waiting(user: User) -> sa.Select:
     )
 
 
-def select_substitutions(user: User, on: dt.date) -> list[Substitution]:
-    return list(
-        db.session().scalars(
-            sa.select(Substitution).where(
-                Substitution.substitute_id == user.id,
-                Substitution.organisation_id == user.organisation_id,
-                Substitution.in_force(on),
-            )
-        )
+# The substitutions a person holds on a day: only what the worklist's condition needs (the
+# role, and whom for), not the rows with their people; built once, its values bound.
+_IN_FORCE = (
+    sa.select(Substitution.role_code, Substitution.for_user_id)
+    .where(
+        Substitution.substitute_id == sa.bindparam("user_id"),
+        Substitution.organisation_id == sa.bindparam("organisation_id"),
+        Substitution.in_force(sa.bindparam("on", type_=sa.Date)),
     )
+    .order_by(Substitution.id)
+)
+
+
+def select_substitutions(user: User, on: dt.date) -> list[tuple[str, int | None]]:
+    """(role code, for whom or None) of each substitution ``user`` holds on the day ``on``."""
+    rows = db.session().execute(
+        _IN_FORCE, {"user_id": user.id, "organisation_id": user.organisation_id, "on": on}
+    )
+    return [(role_code, for_user_id) for role_code, for_user_id in rows]
 
 
 def my_memos(
@@ -317,9 +341,8 @@ def search_memos(
 
 def list_state_titles(memos: Sequence[Memo]) -> dict[int, str]:
     """Each listed memo's state as a list says it: a draft back from an attester whose
-    author has not sent it again reads "Returnerad"; one query for the page's drafts."""
-    from attest.workflow.engine import state_title
-
+    author has not sent it again reads "Returnerad", one waiting names the role it waits
+    at ("Hos avdelningschef"); one query for the page's drafts, one for those waiting."""
     drafts = [m.id for m in memos if m.state == State.UTKAST.value]
     returned: set[int] = set()
     if drafts:
@@ -336,7 +359,35 @@ def list_state_titles(memos: Sequence[Memo]) -> dict[int, str]:
                 .where(HistoryEntry.action == Action.RETURNERA.value)
             )
         )
-    return {m.id: RETURNED_TITLE if m.id in returned else state_title(m) for m in memos}
+    waiting = _waiting_titles([m.id for m in memos if m.state == State.ATTEST.value])
+    return {
+        m.id: (RETURNED_TITLE if m.id in returned else waiting.get(m.id, State(m.state).label))
+        for m in memos
+    }
+
+
+def _waiting_titles(memo_ids: Sequence[int]) -> dict[int, str]:
+    """What engine.state_title says of these memos (being attested), in one query: "Hos"
+    the role of the current step of each one's latest live submission, if it has one."""
+    if not memo_ids:
+        return {}
+    step = sa.and_(
+        SubmissionStep.submission_id == Submission.id,
+        SubmissionStep.position == Submission.current_position,
+    )
+    rows = db.session().execute(
+        sa.select(Submission.memo_id, SubmissionStep.role_title)
+        .outerjoin(SubmissionStep, step)
+        .where(Submission.memo_id.in_(memo_ids), Submission.status.in_(("active", "attested")))
+        .order_by(Submission.memo_id, Submission.number.desc())
+    )
+    titles: dict[int, str] = {}
+    for memo_id, role_title in rows:
+        if memo_id not in titles:  # the latest submission (active_submission's)
+            titles[memo_id] = (
+                WAITING_AT.format(role=role_title.lower()) if role_title else State.ATTEST.label
+            )
+    return titles
 
 
 def _parse_dnr(text: str) -> tuple[int, int] | None:
