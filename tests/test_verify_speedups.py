@@ -20,7 +20,7 @@ def installed() -> frozenset[str]:
 
 
 def test_both_are_in_place_for_the_tested_versions(installed) -> None:
-    assert installed == {"fast_hex_strings", "name_preparation_cache"}
+    assert installed == {"fast_hex_strings", "name_preparation_cache", "orphan_cache"}
     assert speedups.install() == installed  # twice changes nothing
     assert not hasattr(generic.read_hex_string_from_stream._attest_original, "_attest_original")
 
@@ -70,6 +70,24 @@ def test_name_preparation_cache_gives_asn1crypto_s_answer() -> None:
     one = asn1_x509.Name.build({"common_name": "Jenny  Johansson"})
     other = asn1_x509.Name.build({"common_name": "jenny johansson"})
     assert one == other
+
+
+def test_orphan_cache_gives_pyhanko_s_answer_for_every_revision() -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import policies
+
+    from tests.support import forgeries
+
+    cached = policies._find_orphans
+    original = cached._attest_original  # type: ignore[attr-defined]
+    for pdf in (forgeries.material().genuine.final, forgeries.forgery("page-added")):
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        for revision in range(1, reader.xrefs.total_revisions):
+            resolver = reader.get_historical_resolver(revision)
+            first = cached(resolver)
+            assert first == original(resolver)
+            first.clear()  # the caller may consume its set: the next one is whole again
+            assert cached(resolver) == original(resolver)
 
 
 def test_nothing_patches_pyhanko_at_import() -> None:

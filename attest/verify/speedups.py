@@ -1,6 +1,6 @@
 """The one place attest adjusts pyHanko (and asn1crypto): speed-ups that change no result.
 
-Verification spends much of its time in two spots of the libraries; ``install()`` replaces
+Verification spends much of its time in a few spots of the libraries; ``install()`` replaces
 each with an equivalent that is faster, for the versions they were written against and
 tested with (tests/test_verify_speedups.py compares them with the originals). Under any
 other version nothing is replaced: verification stays correct, only slower. Installing
@@ -34,6 +34,7 @@ def install() -> frozenset[str]:
     """Put the speed-ups in place where the library version is one they were tested with."""
     if _tested("pyhanko"):
         _install_fast_hex_strings()
+        _install_orphan_cache()
     if _tested("asn1crypto"):
         _install_name_preparation_cache()
     return installed()
@@ -42,12 +43,15 @@ def install() -> frozenset[str]:
 def installed() -> frozenset[str]:
     from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils import generic
+    from pyhanko.sign.diff_analysis import policies
 
     names = set()
     if hasattr(generic.read_hex_string_from_stream, "_attest_original"):
         names.add("fast_hex_strings")
     if hasattr(asn1_x509.NameTypeAndValue._ldap_string_prep, "_attest_original"):
         names.add("name_preparation_cache")
+    if hasattr(policies._find_orphans, "_attest_original"):
+        names.add("orphan_cache")
     return frozenset(names)
 
 
@@ -122,3 +126,30 @@ def _install_name_preparation_cache() -> None:
 
     _ldap_string_prep._attest_original = original  # type: ignore[attr-defined]
     asn1_x509.NameTypeAndValue._ldap_string_prep = _ldap_string_prep
+
+
+def _install_orphan_cache() -> None:
+    """Find a revision's orphaned objects once per file instead of once per signature.
+
+    pyHanko's difference analysis compares each signature's revision with every later one,
+    and for each later revision looks for the new objects nothing refers to (``_find_orphans``):
+    with five signatures the same four revisions are searched ten times, about a tenth of a
+    verification. The answer depends only on the revision of the one parsed file (its
+    historical resolver, which the reader keeps), so it is remembered on that resolver and a
+    copy handed out each time, as the original returns a fresh set.
+    """
+    from pyhanko.sign.diff_analysis import policies
+
+    original = policies._find_orphans
+    if hasattr(original, "_attest_original"):
+        return
+
+    def _find_orphans(hist_rev: Any) -> Any:
+        found = getattr(hist_rev, "_attest_orphans", None)
+        if found is None:
+            found = frozenset(original(hist_rev))  # raises for a damaged file: not cached
+            hist_rev._attest_orphans = found
+        return set(found)
+
+    _find_orphans._attest_original = original  # type: ignore[attr-defined]
+    policies._find_orphans = _find_orphans
