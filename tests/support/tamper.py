@@ -475,3 +475,39 @@ def image_row(width: float, height: float, shown: str, hidden: str) -> bytes:
     canvas.showPage()
     canvas.save()
     return out.getvalue()
+
+
+def redefine_font(page_index: int) -> Tamper:
+    """A later revision that redefines a page's font resource object under its old number:
+    the signed bytes stay, the text is drawn with other glyphs."""
+
+    def tamper(pdf: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        page_ref, _ = writer.find_page_for_modification(page_index)
+        fonts = page_ref.get_object()["/Resources"].raw_get("/Font")
+        assert isinstance(fonts, generic.IndirectObject)
+        shadow = generic.DictionaryObject(
+            {k: v for k, v in fonts.get_object().items()}  # the same names ...
+        )
+        for name in list(shadow):
+            shadow[name] = _helvetica_resources()["/Font"]["/FForge"]  # ... other glyphs
+        writer.mark_update(fonts)
+        writer.objects[(fonts.generation, fonts.idnum)] = shadow
+        return _write(writer)
+
+    return tamper
+
+
+def copy_field_value(source: str, target: str) -> Tamper:
+    """An unsigned field given the value of a signed one: the row looks signed."""
+
+    def tamper(pdf: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        value = _sig_field(writer.prev, source).get_object().raw_get("/V")
+        field_ref = _sig_field(writer.prev, target)
+        field = writer.get_object(field_ref.reference)
+        field[pdf_name("/V")] = value
+        writer.mark_update(field_ref)
+        return _write(writer)
+
+    return tamper
