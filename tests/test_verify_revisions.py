@@ -93,3 +93,32 @@ def test_an_update_between_the_rows_is_not_explained_and_pyhanko_catches_it(name
 
 def test_the_level_names_are_pyhanko_s() -> None:
     assert {"NONE", "LTA_UPDATES", "FORM_FILLING"} <= {level.name for level in ModificationLevel}
+
+
+def test_a_new_object_an_earlier_revision_referred_to_is_not_explained() -> None:
+    """A forger's earlier revision may point at an object number not yet defined, and a later
+    one define it: each number written as a reference before a revision counts."""
+    from pyhanko.pdf_utils import generic
+
+    from attest.verify.revisions import _referenced_before, _written_references
+
+    pdf = forgeries.material().genuine.final
+    reader = PdfFileReader(BytesIO(pdf), strict=False)
+    last = reader.xrefs.total_revisions - 1
+    fresh = {
+        ref
+        for ref in reader.xrefs.explicit_refs_in_revision(last)
+        if reader.xrefs.get_historical_ref(ref, last - 1) is None
+    }
+    assert fresh and not _referenced_before(reader, last, fresh)
+    # The catalog (referred to by every trailer) as if it were new in the last revision.
+    catalog = reader.trailer.raw_get("/Root").reference
+    assert _referenced_before(reader, last, {generic.Reference(catalog.idnum, 0)})
+    # Whitespace as pyHanko's parser reads it between the tokens of a reference.
+    odd = BytesIO(b"%PDF-1.7\n<< /A 12\x0b0\n\rR /B 7 0 obj >>")
+    assert [number for _, number in _written_references(_Fake(odd))] == [12]
+
+
+class _Fake:
+    def __init__(self, stream: BytesIO) -> None:
+        self.stream = stream

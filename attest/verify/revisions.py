@@ -22,7 +22,6 @@ more lenient (tests/test_verify_revisions.py compares the two on genuine memos a
 
 from __future__ import annotations
 
-import re
 from typing import Any, Iterable
 
 from pyhanko.pdf_utils import generic
@@ -199,9 +198,9 @@ def _referenced_before(reader: PdfFileReader, revision: int, fresh: set[Any]) ->
     """Whether any object of the revisions before this one refers to one of the fresh refs.
 
     Without object streams every reference is written out as "N G R" in the file's bytes:
-    a search of the bytes before this revision finds every use (and perhaps some in stream
-    data, which only sends the revision to pyHanko). With object streams, every object of
-    those revisions is read instead.
+    those before this revision's end are every use (and perhaps some in stream data, which
+    only sends the revision to pyHanko). With object streams, every object of those
+    revisions is read instead.
     """
     xrefs = reader.xrefs
     if any(xrefs.object_streams_used_in(r) for r in range(revision)):
@@ -213,16 +212,51 @@ def _referenced_before(reader: PdfFileReader, revision: int, fresh: set[Any]) ->
                 found |= _references_in(resolver(ref))
         return bool(found & fresh)
     end = xrefs.get_xref_container_info(revision - 1).end_location
+    numbers = {ref.idnum for ref in fresh}
+    return any(at < end and number in numbers for at, number in _written_references(reader))
+
+
+# What pyHanko's parser reads as a reference is "N G R" with whitespace between (its pattern
+# uses \s); this set has that whitespace and PDF's NUL besides.
+_WHITESPACE = frozenset(b"\x00\t\n\x0b\x0c\r ")
+
+
+def _written_references(reader: PdfFileReader) -> list[tuple[int, int]]:
+    """(offset, object number) of every "N G R" in the file's bytes, found once per file.
+
+    A search for the byte R and a look back over its tokens: a regular expression over
+    the whole file takes ten times as long. Stream data that happens to look like a
+    reference is found too; that only sends a revision to pyHanko's analysis.
+    """
+    found: list[tuple[int, int]] | None = reader.__dict__.get("_attest_references")
+    if found is not None:
+        return found
     stream = reader.stream
     position = stream.tell()
     stream.seek(0)
-    before = stream.read(end)
+    data = stream.read()
     stream.seek(position)
-    numbers = b"|".join(str(ref.idnum).encode() for ref in fresh)
-    pattern = re.compile(
-        rb"(?<![0-9])(?:" + numbers + rb")[\x00\t\n\x0c\r ]+[0-9]+[\x00\t\n\x0c\r ]+R"
-    )
-    return pattern.search(before) is not None
+    found = []
+    space = _WHITESPACE
+    at = data.find(b"R", 1)
+    while at >= 0:
+        a = at
+        while a > 0 and data[a - 1] in space:
+            a -= 1
+        b = a
+        while b > 0 and 48 <= data[b - 1] <= 57:
+            b -= 1
+        c = b
+        while c > 0 and data[c - 1] in space:
+            c -= 1
+        d = c
+        while d > 0 and 48 <= data[d - 1] <= 57:
+            d -= 1
+        if at > a > b > c > d:
+            found.append((at, int(data[d:c])))
+        at = data.find(b"R", at + 1)
+    reader.__dict__["_attest_references"] = found
+    return found
 
 
 def _references_in(obj: Any) -> set[generic.Reference]:
