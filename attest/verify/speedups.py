@@ -37,6 +37,7 @@ def install() -> frozenset[str]:
         _install_orphan_cache()
     if _tested("asn1crypto"):
         _install_name_preparation_cache()
+        _install_name_comparison_cache()
     return installed()
 
 
@@ -50,6 +51,8 @@ def installed() -> frozenset[str]:
         names.add("fast_hex_strings")
     if hasattr(asn1_x509.NameTypeAndValue._ldap_string_prep, "_attest_original"):
         names.add("name_preparation_cache")
+    if hasattr(asn1_x509.Name.__eq__, "_attest_original"):
+        names.add("name_comparison_cache")
     if hasattr(policies._find_orphans, "_attest_original"):
         names.add("orphan_cache")
     return frozenset(names)
@@ -153,3 +156,51 @@ def _install_orphan_cache() -> None:
 
     _find_orphans._attest_original = original  # type: ignore[attr-defined]
     policies._find_orphans = _find_orphans
+
+
+def _install_name_comparison_cache() -> None:
+    """Remember how certificate names compare, and their hashable form, by their encoding.
+
+    pyHanko compares the same issuer and subject names again for every signature and
+    timestamp (ESS certificate ids, path building, CRL issuers), each time through RFC 5280's
+    comparison of every attribute: about a tenth of a verification once the difference
+    analysis is fast. Both answers are pure functions of the two names' DER encodings,
+    so they are remembered by them; what raises is not remembered and raises again.
+    """
+    from asn1crypto import x509 as asn1_x509
+
+    name_class = asn1_x509.Name
+    original_eq = name_class.__eq__
+    if hasattr(original_eq, "_attest_original"):
+        return
+    original_hashable = name_class.hashable
+    compared: dict[tuple[bytes, bytes], bool] = {}
+    hashables: dict[bytes, str] = {}
+
+    def __eq__(self: Any, other: Any) -> bool:
+        if not isinstance(other, name_class):
+            return False
+        key = (self.dump(), other.dump())
+        try:
+            return compared[key]
+        except KeyError:
+            pass
+        result = bool(original_eq(self, other))
+        if len(compared) < 10_000:
+            compared[key] = result
+        return result
+
+    def hashable(self: Any) -> str:
+        der = self.dump()
+        try:
+            return hashables[der]
+        except KeyError:
+            pass
+        result: str = original_hashable.fget(self)
+        if len(hashables) < 10_000:
+            hashables[der] = result
+        return result
+
+    __eq__._attest_original = original_eq  # type: ignore[attr-defined]
+    name_class.__eq__ = __eq__
+    name_class.hashable = property(hashable)
