@@ -18,6 +18,16 @@ objects must be reachable from what it approved and must not have been referred 
 Anything else, however harmless, goes to pyHanko's own analysis, which then decides as it
 always did. The fast answer is only given where pyHanko's would be the same: it is never
 more lenient (tests/test_verify_revisions.py compares the two on genuine memos and forgeries).
+
+Where it is narrower than pyHanko's machinery, by design: an object a revision overrides is
+accepted by its kind (catalog, information, form, page, an empty signature field) and its
+keys, without a walk of every path to it in the earlier revision. The earlier revisions are
+the one the seal certified (made by attest: each field is listed once in the form and once
+on its page) and revisions this check explained, which add only new objects; none of them
+can make a field or page reachable from elsewhere. New objects, by contrast, are checked
+against every reference written before them, so an earlier revision cannot have pointed at
+a number a later one fills in. Object streams, xref streams, freed objects, generations
+other than 0 and more than one signature per revision all go to pyHanko.
 """
 
 from __future__ import annotations
@@ -92,7 +102,7 @@ def _same_except(
 
 def _appended(old: Any, new: Any) -> list[generic.Reference]:
     """New references appended to a direct array; Unexplained for any other change."""
-    old_items = list(old) if isinstance(old, generic.ArrayObject) else [] if old is None else None
+    old_items = list(old) if isinstance(old, generic.ArrayObject) else None
     if old_items is None or not isinstance(new, generic.ArrayObject):
         raise Unexplained("not a direct array")
     items = list(new)
@@ -137,9 +147,7 @@ def _check_info(r: _Revision, info_ref: generic.Reference) -> None:
 
 def _check_acroform(r: _Revision, form_ref: generic.Reference) -> list[generic.Reference]:
     old, new = r.old(form_ref), r.new(form_ref)
-    changed = _same_except(old, new, ("/Fields", "/SigFlags"))
-    if "/SigFlags" in changed and new.get("/SigFlags") != 3:
-        raise Unexplained("/SigFlags")
+    changed = _same_except(old, new, ("/Fields",))
     r.approve(form_ref)
     return _appended(_raw(old, "/Fields"), _raw(new, "/Fields")) if "/Fields" in changed else []
 
@@ -156,6 +164,8 @@ def _check_page(r: _Revision, page_ref: generic.Reference) -> list[generic.Refer
 def _check_filled_field(r: _Revision, field_ref: generic.Reference) -> None:
     """An empty signature field of an earlier revision gets its value and appearance."""
     old, new = r.old(field_ref), r.new(field_ref)
+    if r.filled:
+        raise Unexplained("more than one signature in one revision")
     if not _is_signature_widget(old) or "/V" in old or not _is_signature_widget(new):
         raise Unexplained("not an empty signature field filled")
     _same_except(old, new, FILLED_FIELD_KEYS)
@@ -315,6 +325,8 @@ def _explain(reader: PdfFileReader, revision: int) -> tuple[Level, frozenset[str
             pages.add(ref)
     if sorted(new_fields, key=lambda x: x.idnum) != sorted(new_annots, key=lambda x: x.idnum):
         raise Unexplained("new fields and new widgets differ")
+    if len(new_fields) > 1 or (new_fields and r.filled):
+        raise Unexplained("more than one signature in one revision")
     for ref in new_fields:
         _check_new_timestamp_field(r, ref, pages)
 
