@@ -345,6 +345,18 @@ def _explain(reader: PdfFileReader, revision: int) -> tuple[Level, frozenset[str
         r.explained |= r.new.collect_dependencies(root, since_revision=revision)
     if r.fresh - r.explained:
         raise Unexplained("new objects nothing approved refers to")
+    # ... and they refer to no earlier signature field, nor to a page but as a new
+    # timestamp field's own page: no field or page becomes reachable from elsewhere.
+    for ref in r.fresh:
+        obj = r.new(ref)
+        for target in _references_in(obj) - r.fresh:
+            earlier = r.old(target)
+            if _is_signature_widget(earlier) or (
+                isinstance(earlier, generic.DictionaryObject)
+                and earlier.get("/Type") == "/Page"
+                and not (ref in new_fields and _ref(_raw(obj, "/P")) == target)
+            ):
+                raise Unexplained("a new object refers to an earlier field or page")
     if r.fresh and _referenced_before(reader, revision, r.fresh):
         raise Unexplained("a new object an earlier revision referred to")
     return r.level, frozenset(r.filled)
