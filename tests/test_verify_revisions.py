@@ -122,3 +122,17 @@ def test_a_new_object_an_earlier_revision_referred_to_is_not_explained() -> None
 class _Fake:
     def __init__(self, stream: BytesIO) -> None:
         self.stream = stream
+
+
+def test_a_new_appearance_that_refers_to_a_page_is_not_explained() -> None:
+    """The shape of a row's signature is explained; the same with the new appearance naming
+    a page (which would make the page reachable from the appearance) is not."""
+    after_first_row = forgeries.material().genuine.stages[0]
+
+    def last_explained(pdf: bytes) -> bool:
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        return explain_revision(reader, reader.xrefs.total_revisions - 1) is not None
+
+    assert last_explained(tamper.fill_field_by_hand("attest-steg-2")(after_first_row))
+    naming_a_page = tamper.fill_field_by_hand("attest-steg-2", True)(after_first_row)
+    assert not last_explained(naming_a_page)
