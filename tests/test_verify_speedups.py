@@ -20,7 +20,12 @@ def installed() -> frozenset[str]:
 
 
 def test_both_are_in_place_for_the_tested_versions(installed) -> None:
-    assert installed == {"fast_hex_strings", "name_preparation_cache"}
+    assert installed == {
+        "fast_hex_strings",
+        "name_preparation_cache",
+        "name_comparison_cache",
+        "orphan_cache",
+    }
     assert speedups.install() == installed  # twice changes nothing
     assert not hasattr(generic.read_hex_string_from_stream._attest_original, "_attest_original")
 
@@ -70,6 +75,44 @@ def test_name_preparation_cache_gives_asn1crypto_s_answer() -> None:
     one = asn1_x509.Name.build({"common_name": "Jenny  Johansson"})
     other = asn1_x509.Name.build({"common_name": "jenny johansson"})
     assert one == other
+
+
+def test_name_comparison_cache_gives_asn1crypto_s_answer() -> None:
+    name = asn1_x509.Name
+    original = name.__eq__._attest_original  # type: ignore[attr-defined]
+    build = name.build
+    names = [
+        build({"common_name": "Jenny  Johansson", "organization_name": "EÅV"}),
+        build({"common_name": "jenny johansson", "organization_name": "eåv"}),
+        build({"common_name": "Jenny Johansson"}),
+        build({"common_name": "Anders Carstorp", "title": "Stadsdelsdirektör"}),
+    ]
+    for one in names:
+        for other in names:
+            for _ in range(2):  # the second answer comes from the cache
+                assert (one == other) == original(one, other)
+                assert (one != other) == (not original(one, other))
+        assert (one == "Jenny Johansson") is False
+    assert names[0].hashable == names[1].hashable != names[2].hashable
+    assert names[3].hashable == asn1_x509.Name.load(names[3].dump()).chosen.hashable
+
+
+def test_orphan_cache_gives_pyhanko_s_answer_for_every_revision() -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import policies
+
+    from tests.support import forgeries
+
+    cached = policies._find_orphans
+    original = cached._attest_original  # type: ignore[attr-defined]
+    for pdf in (forgeries.material().genuine.final, forgeries.forgery("page-added")):
+        reader = PdfFileReader(BytesIO(pdf), strict=False)
+        for revision in range(1, reader.xrefs.total_revisions):
+            resolver = reader.get_historical_resolver(revision)
+            first = cached(resolver)
+            assert first == original(resolver)
+            first.clear()  # the caller may consume its set: the next one is whole again
+            assert cached(resolver) == original(resolver)
 
 
 def test_nothing_patches_pyhanko_at_import() -> None:

@@ -23,6 +23,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import DiffPolicy
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation import (
@@ -216,6 +217,7 @@ async def async_validate_pdf(
     crls: Sequence[x509.CertificateRevocationList | bytes] = (),
     now: dt.datetime | None = None,
     reader: PdfFileReader | None = None,
+    diff_policy: DiffPolicy | None = None,
 ) -> ValidationReport:
     """See validate_pdf."""
     try:
@@ -278,7 +280,9 @@ async def async_validate_pdf(
             if embedded.sig_object_type == "/DocTimeStamp":
                 at = _claimed_time([embedded.signed_data], reference)
                 status = await async_validate_pdf_timestamp(
-                    embedded, timestamp_context([embedded.signed_data], at)
+                    embedded,
+                    timestamp_context([embedded.signed_data], at),
+                    diff_policy=diff_policy,
                 )
             else:
                 tokens = list(extract_tst_data_iter(embedded.signer_info, signed=False))
@@ -287,6 +291,7 @@ async def async_validate_pdf(
                     embedded,
                     context(strict_rule, at),
                     ts_validation_context=timestamp_context(tokens, at),
+                    diff_policy=diff_policy,
                 )
         except Exception as exc:  # a malformed signature is a finding, not a crash
             reports.append(_unreadable(embedded, exc))
@@ -332,6 +337,7 @@ def validate_pdf(
     crls: Sequence[x509.CertificateRevocationList | bytes] = (),
     now: dt.datetime | None = None,
     reader: PdfFileReader | None = None,
+    diff_policy: DiffPolicy | None = None,
 ) -> ValidationReport:
     """pyHanko's facts about every signature and document timestamp in pdf.
 
@@ -339,10 +345,18 @@ def validate_pdf(
     revocation is checked strictly (a CRL must be current at that time); without, only
     the certificates' chain and validity are checked. reader: pdf already opened (non-strict)
     by the caller, whose parsed objects and revisions pyHanko then reads instead of parsing
-    the file again.
+    the file again. diff_policy: how later revisions are judged (default: pyHanko's own
+    analysis; attest.verify.revisions for attest's documents).
     """
     return run_sync(
-        async_validate_pdf(pdf, trust_roots=trust_roots, crls=crls, now=now, reader=reader)
+        async_validate_pdf(
+            pdf,
+            trust_roots=trust_roots,
+            crls=crls,
+            now=now,
+            reader=reader,
+            diff_policy=diff_policy,
+        )
     )
 
 

@@ -475,3 +475,88 @@ def image_row(width: float, height: float, shown: str, hidden: str) -> bytes:
     canvas.showPage()
     canvas.save()
     return out.getvalue()
+
+
+def redefine_font(page_index: int) -> Tamper:
+    """A later revision that redefines a page's font resource object under its old number:
+    the signed bytes stay, the text is drawn with other glyphs."""
+
+    def tamper(pdf: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        page_ref, _ = writer.find_page_for_modification(page_index)
+        fonts = page_ref.get_object()["/Resources"].raw_get("/Font")
+        assert isinstance(fonts, generic.IndirectObject)
+        shadow = generic.DictionaryObject(
+            {k: v for k, v in fonts.get_object().items()}  # the same names ...
+        )
+        for name in list(shadow):
+            shadow[name] = _helvetica_resources()["/Font"]["/FForge"]  # ... other glyphs
+        writer.mark_update(fonts)
+        writer.objects[(fonts.generation, fonts.idnum)] = shadow
+        return _write(writer)
+
+    return tamper
+
+
+def copy_field_value(source: str, target: str) -> Tamper:
+    """An unsigned field given the value of a signed one: the row looks signed."""
+
+    def tamper(pdf: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        value = _sig_field(writer.prev, source).get_object().raw_get("/V")
+        field_ref = _sig_field(writer.prev, target)
+        field = writer.get_object(field_ref.reference)
+        field[pdf_name("/V")] = value
+        writer.mark_update(field_ref)
+        return _write(writer)
+
+    return tamper
+
+
+def fill_field_by_hand(field_name: str, appearance_refers_to_page: bool = False) -> Tamper:
+    """A row filled as a signing tool would (a new signature dictionary, a new appearance),
+    but with a placeholder signature: the shape of the update, not a valid signature.
+    appearance_refers_to_page: the appearance's resources also name the first page."""
+
+    def tamper(pdf: bytes) -> bytes:
+        writer = IncrementalPdfFileWriter(BytesIO(pdf))
+        field_ref = _sig_field(writer.prev, field_name)
+        resources = _helvetica_resources()
+        if appearance_refers_to_page:
+            page_ref, _ = writer.find_page_for_modification(0)
+            resources[pdf_name("/XObject")] = generic.DictionaryObject(
+                {pdf_name("/Sida"): generic.IndirectObject(page_ref.idnum, 0, writer)}
+            )
+        appearance = writer.add_object(
+            generic.StreamObject(
+                {
+                    pdf_name("/Type"): pdf_name("/XObject"),
+                    pdf_name("/Subtype"): pdf_name("/Form"),
+                    pdf_name("/BBox"): generic.ArrayObject(
+                        [generic.NumberObject(n) for n in (0, 0, 100, 20)]
+                    ),
+                    pdf_name("/Resources"): resources,
+                },
+                stream_data=b"BT /FForge 10 Tf 4 4 Td (Anders Carstorp) Tj ET",
+            )
+        )
+        value = writer.add_object(
+            generic.DictionaryObject(
+                {
+                    pdf_name("/Type"): pdf_name("/Sig"),
+                    pdf_name("/Filter"): pdf_name("/Adobe.PPKLite"),
+                    pdf_name("/SubFilter"): pdf_name("/ETSI.CAdES.detached"),
+                    pdf_name("/ByteRange"): generic.ArrayObject(
+                        [generic.NumberObject(n) for n in (0, 10, 20, 10)]
+                    ),
+                    pdf_name("/Contents"): generic.ByteStringObject(b"\x00" * 16),
+                }
+            )
+        )
+        field = writer.get_object(field_ref.reference)
+        field[pdf_name("/V")] = value
+        field[pdf_name("/AP")] = generic.DictionaryObject({pdf_name("/N"): appearance})
+        writer.mark_update(field_ref)
+        return _write(writer)
+
+    return tamper
