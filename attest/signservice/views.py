@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from attest import db
@@ -64,7 +65,7 @@ def complete(request_id: str):
         refusal.request_id = request_id
         return _refused(refusal, exc.status)
     db.session().commit()
-    flash("Du har attesterat tjänsteutlåtandet.", "success")
+    flash(_("Du har attesterat tjänsteutlåtandet."), "success")
     return redirect(url_for("memos.show", memo_id=memo.id))
 
 

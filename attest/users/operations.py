@@ -14,6 +14,7 @@ from flask import current_app
 
 from attest import audit, clock, db
 from attest.errors import AttestError, Forbidden, Invalid, NotFound
+from attest.i18n import _l
 from attest.orgs.models import Organisation
 from attest.orgs.operations import get_organisation
 from attest.pdf.fonts import check_printable
@@ -181,14 +182,14 @@ class Invitation:
     link: EnrolmentLink
 
 
-USED_LINK = (
+USED_LINK = _l(
     "Länken är redan använd: kontot är aktiverat. Logga in med det lösenord du valde, eller "
     "be en administratör om en ny länk om du har glömt det."
 )
-REPLACED_LINK = "Länken gäller inte längre: en nyare länk har skickats. Använd den i stället."
-EXPIRED_LINK = "Länken har slutat gälla. Be en administratör om en ny."
-UNKNOWN_LINK = "Länken är ogiltig. Kontrollera att du har fått med hela länken."
-OWN_PASSWORD_REQUIRED = (
+REPLACED_LINK = _l("Länken gäller inte längre: en nyare länk har skickats. Använd den i stället.")
+EXPIRED_LINK = _l("Länken har slutat gälla. Be en administratör om en ny.")
+UNKNOWN_LINK = _l("Länken är ogiltig. Kontrollera att du har fått med hela länken.")
+OWN_PASSWORD_REQUIRED = _l(
     "Ditt lösenord har satts av en administratör. Välj ett eget under ”Byt lösenord” "
     "innan du attesterar: först då får du en signeringsnyckel som bara du kan låsa upp."
 )
@@ -209,7 +210,7 @@ class OwnPasswordRequired(Forbidden):
 
 class WrongCurrentPassword(Invalid):
     def __init__(self) -> None:
-        super().__init__("Det nuvarande lösenordet stämmer inte.")
+        super().__init__(_l("Det nuvarande lösenordet stämmer inte."))
 
 
 def _digest(token: str) -> str:
@@ -499,7 +500,7 @@ def change_own_password(
         raise WrongCurrentPassword()
     passwords.check_strength(new_password, username=user.username, full_name=user.full_name)
     if new_password == current_password:
-        raise Invalid("Det nya lösenordet måste skilja sig från det nuvarande.")
+        raise Invalid(_l("Det nya lösenordet måste skilja sig från det nuvarande."))
     if user.own_password:
         user.password_hash = passwords.hash_password(new_password)
         reencrypt(user, current_password, new_password)

@@ -39,11 +39,11 @@ from attest.verify import public
 from attest.verify.core import Check, VerificationResult
 from attest.verify.records import Comparison, verify_with_records
 from attest.verify.report import (
-    CHECK_TITLES,
     LANGUAGES,
     STATUS_SYMBOLS,
-    VERDICT_TITLES,
+    check_title,
     format_time,
+    verdict_title,
 )
 from attest.web import ERROR_TITLES
 from attest.workflow.submissions import by_verification_code
@@ -260,7 +260,7 @@ def _public_page(
         errors=[(form.pdf.id, m) for m in form.pdf.errors],
         verdict_title=report.result.title(lang),
         copy_verdict_title=copy.result.title(lang) if copy and copy.result else "",
-        check_title=lambda check: CHECK_TITLES[check.code][LANGUAGES.index(lang)],
+        check_title=lambda check: check_title(check.code, lang),
         format_date=clock.format_date,
         max_megabytes=current_app.config["BILAGA_MAX_BYTES"] // (1024 * 1024),
     )
@@ -356,7 +356,6 @@ def _report_page(
     linked=None,
 ):
     lang = _lang()
-    index = LANGUAGES.index(lang)
     failed = [(n, c) for n, c in enumerate(result.checks, start=1) if c.status == "failed"]
     undecided = [
         (n, c)
@@ -378,7 +377,7 @@ def _report_page(
         failed=failed,
         undecided=undecided,
         records_known=records_known,
-        check_title=lambda check: CHECK_TITLES[check.code][index],
+        check_title=lambda check: check_title(check.code, lang),
         symbols=STATUS_SYMBOLS,
         format_time=format_time,
         organisation=current_user.organisation,
@@ -427,8 +426,8 @@ def _bulk_page(form: BulkForm, *, report=None, status: int = 200):
         form=form,
         errors=errors,
         report=report,
-        check_title=lambda check: CHECK_TITLES[check.code][LANGUAGES.index(_lang())],
-        verdict_title=lambda verdict: VERDICT_TITLES[verdict][LANGUAGES.index(_lang())],
+        check_title=lambda check: check_title(check.code, _lang()),
+        verdict_title=lambda verdict: verdict_title(verdict, _lang()),
         format_time=format_time,
         lang=_lang(),
         organisation=current_user.organisation,

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from attest import audit, blobs, clock, db
 from attest.errors import Conflict, Forbidden, Invalid
+from attest.i18n import _l
 from attest.memos.models import Memo
 from attest.memos.operations import STALE_MEMO, lock_memo
 from attest.memos.rendering import StepLine, document_for
@@ -29,6 +30,7 @@ from attest.pki.profile import acting_title
 from attest.sso.models import StepUp
 from attest.urls import external_url
 from attest.users.models import User
+from attest.users.roles import shown_title
 from attest.workflow import guards
 from attest.workflow.definition import TRANSITIONS, WAITING_AT, Action, State, Target, Transition
 from attest.workflow.hooks import PlannedRow, field_name, hooks
@@ -57,7 +59,7 @@ def state_title(memo: Memo, submission: Submission | None = None) -> str:
         submission = submission or active_submission(memo)
         step = submission.current_step if submission else None
         if step is not None:
-            return WAITING_AT.format(role=step.role_title.lower())
+            return _l(WAITING_AT, role=str(shown_title(step.role_title)).lower())
     return state.label
 
 
@@ -107,7 +109,7 @@ def apply_transition(
         )
     comment = (comment or "").replace("\r\n", "\n").strip()
     if transition.comment_required and not comment:
-        raise Invalid("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras.")
+        raise Invalid(_l("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras."))
     if len(comment) > MAX_COMMENT_LENGTH:
         raise Invalid(f"Kommentaren får ha högst {MAX_COMMENT_LENGTH} tecken.")
     # Lock first, before the guard and any work: of concurrent transitions on this memo one
