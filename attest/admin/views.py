@@ -109,7 +109,7 @@ def admin_pages() -> list[tuple[str, str, str]]:
 
 
 def _role_choices(form: PersonForm) -> None:
-    form.roles.choices = [(r.code, r.title) for r in list_roles(_organisation())]
+    form.roles.choices = [(r.code, r.shown_title) for r in list_roles(_organisation())]
 
 
 @bp.route("/anvandare")
@@ -190,7 +190,9 @@ def _edit_form(person: User, formdata: Any = None) -> PersonForm:
     # Roles no longer offered (retired, or shared ones) still show, so nothing is lost.
     offered = {code for code, _ in form.roles.choices}
     form.roles.choices += [
-        (ur.role_code, ur.role.title) for ur in person.user_roles if ur.role_code not in offered
+        (ur.role_code, ur.role.shown_title)
+        for ur in person.user_roles
+        if ur.role_code not in offered
     ]
     form.username.data = person.username  # never changed
     return form
@@ -404,7 +406,9 @@ def _substitute_form(formdata: Any = None) -> SubstituteForm:
         (p.id, p.full_name) for p in people_
     ]
     form.role.choices = [
-        (r.code, r.title) for r in list_roles(organisation) if r.code not in roles.NOT_ATTESTING
+        (r.code, r.shown_title)
+        for r in list_roles(organisation)
+        if r.code not in roles.NOT_ATTESTING
     ]
     return form
 

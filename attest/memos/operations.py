@@ -317,8 +317,10 @@ def check_can_edit(user: User, memo: Memo) -> None:
         raise Forbidden(_l("Bara handläggaren som skrev tjänsteutlåtandet kan ändra det."))
     if State(memo.state) not in EDITABLE_STATES:
         raise Invalid(
-            "Tjänsteutlåtandet är skickat för attest och kan inte ändras. "
-            "Återkalla det först om du behöver ändra något."
+            _l(
+                "Tjänsteutlåtandet är skickat för attest och kan inte ändras. "
+                "Återkalla det först om du behöver ändra något."
+            )
         )
 
 

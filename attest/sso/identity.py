@@ -258,7 +258,7 @@ def begin_step_up(user: User, memo_id: int, login_session_token: str) -> StepUpT
     session; the protocol sends the person to the provider with the token as its state."""
     link = linked_identity(user)
     if link is None:
-        raise Forbidden("Du loggar inte in via en identitetsleverantör.")
+        raise Forbidden(_l("Du loggar inte in via en identitetsleverantör."))
     token = secrets.token_urlsafe(32)
     started_at = clock.now()
     db.session().add(

@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -32,6 +33,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from attest import audit, blobs, clock, db, i18n
 from attest.auth import ratelimit
+from attest.i18n import _l
 from attest.memos.bilagor import safe_filename
 from attest.signing.sign import ARCHIVE_TIMESTAMP_FIELD, CERTIFICATION_FIELD
 from attest.users import roles
@@ -53,26 +55,26 @@ bp = Blueprint("verify", __name__)
 PERFORMED = "verification:performed"
 COPY_STORED = "verification:copy:stored"
 
-CHOOSE_FILE = "Välj en PDF-fil att verifiera."
-EMPTY_FILE = "Filen är tom. Välj den attesterade PDF-filen."
-UNTIL_BEFORE_SINCE = "Till-datumet får inte vara före från-datumet."
-SINCE_REQUIRED = "Ange från vilket datum tjänsteutlåtandena ska verifieras."
-INVALID_DATE = "Ange datumet som ÅÅÅÅ-MM-DD."
+CHOOSE_FILE = _l("Välj en PDF-fil att verifiera.")
+EMPTY_FILE = _l("Filen är tom. Välj den attesterade PDF-filen.")
+UNTIL_BEFORE_SINCE = _l("Till-datumet får inte vara före från-datumet.")
+SINCE_REQUIRED = _l("Ange från vilket datum tjänsteutlåtandena ska verifieras.")
+INVALID_DATE = _l("Ange datumet som ÅÅÅÅ-MM-DD.")
 
 
 def _too_large(max_bytes: int) -> str:
     size = f"{max_bytes / (1024 * 1024):.0f} MB"
-    return f"Filen är för stor: en PDF att verifiera får vara högst {size}."
+    return _("Filen är för stor: en PDF att verifiera får vara högst %(size)s.", size=size)
 
 
 class VerifyForm(FlaskForm):
     pdf = FileField(
-        "PDF-fil",
+        _l("PDF-fil"),
         validators=[FileRequired(CHOOSE_FILE)],
         render_kw={"accept": "application/pdf,.pdf"},
     )
-    keep_copy = BooleanField("Spara en kopia av filen")
-    submit = SubmitField("Verifiera")
+    keep_copy = BooleanField(_l("Spara en kopia av filen"))
+    submit = SubmitField(_l("Verifiera"))
 
 
 class CopyForm(FlaskForm):
@@ -87,10 +89,10 @@ class CopyForm(FlaskForm):
 
 class BulkForm(FlaskForm):
     since = DateField(
-        "Från", validators=[InputRequired(SINCE_REQUIRED)], invalid_value_message=INVALID_DATE
+        _l("Från"), validators=[InputRequired(SINCE_REQUIRED)], invalid_value_message=INVALID_DATE
     )
-    until = DateField("Till", validators=[Optional()], invalid_value_message=INVALID_DATE)
-    submit = SubmitField("Verifiera alla")
+    until = DateField(_l("Till"), validators=[Optional()], invalid_value_message=INVALID_DATE)
+    submit = SubmitField(_l("Verifiera alla"))
 
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:

@@ -69,9 +69,9 @@ def _form(memo_type: MemoType | None = None, *, empty: bool = False) -> MemoType
         form = MemoTypeForm(formdata=None, data=data)
     else:
         form = MemoTypeForm()
-    form.required.choices = list(REQUIRABLE.items())
+    form.required.choices = [(name, _l(label)) for name, label in REQUIRABLE.items()]
     choices = [("", _("Inget steg"))] + [
-        (r.code, r.title) for r in operations.attesting_roles(current_user.organisation)
+        (r.code, r.shown_title) for r in operations.attesting_roles(current_user.organisation)
     ]
     while len(form.steps.entries) < operations.MAX_STEPS:
         form.steps.append_entry()

@@ -79,10 +79,18 @@ def _route_lines(memo: Memo, submission: Submission | None) -> list[RouteLine]:
     for step in submission.steps:
         attestation = submission.attestation_for(step.position)
         if attestation is not None:
-            who = attestation.signer_name
+            when = format_date(attestation.attested_at)
             if attestation.acting_for_id:
-                who += f" (t.f. för {attestation.acting_for.full_name})"  # type: ignore[union-attr]
-            outcome = f"Attesterad {format_date(attestation.attested_at)} av {who}"
+                outcome = _l(
+                    "Attesterad %(date)s av %(name)s (t.f. för %(whom)s)",
+                    date=when,
+                    name=attestation.signer_name,
+                    whom=attestation.acting_for.full_name,  # type: ignore[union-attr]
+                )
+            else:
+                outcome = _l(
+                    "Attesterad %(date)s av %(name)s", date=when, name=attestation.signer_name
+                )
         elif step.position == submission.current_position:
             outcome = _l("Väntar på attest")
         else:
