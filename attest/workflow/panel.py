@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -78,6 +79,7 @@ def _route_lines(memo: Memo, submission: Submission | None) -> list[RouteLine]:
     lines = []
     for step in submission.steps:
         attestation = submission.attestation_for(step.position)
+        outcome: Any
         if attestation is not None:
             when = format_date(attestation.attested_at)
             if attestation.acting_for_id:
