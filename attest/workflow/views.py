@@ -19,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from attest import blobs, db
@@ -178,7 +179,13 @@ def attest(memo_id: int):
         db.session().rollback()  # nothing signed; the failed attempt is counted on its own
         count = operations.record_failed_attestation(memo, current_user)
         db.session().commit()
-        form.password.errors.append(f"{exc.message} (misslyckade försök senaste timmen: {count})")
+        form.password.errors.append(
+            _(
+                "%(message)s (misslyckade försök senaste timmen: %(count)d)",
+                message=exc.message,
+                count=count,
+            )
+        )
         throttle = reservation.throttle_after_failure()
         if throttle is not None:  # that was the last try for now: say so at once
             return _throttled(memo, form, throttle)
