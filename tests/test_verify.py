@@ -646,6 +646,52 @@ def test_cli_json_parses_and_english_texts(files) -> None:
     assert "Attested by" in english.stdout
 
 
+@pytest.mark.system
+def test_cli_in_english_says_nothing_in_swedish_but_what_the_certificates_say(files) -> None:
+    """`attest verify --lang en`, without a Flask app: every verdict, check, label and
+    refusal in English; Swedish only in names, titles and organisations the certificates
+    state, and in the signature fields' names (attest-steg-1) the PDF gives them."""
+    from tests.support.swedish import swedish_words
+
+    cases = ["genuine", "tampered", "own_key", "damaged", "prefixed", "not_pdf", "encrypted"]
+    paths = [str(files[name]) for name in cases]
+    said = run_cli(*paths, "--trust", files["ca"], "--crl", files["crl"], "--lang", "en")
+    untrusted = run_cli(files["genuine"], "--lang", "en")  # no --trust: what is needed
+    garbage = run_cli(files["genuine"], "--trust", files["garbage"], "--lang", "en")
+    missing = run_cli(files["genuine"], "--trust", "no-such-ca.pem", "--lang", "en")
+    facts = json.loads(run_cli(*paths, "--trust", files["ca"], "--json", "--lang", "en").stdout)
+    stated = (
+        [
+            value
+            for result in facts
+            for a in result["attestations"]
+            for value in (a["signer_name"], a["title"], a["organisation"], a["acting_for"])
+        ]
+        + [result["organisation"] for result in facts]
+        + ["EÅV"]
+    )  # its code, in every Dnr
+    text = "\n".join(done.stdout + done.stderr for done in (said, untrusted, garbage, missing))
+    for path in [*paths, str(files["ca"]), str(files["crl"]), str(files["garbage"])]:
+        text = text.replace(path, " ")
+    text = re.sub(r"\battest-[\w-]+", " ", text)
+    # The certificates of the seal and the timestamps name themselves in Swedish too.
+    text = re.sub(r"\battest (systemsigill|tidsstämpel) ", " ", text)
+    assert swedish_words(text, stated) == [], text
+    assert "Invalid" in said.stdout and "Valid" in said.stdout
+
+    # The catalogue is read with Babel alone: the verifier needs no Flask app.
+    code = (
+        "import sys\n"
+        "from attest.verify.cli import main\n"
+        f"main([{str(files['genuine'])!r}, '--trust', {str(files['ca'])!r}, '--lang', 'en'])\n"
+        "print('flask_babel' in sys.modules, 'flask' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert done.stdout.splitlines()[-1] == "False False", done.stdout + done.stderr
+
+
 def test_cli_in_process_matches_exit_codes(files, capsys) -> None:
     genuine, ca = str(files["genuine"]), str(files["ca"])
     assert cli_main([genuine, "--trust", ca, "--expected-steps", "2"]) == 0
