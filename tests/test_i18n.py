@@ -95,6 +95,42 @@ def test_the_memo_page_in_english_and_its_pdf_in_swedish(app, client, auth, peop
     assert "Sammanfattning" in text and "Summary" not in text
 
 
+def test_sent_from_an_english_session_the_pdf_and_the_records_stay_swedish(
+    app, client, auth, people
+):
+    """A lazy text is said in the person's language while the page is made: what the send
+    stores (the frozen PDF, the history, the audit log, the mails) must not follow it."""
+    import sqlalchemy as sa
+
+    from attest import blobs, db
+    from attest.audit.models import AuditEvent
+    from attest.workflow.models import HistoryEntry, OutboxMail, Submission
+    from tests.support.memos import draft_memo
+    from tests.support.pdftools import flat, pdftotext
+    from tests.support.web import Browser
+
+    memo_id = draft_memo(app, people.handlaggare)
+    choose(client, "en")
+    browser = Browser(client, auth)
+    browser.login(people.handlaggare)
+    page = browser.open(f"/memos/{memo_id}")
+    assert "Send for attestation" in page.buttons()
+    after = browser.press_and_follow(page, "Send for attestation")
+    assert "The memo has been sent for attestation." in after.flashes()
+
+    with app.app_context():
+        session = db.session()
+        submission = session.scalar(sa.select(Submission).where(Submission.memo_id == memo_id))
+        text = flat(pdftotext(blobs.store().get(submission.frozen_pdf_sha256)))
+        stored = [e.data for e in session.scalars(sa.select(AuditEvent))]
+        stored += [e.comment or "" for e in session.scalars(sa.select(HistoryEntry))]
+        stored += [m.subject + m.body for m in session.scalars(sa.select(OutboxMail))]
+    assert "Tjänsteutlåtande" in text and "Handläggare" in text and "Sida 1" in text
+    for english in ("Memo", "Case officer", "Page 1", "Attested by", "Head of department"):
+        assert english not in text
+        assert not any(english in value for value in stored), english
+
+
 def test_the_error_pages_in_english(client, auth, people):
     choose(client, "en")
     auth.login(people.handlaggare.username)
