@@ -205,6 +205,6 @@ def _errors(form: FlaskForm) -> list[tuple[str | None, str]]:
     found: list[tuple[str | None, str]] = []
     for field in form:
         for message in field.errors if isinstance(field.errors, list) else []:
-            if isinstance(message, str):
+            if not isinstance(message, (list, dict)):  # a text, not a sub-form's errors
                 found.append((field.id, message))
     return found
