@@ -98,20 +98,23 @@ def apply_transition(
     try:
         transition = TRANSITIONS[Action(action)]
     except ValueError:
-        raise Invalid(f"Okänd åtgärd: {action}") from None
+        raise Invalid(_l("Okänd åtgärd: %(action)s", action=action)) from None
     if expected_lock_version is not None and expected_lock_version != memo.lock_version:
         raise Conflict(STALE_MEMO)
     state = State(memo.state)
     if state not in transition.sources:
         raise Conflict(
-            f"”{transition.title}” går inte nu: tjänsteutlåtandet är "
-            f"{state_title(memo).lower()}."
+            _l(
+                "”%(action)s” går inte nu: tjänsteutlåtandet är %(state)s.",
+                action=transition.title,
+                state=str(state_title(memo)).lower(),
+            )
         )
     comment = (comment or "").replace("\r\n", "\n").strip()
     if transition.comment_required and not comment:
         raise Invalid(_l("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras."))
     if len(comment) > MAX_COMMENT_LENGTH:
-        raise Invalid(f"Kommentaren får ha högst {MAX_COMMENT_LENGTH} tecken.")
+        raise Invalid(_l("Kommentaren får ha högst %(n)d tecken.", n=MAX_COMMENT_LENGTH))
     # Lock first, before the guard and any work: of concurrent transitions on this memo one
     # wins and every other one gets a 409, and what the guard reads cannot change under it.
     lock_memo(memo)
@@ -212,7 +215,7 @@ def _send(
     steps: list[SubmissionStep] = []
     chosen: set[int] = set()
     for planned in plan(memo):
-        role = planned.role.title.lower()
+        role = str(planned.role.shown_title).lower()
         wanted = assignees.get(planned.position)
         person = (
             planned.preselected
@@ -221,12 +224,14 @@ def _send(
         )
         if person is None and wanted is None:
             if not planned.candidates:
-                raise Invalid(f"Det finns ingen {role} i organisationen att skicka till.")
-            raise Invalid(f"Välj vem som ska attestera som {role}.")
+                raise Invalid(
+                    _l("Det finns ingen %(role)s i organisationen att skicka till.", role=role)
+                )
+            raise Invalid(_l("Välj vem som ska attestera som %(role)s.", role=role))
         if person is None:
-            raise Invalid(f"Den valda personen kan inte attestera som {role}.")
+            raise Invalid(_l("Den valda personen kan inte attestera som %(role)s.", role=role))
         if person.id in chosen:
-            raise Invalid("En person kan bara attestera ett steg av ett tjänsteutlåtande.")
+            raise Invalid(_l("En person kan bara attestera ett steg av ett tjänsteutlåtande."))
         chosen.add(person.id)
         steps.append(
             SubmissionStep(
@@ -237,7 +242,7 @@ def _send(
             )
         )
     if not steps:
-        raise Invalid("Organisationen har ingen attestordning för tjänsteutlåtanden.")
+        raise Invalid(_l("Organisationen har ingen attestordning för tjänsteutlåtanden."))
     today = clock.local(moment).date()
     stand_ins = {
         s.position: substitutes_for(memo.organisation_id, s.role_code, s.assignee, today)
