@@ -29,7 +29,16 @@ from markupsafe import Markup, escape
 
 from attest.catalogue import DEFAULT_LANGUAGE, N_, translations_dir
 
-__all__ = ["COOKIE", "DEFAULT_LANGUAGE", "LANGUAGES", "LazyText", "N_", "_l", "init_app"]
+__all__ = [
+    "COOKIE",
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LazyText",
+    "N_",
+    "_l",
+    "init_app",
+    "swedish",
+]
 
 LANGUAGES = {"sv": "Svenska", "en": "English"}
 COOKIE = "attest_lang"
@@ -50,6 +59,15 @@ class LazyText(LazyString):
 def _l(text: str, **variables: Any) -> LazyText:
     """``text`` in the language of the request when it is shown; Swedish outside one."""
     return LazyText(gettext, text, **variables)
+
+
+def swedish(text: Any) -> str:
+    """A text as it is stored (the database, the audit log): in Swedish, whatever the
+    language of the request it is made in."""
+    from flask_babel import force_locale
+
+    with force_locale(DEFAULT_LANGUAGE):
+        return str(text)
 
 
 def select_language() -> str:

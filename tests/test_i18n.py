@@ -234,6 +234,8 @@ def test_a_lazy_text_is_swedish_outside_a_request_and_english_in_an_english_one(
     with app.test_request_context("/", headers={"Cookie": f"{i18n.COOKIE}=en"}):
         assert str(State.ATTESTERAD.label) == "Attested"
         assert str(text) == "Memo EÅV 2024/1 has been created (version 1)."
+        assert i18n.swedish(State.ATTESTERAD.label) == "Attesterad"  # as it is stored
+        assert str(State.ATTESTERAD.label) == "Attested"
     with app.test_request_context("/"):
         assert str(State.ATTESTERAD.label) == "Attesterad"
 

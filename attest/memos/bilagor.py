@@ -29,6 +29,7 @@ from typing import Any, Iterable, Iterator
 from flask import current_app
 
 from attest.errors import Invalid
+from attest.i18n import _l
 from attest.pdf.inert import Inert, TooManyObjects, ViewDependentLayers, make_inert
 from attest.pdf.merge import append_attachments
 
@@ -99,7 +100,7 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     max_bytes = current_app.config["BILAGA_MAX_BYTES"]
     max_pages = current_app.config["BILAGA_MAX_PAGES"]
     if not data:
-        raise Invalid(f"Filen {name} är tom.")
+        raise Invalid(_l("Filen %(name)s är tom.", name=name))
     if len(data) > max_bytes:
         # Only max_bytes + 1 bytes were read: the file's own size is not known here.
         raise Invalid(
@@ -109,7 +110,7 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     # or sit in a ZIP archive: it is kept as sent and only ever served as a PDF download
     # (attest.security's nosniff and CSP; tests/test_security.py).
     if b"%PDF-" not in data[:1024]:
-        raise Invalid(f"Filen {name} är inte en PDF. Bilagor måste vara PDF-filer.")
+        raise Invalid(_l("Filen %(name)s är inte en PDF. Bilagor måste vara PDF-filer.", name=name))
     # pypdf stops walking a page tree after this many entries (a tree of shared nodes can
     # name a million pages in a few kilobytes).
     tree_entries = 2 * max_pages + 100
@@ -155,7 +156,7 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
         log.info("refused bilaga %s: %s: %s", name, type(exc).__name__, exc)
         raise Invalid(damaged(name)) from None
     if pages == 0:
-        raise Invalid(f"Filen {name} innehåller inga sidor.")
+        raise Invalid(_l("Filen %(name)s innehåller inga sidor.", name=name))
     title = " ".join(str(metadata_title).split())[:300] or PurePath(name).stem
     removed = f"Ur {name} togs bort: {inert.description()}." if inert.changed else ""
     return CheckedPdf(filename=name, data=data, page_count=pages, title=title, removed=removed)

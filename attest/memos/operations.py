@@ -64,11 +64,11 @@ def _check_content(content: DraftContent) -> DraftContent:
     if not content.rubrik:
         raise Invalid(_l("Ange en rubrik."))
     if len(content.rubrik) > MAX_TITLE_LENGTH or len(content.underrubrik) > MAX_TITLE_LENGTH:
-        raise Invalid(f"Rubrik och underrubrik får ha högst {MAX_TITLE_LENGTH} tecken.")
+        raise Invalid(_l("Rubrik och underrubrik får ha högst %(n)d tecken.", n=MAX_TITLE_LENGTH))
     for name in SECTION_FIELDS:
         value = _normalise_text(getattr(content, name))
         if len(value) > MAX_SECTION_LENGTH:
-            raise Invalid(f"Ett avsnitt får ha högst {MAX_SECTION_LENGTH} tecken.")
+            raise Invalid(_l("Ett avsnitt får ha högst %(n)d tecken.", n=MAX_SECTION_LENGTH))
         setattr(content, name, value)
     subsections = []
     for title, text in content.subsections:

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from attest import db
 from attest.errors import AttestError
+from attest.i18n import swedish
 from attest.signservice import operations
 from attest.signservice.protocol import MAX_RESPONSE_BYTES, ResponseRefused
 from attest.web import ERROR_TITLES
@@ -61,7 +62,7 @@ def complete(request_id: str):
     except ResponseRefused as exc:
         return _refused(exc)
     except AttestError as exc:  # the workflow refused (the step moved on, ...)
-        refusal = ResponseRefused(exc.message)
+        refusal = ResponseRefused(swedish(exc.message))  # kept in the audit log
         refusal.request_id = request_id
         return _refused(refusal, exc.status)
     db.session().commit()

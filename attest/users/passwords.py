@@ -61,7 +61,7 @@ def check_strength(password: str, *, username: str = "", full_name: str = "") ->
     """
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise Invalid(f"Lösenordet måste ha minst {minimum} tecken.")
+        raise Invalid(_l("Lösenordet måste ha minst %(n)d tecken.", n=minimum))
     if len(password) > MAX_LENGTH:
         raise Invalid(_l("Lösenordet är för långt."))
     from zxcvbn import zxcvbn

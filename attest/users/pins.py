@@ -23,7 +23,7 @@ def check_pin(pin: str) -> None:
     """Invalid (with why, in Swedish) unless the PIN is long enough and not trivial."""
     minimum = current_app.config["SIGNING_PIN_MIN_LENGTH"]
     if len(pin) < minimum:
-        raise Invalid(f"Signerings-PIN måste ha minst {minimum} tecken.")
+        raise Invalid(_l("Signerings-PIN måste ha minst %(n)d tecken.", n=minimum))
     if len(pin) > 128:
         raise Invalid(_l("Signerings-PIN får ha högst 128 tecken."))
     lowered = pin.lower()
