@@ -19,6 +19,7 @@ from flask import Flask, current_app, flash, g, has_request_context, request, se
 from flask_login import current_user, login_user
 
 from attest import audit, clock, db
+from attest.i18n import _l
 
 if TYPE_CHECKING:
     from attest.users.models import LoginSession
@@ -42,8 +43,8 @@ STRICT_TRANSPORT_SECURITY = "max-age=31536000"
 
 # Why a session ended -> what its owner reads on the login page.
 EXPIRY_MESSAGES = {
-    "idle": "Du har loggats ut efter en tids inaktivitet.",
-    "max_age": "Du har loggats ut eftersom du har varit inloggad länge. Logga in igen.",
+    "idle": _l("Du har loggats ut efter en tids inaktivitet."),
+    "max_age": _l("Du har loggats ut eftersom du har varit inloggad länge. Logga in igen."),
 }
 
 # last_seen_at is written at most this often: not a database write on every request. A
@@ -157,7 +158,7 @@ def _end_expired_session() -> None:
     from attest.auth.stash import ENDED_SESSION_KEY
 
     session[ENDED_SESSION_KEY] = token
-    flash(EXPIRY_MESSAGES[reason], "info")
+    flash(str(EXPIRY_MESSAGES[reason]), "info")
     g.attest_session_expired = True
 
 

@@ -14,35 +14,36 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from attest import audit, db
 from attest.errors import AttestError
+from attest.i18n import _l
 
 log = logging.getLogger(__name__)
 
 ERROR_TITLES = {
-    400: "Felaktig begäran",
-    401: "Inloggning krävs",
-    403: "Åtkomst nekad",
-    404: "Sidan finns inte",
-    405: "Metoden är inte tillåten",
-    409: "Konflikt",
-    413: "Filen är för stor",
-    422: "Felaktiga uppgifter",
-    429: "För många försök",
-    500: "Internt fel",
-    503: "Tillfälligt otillgänglig",
-    507: "Lagringen är full",
+    400: _l("Felaktig begäran"),
+    401: _l("Inloggning krävs"),
+    403: _l("Åtkomst nekad"),
+    404: _l("Sidan finns inte"),
+    405: _l("Metoden är inte tillåten"),
+    409: _l("Konflikt"),
+    413: _l("Filen är för stor"),
+    422: _l("Felaktiga uppgifter"),
+    429: _l("För många försök"),
+    500: _l("Internt fel"),
+    503: _l("Tillfälligt otillgänglig"),
+    507: _l("Lagringen är full"),
 }
 
 ERROR_MESSAGES = {
-    400: "Begäran kunde inte behandlas.",
-    403: "Du har inte behörighet till den här sidan.",
-    404: "Sidan du söker finns inte, eller så har du inte tillgång till den.",
-    405: "Den här adressen tar inte emot den sortens begäran.",
-    413: "Det du skickade är större än vad som tillåts.",
-    500: "Något gick fel hos oss. Försök igen om en stund.",
-    503: "Databasen går inte att nå just nu. Vänta en stund och försök igen.",
+    400: _l("Begäran kunde inte behandlas."),
+    403: _l("Du har inte behörighet till den här sidan."),
+    404: _l("Sidan du söker finns inte, eller så har du inte tillgång till den."),
+    405: _l("Den här adressen tar inte emot den sortens begäran."),
+    413: _l("Det du skickade är större än vad som tillåts."),
+    500: _l("Något gick fel hos oss. Försök igen om en stund."),
+    503: _l("Databasen går inte att nå just nu. Vänta en stund och försök igen."),
 }
 
-CSRF_MESSAGE = (
+CSRF_MESSAGE = _l(
     "Formuläret kunde inte skickas eftersom säkerhetstoken saknas eller är ogiltig. "
     "Ladda om sidan och försök igen."
 )
@@ -121,7 +122,7 @@ def error_page(status: int, message: str | None = None):
         render_template(
             "errors/error.html",
             status=status,
-            title=ERROR_TITLES.get(status, "Fel"),
+            title=ERROR_TITLES.get(status, _l("Fel")),
             message=message or ERROR_MESSAGES.get(status, ""),
         ),
         status,

@@ -338,7 +338,7 @@ def test_a_stale_form_is_a_conflict_with_a_swedish_message(app, browser, people)
     assert response.status_code == 409
     refused = Page(response)
     assert refused.main.find("h1").text == "Konflikt"
-    assert STALE_MEMO in refused.text
+    assert str(STALE_MEMO) in refused.text
     assert facts(app, memo_id) == after_attest
     back = refused.main.find("a", href=f"/memos/{memo_id}")
     assert back.text == f"Öppna {after_attest.dnr} som det ser ut nu"
@@ -354,7 +354,7 @@ def test_sending_a_draft_changed_since_the_page_was_opened_is_a_conflict(app, br
     before = facts(app, memo_id)
     response = browser.press(first_tab, "Skicka för attest")
     assert response.status_code == 409
-    assert STALE_MEMO in Page(response).text
+    assert str(STALE_MEMO) in Page(response).text
     assert facts(app, memo_id) == before
     page = browser.press_and_follow(browser.open(f"/memos/{memo_id}"), "Skicka för attest")
     assert "Status: Hos avdelningschef (version 2)" in page.text

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from attest import clock, db
@@ -24,7 +25,7 @@ from attest.admin.forms import (
 )
 from attest.attestation.personal import key_statuses
 from attest.errors import AttestError
-from attest.i18n import N_, translate
+from attest.i18n import N_, _l
 from attest.users import roles
 from attest.users.models import User
 from attest.users.operations import (
@@ -51,20 +52,20 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 # The landing page's list: (endpoint, title, what it is for). A page whose endpoint this
 # installation does not have (yet) is left out, so a package adds its page here once.
 PAGES: tuple[tuple[str, str, str], ...] = (
-    ("admin.people", N_("Användare"), N_("Personer, roller, aktiveringslänkar och nycklar.")),
-    ("admin.roles_", N_("Roller"), N_("Roller som attestordningar och personer kan ha.")),
-    ("admin.substitutes_", N_("T.f."), N_("Tillförordnade: vem som attesterar för vem, och när.")),
+    ("admin.people", _l("Användare"), _l("Personer, roller, aktiveringslänkar och nycklar.")),
+    ("admin.roles_", _l("Roller"), _l("Roller som attestordningar och personer kan ha.")),
+    ("admin.substitutes_", _l("T.f."), _l("Tillförordnade: vem som attesterar för vem, och när.")),
     (
         "org_settings.index",
-        N_("Organisationens inställningar"),
-        N_("Brevhuvud, adress, växel och diarienummer."),
+        _l("Organisationens inställningar"),
+        _l("Brevhuvud, adress, växel och diarienummer."),
     ),
-    ("memo_types.index", N_("Typer av ärenden"), N_("Typer av ärenden och deras steg.")),
-    ("audit_log.index", N_("Granskningslogg"), N_("Händelser, och om loggen är hel.")),
-    ("api_admin.index", N_("API och webhooks"), N_("Tokens för andra system och webhooks.")),
-    ("workflow.outbox", N_("Utkorg"), N_("E-post som attest har skickat eller ska skicka.")),
+    ("memo_types.index", _l("Typer av ärenden"), _l("Typer av ärenden och deras steg.")),
+    ("audit_log.index", _l("Granskningslogg"), _l("Händelser, och om loggen är hel.")),
+    ("api_admin.index", _l("API och webhooks"), _l("Tokens för andra system och webhooks.")),
+    ("workflow.outbox", _l("Utkorg"), _l("E-post som attest har skickat eller ska skicka.")),
 )
-PERSON_ADDED = "{name} är tillagd."
+PERSON_ADDED = N_("%(name)s är tillagd.")
 
 
 def _require_administrator() -> None:
@@ -108,7 +109,7 @@ def admin_pages() -> list[tuple[str, str, str]]:
 
 
 def _role_choices(form: PersonForm) -> None:
-    form.roles.choices = [(r.code, r.title) for r in list_roles(_organisation())]
+    form.roles.choices = [(r.code, r.shown_title) for r in list_roles(_organisation())]
 
 
 @bp.route("/anvandare")
@@ -169,7 +170,7 @@ def create_person():
         db.session().rollback()
         page = render_template("admin/person_new.html", form=form, errors=[(None, exc.message)])
         return page, exc.status
-    flash(PERSON_ADDED.format(name=invitation.user.full_name), "success")
+    flash(_(PERSON_ADDED, name=invitation.user.full_name), "success")
     return _person_page(invitation.user, link=invitation.link)
 
 
@@ -189,7 +190,9 @@ def _edit_form(person: User, formdata: Any = None) -> PersonForm:
     # Roles no longer offered (retired, or shared ones) still show, so nothing is lost.
     offered = {code for code, _ in form.roles.choices}
     form.roles.choices += [
-        (ur.role_code, ur.role.title) for ur in person.user_roles if ur.role_code not in offered
+        (ur.role_code, ur.role.shown_title)
+        for ur in person.user_roles
+        if ur.role_code not in offered
     ]
     form.username.data = person.username  # never changed
     return form
@@ -255,9 +258,9 @@ def update_person(user_id: int):
         db.session().rollback()
         return _person_page(person, form=form, errors=[(None, exc.message)], status=exc.status)
     if changed:
-        flash(f"Ändringarna för {person.full_name} är sparade.", "success")
+        flash(_("Ändringarna för %(name)s är sparade.", name=person.full_name), "success")
     else:
-        flash(f"Inget är ändrat för {person.full_name}.", "info")
+        flash(_("Inget är ändrat för %(name)s.", name=person.full_name), "info")
     return redirect(url_for(".person", user_id=person.id))
 
 
@@ -270,7 +273,10 @@ def deactivate_person(user_id: int):
     deactivate_user(person, by=_actor())
     db.session().commit()
     flash(
-        f"{person.full_name} är inaktiverad: inloggningarna är avslutade och nyckeln spärrad.",
+        _(
+            "%(name)s är inaktiverad: inloggningarna är avslutade och nyckeln spärrad.",
+            name=person.full_name,
+        ),
         "success",
     )
     return redirect(url_for(".person", user_id=person.id))
@@ -285,7 +291,10 @@ def reset_person(user_id: int):
     link = reset_user(person, by=_actor())
     db.session().commit()
     flash(
-        f"{person.full_name} är återställd: nyckeln är spärrad och lösenordet gäller inte längre.",
+        _(
+            "%(name)s är återställd: nyckeln är spärrad och lösenordet gäller inte längre.",
+            name=person.full_name,
+        ),
         "success",
     )
     return _person_page(person, link=link)
@@ -333,7 +342,7 @@ def add_role_():
     except AttestError as exc:
         db.session().rollback()
         return _roles_page(form, errors=[(None, exc.message)], status=exc.status)
-    flash(f"Rollen {role.title} är tillagd.", "success")
+    flash(_("Rollen %(title)s är tillagd.", title=role.title), "success")
     return redirect(url_for(".roles_"))
 
 
@@ -355,7 +364,9 @@ def rename_role_(role_code: str):
         db.session().rollback()
         return _roles_page(errors=[(None, exc.message)], status=exc.status)
     if changed:
-        flash(f"Rollen {before} heter nu {role.title}.", "success")
+        flash(
+            _("Rollen %(before)s heter nu %(title)s.", before=before, title=role.title), "success"
+        )
     return redirect(url_for(".roles_"))
 
 
@@ -372,7 +383,7 @@ def retire_role_(role_code: str):
     except AttestError as exc:
         db.session().rollback()
         return _roles_page(errors=[(None, exc.message)], status=exc.status)
-    flash(f"Rollen {role.title} är avvecklad.", "success")
+    flash(_("Rollen %(title)s är avvecklad.", title=str(role.shown_title)), "success")
     return redirect(url_for(".roles_"))
 
 
@@ -388,14 +399,16 @@ def _substitute_form(formdata: Any = None) -> SubstituteForm:
         else SubstituteForm()
     )
     people_ = substitutes.people_of(organisation)
-    form.substitute.choices = [(0, translate(N_("Välj person")))] + [
+    form.substitute.choices = [(0, _l("Välj person"))] + [
         (p.id, f"{p.full_name} ({p.username})") for p in people_
     ]
-    form.for_user.choices = [(0, translate(N_("Vem som helst med rollen")))] + [
+    form.for_user.choices = [(0, _l("Vem som helst med rollen"))] + [
         (p.id, p.full_name) for p in people_
     ]
     form.role.choices = [
-        (r.code, r.title) for r in list_roles(organisation) if r.code not in roles.NOT_ATTESTING
+        (r.code, r.shown_title)
+        for r in list_roles(organisation)
+        if r.code not in roles.NOT_ATTESTING
     ]
     return form
 
@@ -445,12 +458,27 @@ def add_substitute():
     except AttestError as exc:
         db.session().rollback()
         return _substitutes_page(form, errors=[(None, exc.message)], status=exc.status)
-    whom = f" för {for_user.full_name}" if for_user else ""
-    flash(
-        f"{substitute.full_name} är t.f. {substitution.role.title.lower()}{whom} "
-        f"{clock.format_date(substitution.starts_on)}–{clock.format_date(substitution.ends_on)}.",
-        "success",
-    )
+    role_title = str(substitution.role.shown_title).lower()
+    start = clock.format_date(substitution.starts_on)
+    end = clock.format_date(substitution.ends_on)
+    if for_user:
+        done = _(
+            "%(name)s är t.f. %(role)s för %(whom)s %(start)s–%(end)s.",
+            name=substitute.full_name,
+            role=role_title,
+            whom=for_user.full_name,
+            start=start,
+            end=end,
+        )
+    else:
+        done = _(
+            "%(name)s är t.f. %(role)s %(start)s–%(end)s.",
+            name=substitute.full_name,
+            role=role_title,
+            start=start,
+            end=end,
+        )
+    flash(done, "success")
     return redirect(url_for(".substitutes_"))
 
 
@@ -467,8 +495,11 @@ def end_substitute(substitution_id: int):
         db.session().rollback()
         return _substitutes_page(errors=[(None, exc.message)], status=exc.status)
     flash(
-        f"{substitution.substitute.full_name} är inte längre t.f. "
-        f"{substitution.role.title.lower()}; t.f.-certifikatet är spärrat.",
+        _(
+            "%(name)s är inte längre t.f. %(role)s; t.f.-certifikatet är spärrat.",
+            name=substitution.substitute.full_name,
+            role=str(substitution.role.shown_title).lower(),
+        ),
         "success",
     )
     return redirect(url_for(".substitutes_"))

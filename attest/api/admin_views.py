@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField, SubmitField, widgets
@@ -13,7 +14,7 @@ from attest import db
 from attest.api import tokens
 from attest.api.models import ApiToken
 from attest.errors import AttestError, NotFound
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.users import roles
 from attest.webhooks import operations as webhooks
 from attest.webhooks.events import EVENTS
@@ -28,21 +29,21 @@ class _Checkboxes(SelectMultipleField):
 
 class TokenForm(FlaskForm):
     name = StringField(
-        N_("Namn"),
-        validators=[DataRequired(N_("Ange ett namn.")), Length(max=tokens.MAX_NAME_LENGTH)],
+        _l("Namn"),
+        validators=[DataRequired(_l("Ange ett namn.")), Length(max=tokens.MAX_NAME_LENGTH)],
     )
     scopes = _Checkboxes(
-        N_("Behörigheter"), validators=[DataRequired(N_("Välj minst en behörighet."))]
+        _l("Behörigheter"), validators=[DataRequired(_l("Välj minst en behörighet."))]
     )
-    submit = SubmitField(N_("Skapa token"))
+    submit = SubmitField(_l("Skapa token"))
 
 
 class WebhookForm(FlaskForm):
     url = StringField(
-        N_("Adress (URL)"), validators=[DataRequired(N_("Ange en adress.")), Length(max=2000)]
+        _l("Adress (URL)"), validators=[DataRequired(_l("Ange en adress.")), Length(max=2000)]
     )
-    events = _Checkboxes(N_("Händelser"), validators=[DataRequired(N_("Välj minst en händelse."))])
-    submit = SubmitField(N_("Lägg till webhook"))
+    events = _Checkboxes(_l("Händelser"), validators=[DataRequired(_l("Välj minst en händelse."))])
+    submit = SubmitField(_l("Lägg till webhook"))
 
 
 class ActionForm(FlaskForm):
@@ -119,10 +120,10 @@ def revoke_token(token_id: int):
         abort(400)
     token = db.session().get(ApiToken, token_id)
     if token is None or token.organisation_id != current_user.organisation_id:
-        raise NotFound(N_("Token finns inte."))
+        raise NotFound(_l("Token finns inte."))
     tokens.revoke_token(current_user.organisation, token.name, actor=current_user)
     db.session().commit()
-    flash(f"Token {token.name} är återkallad.", "success")
+    flash(_("Token %(name)s är återkallad.", name=token.name), "success")
     return redirect(url_for(".index"))
 
 
@@ -155,7 +156,7 @@ def remove_webhook(endpoint_id: int):
         abort(400)
     endpoint = webhooks.remove_endpoint(current_user.organisation, endpoint_id, current_user)
     db.session().commit()
-    flash(f"Webhooken till {endpoint.url} är borttagen.", "success")
+    flash(_("Webhooken till %(url)s är borttagen.", url=endpoint.url), "success")
     return redirect(url_for(".index"))
 
 
@@ -178,7 +179,7 @@ def send_again(delivery_id: int):
         abort(400)
     delivery = webhooks.send_again(current_user.organisation, delivery_id, current_user)
     db.session().commit()
-    flash(f"Leverans {delivery.id} skickas igen.", "success")
+    flash(_("Leverans %(id)s skickas igen.", id=delivery.id), "success")
     return redirect(url_for(".deliveries"))
 
 

@@ -14,16 +14,16 @@ from flask import current_app, json, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from attest.i18n import N_, translate
+from attest.i18n import _l
 from attest.web import ERROR_MESSAGES, ERROR_TITLES
 
 MEDIA_TYPE = "application/problem+json"
 
 _MESSAGES = {
     **ERROR_MESSAGES,
-    401: N_("Ange en giltig API-token: Authorization: Bearer <token>."),
-    404: N_("Det finns inget sådant, eller så har din token inte tillgång till det."),
-    422: N_("Uppgifterna i begäran är felaktiga; se errors."),
+    401: _l("Ange en giltig API-token: Authorization: Bearer <token>."),
+    404: _l("Det finns inget sådant, eller så har din token inte tillgång till det."),
+    422: _l("Uppgifterna i begäran är felaktiga; se errors."),
 }
 
 
@@ -55,12 +55,12 @@ def _field_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     elif isinstance(messages, (list, tuple)) and not any(
         isinstance(m, (Mapping, list, tuple)) for m in messages
     ):
-        found[prefix or "_schema"] = [str(translate(str(m))) for m in messages]
+        found[prefix or "_schema"] = [str(m) for m in messages]
     elif isinstance(messages, (list, tuple)):
         for index, value in enumerate(messages):
             found.update(_field_errors(value, f"{prefix}.{index}" if prefix else str(index)))
     else:
-        found[prefix or "_schema"] = [str(translate(str(messages)))]
+        found[prefix or "_schema"] = [str(messages)]
     return found
 
 
@@ -73,9 +73,9 @@ def render(
     """The problem response for an error under /api/ (attest.web calls it)."""
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": translate(ERROR_TITLES.get(status, "Fel")),
+        "title": str(ERROR_TITLES.get(status, _l("Fel"))),
         "status": status,
-        "detail": translate(message or _MESSAGES.get(status, "")),
+        "detail": str(message or _MESSAGES.get(status, "")),
         "instance": request.path,
     }
     extra = dict(headers or {})

@@ -25,6 +25,7 @@ from attest import audit, blobs, clock, db
 from attest.archive.sip import Content, Event, MemoPackage, Person, safe_name, write_package
 from attest.audit.models import AuditEvent
 from attest.errors import Invalid
+from attest.i18n import _l
 from attest.memos.rendering import pdf_filename, pdf_organisation
 from attest.orgs.models import Organisation
 from attest.workflow.models import Submission
@@ -68,9 +69,9 @@ def parse_period(since: str, until: str) -> Period:
         first = dt.date.fromisoformat(since.strip())
         last = dt.date.fromisoformat(until.strip())
     except ValueError:
-        raise Invalid("Ange datum som ÅÅÅÅ-MM-DD.") from None
+        raise Invalid(_l("Ange datum som ÅÅÅÅ-MM-DD.")) from None
     if last < first:
-        raise Invalid("Periodens slutdatum ligger före startdatumet.")
+        raise Invalid(_l("Periodens slutdatum ligger före startdatumet."))
     return Period(first, last)
 
 

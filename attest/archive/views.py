@@ -18,14 +18,15 @@ from wtforms.validators import InputRequired, ValidationError
 
 from attest import db
 from attest.archive.operations import Period, attested_in, export_zip
+from attest.i18n import _l
 from attest.users import roles
 
 bp = Blueprint("archive", __name__)
 
 MAX_WEB_PACKAGES = 50  # TOO_MANY names it
-INVALID_DATE = "Ange datum som ÅÅÅÅ-MM-DD."
-NOTHING = "Inga tjänsteutlåtanden attesterades under perioden."
-TOO_MANY = (
+INVALID_DATE = _l("Ange datum som ÅÅÅÅ-MM-DD.")
+NOTHING = _l("Inga tjänsteutlåtanden attesterades under perioden.")
+TOO_MANY = _l(
     "Perioden har fler än 50 attesterade tjänsteutlåtanden, det mesta som exporteras här åt "
     "gången. Välj en kortare period, eller använd kommandot attest archive export."
 )
@@ -33,18 +34,18 @@ TOO_MANY = (
 
 class ExportForm(FlaskForm):
     since = DateField(
-        "Från", validators=[InputRequired("Ange periodens första dag.")],
+        "Från", validators=[InputRequired(_l("Ange periodens första dag."))],
         invalid_value_message=INVALID_DATE,
     )  # fmt: skip
     until = DateField(
-        "Till", validators=[InputRequired("Ange periodens sista dag.")],
+        "Till", validators=[InputRequired(_l("Ange periodens sista dag."))],
         invalid_value_message=INVALID_DATE,
     )  # fmt: skip
     submit = SubmitField("Exportera till arkivet")
 
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
-            raise ValidationError("Periodens slutdatum ligger före startdatumet.")
+            raise ValidationError(_l("Periodens slutdatum ligger före startdatumet."))
 
 
 def can_export(user) -> bool:
@@ -62,7 +63,7 @@ def export():
     if not form.validate_on_submit():
         for field in (form.since, form.until):
             for message in field.errors:
-                flash(message, "error")
+                flash(str(message), "error")
         if form.csrf_token.errors:
             abort(400)
         return back
@@ -74,10 +75,10 @@ def export():
         select(func.count()).select_from(attested_in(organisation, period).subquery())
     )
     if not count:
-        flash(NOTHING, "error")
+        flash(str(NOTHING), "error")
         return back
     if count > MAX_WEB_PACKAGES:
-        flash(TOO_MANY, "error")
+        flash(str(TOO_MANY), "error")
         return back
     spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     export_zip(organisation, period, spool, actor=current_user)

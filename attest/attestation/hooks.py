@@ -23,6 +23,7 @@ from attest.attestation.personal import current_crl, fingerprint
 from attest.custody import PersonalCustody, org_timestamper
 from attest.custody.software import NoActingCertificate, SoftwarePersonalCustody
 from attest.errors import Invalid
+from attest.i18n import _l
 from attest.orgs.models import Organisation
 from attest.pdf import RenderedMemo
 from attest.pki import OrgPki, WrongPassword
@@ -202,9 +203,11 @@ class PadesHooks:
                 now=moment,
             )
         except pades.NoSuchField:
-            raise Invalid(f"Fältet {field_name} finns inte i dokumentet.") from None
+            raise Invalid(
+                _l("Fältet %(field)s finns inte i dokumentet.", field=field_name)
+            ) from None
         except SigningRefused as exc:
-            raise Invalid(f"Signeringen avbröts: {exc}") from None
+            raise Invalid(_l("Signeringen avbröts: %(reason)s", reason=str(exc))) from None
         return StepSignature(
             pdf=signed,
             title=title,

@@ -24,6 +24,7 @@ from attest import clock
 from attest.custody import CUSTODY_FILE, PKCS11, SOFTWARE, OrgCustody
 from attest.errors import Invalid
 from attest.files import private_dir
+from attest.i18n import _l
 from attest.orgs.models import Organisation
 from attest.paths import PACKAGE_DIR
 
@@ -133,8 +134,11 @@ def org_pki(organisation: Organisation) -> OrgPki:
     marker = directory / "ca.pem"
     if not marker.exists():
         raise Invalid(
-            f"Organisationen {organisation.code} saknar nycklar. En administratör kör "
-            f"'attest keys init --org {organisation.code}'."
+            _l(
+                "Organisationen %(code)s saknar nycklar. En administratör kör "
+                "'attest keys init --org %(code)s'.",
+                code=organisation.code,
+            )
         )
     backend = backend_of(organisation.code)
     # A changed passphrase, PIN, token or module opens the keys again.

@@ -24,6 +24,7 @@ from attest import audit, clock, db
 from attest.attestation import keystore
 from attest.attestation.models import PersonCertificate, UserKey
 from attest.errors import Invalid
+from attest.i18n import _l
 from attest.pki import (
     WrongPassword,
     build_crl,
@@ -354,7 +355,7 @@ def reencrypt(user: User, old_password: str, new_password: str) -> None:
         try:
             key = decrypt_private_key(row.encrypted_key_pem.encode(), old_password)
         except WrongPassword:
-            raise Invalid("Det nuvarande lösenordet stämmer inte.") from None
+            raise Invalid(_l("Det nuvarande lösenordet stämmer inte.")) from None
         row.encrypted_key_pem = encrypt_private_key(
             key, new_password, rounds=current_app.config["KEY_KDF_ROUNDS"]
         ).decode()

@@ -24,7 +24,7 @@ from attest import clock, db
 from attest.attestation.audit_anchor import verify_audit, verify_audit_of
 from attest.audit.models import AuditEvent, AuditTimestamp
 from attest.audit.operations import EventFilter, chain_length, event_names, events_of
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.memos.models import Memo
 from attest.users import roles
 from attest.users.models import User
@@ -43,18 +43,18 @@ class FilterForm(FlaskForm):
     class Meta:
         csrf = False  # a search: a GET that changes nothing
 
-    person = SelectField(N_("Person"), validate_choice=False)
-    memo = StringField(N_("Tjänsteutlåtande (Dnr)"), validators=[Length(max=60)])
-    event = SelectField(N_("Händelse"), validate_choice=False)
+    person = SelectField(_l("Person"), validate_choice=False)
+    memo = StringField(_l("Tjänsteutlåtande (Dnr)"), validators=[Length(max=60)])
+    event = SelectField(_l("Händelse"), validate_choice=False)
     start = DateField(
-        N_("Från och med"),
+        _l("Från och med"),
         validators=[Optional()],
-        invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD."),
+        invalid_value_message=_l("Ange datumet som ÅÅÅÅ-MM-DD."),
     )
     end = DateField(
-        N_("Till och med"),
+        _l("Till och med"),
         validators=[Optional()],
-        invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD."),
+        invalid_value_message=_l("Ange datumet som ÅÅÅÅ-MM-DD."),
     )
 
 

@@ -4,20 +4,22 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from attest.i18n import _l
+
 
 class LoginForm(FlaskForm):
     username = StringField(
-        "Användarnamn",
-        validators=[DataRequired("Ange ditt användarnamn."), Length(max=80)],
+        _l("Användarnamn"),
+        validators=[DataRequired(_l("Ange ditt användarnamn.")), Length(max=80)],
         render_kw={"autocomplete": "username", "autofocus": True},
     )
     password = PasswordField(
-        "Lösenord",
-        validators=[DataRequired("Ange ditt lösenord."), Length(max=1024)],
+        _l("Lösenord"),
+        validators=[DataRequired(_l("Ange ditt lösenord.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
     )
-    submit = SubmitField("Logga in")
+    submit = SubmitField(_l("Logga in"))
 
 
 class LogoutForm(FlaskForm):
-    submit = SubmitField("Logga ut")
+    submit = SubmitField(_l("Logga ut"))

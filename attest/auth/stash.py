@@ -42,6 +42,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from attest import audit, clock, db
 from attest.db import Base, UTCDateTime
+from attest.i18n import _l
 from attest.users.models import User
 
 COOKIE = "attest_form"
@@ -53,7 +54,7 @@ ENDED_SESSION_KEY = "attest_ended_session"
 STASHED = "user:form:stashed"
 RESTORED = "user:form:restored"
 
-KEPT_MESSAGE = (
+KEPT_MESSAGE = _l(
     "Det du skrev är sparat. Logga in igen, så kommer du tillbaka till sidan med det ifyllt. "
     "Inget har skickats än."
 )
@@ -198,7 +199,7 @@ def keep_form_after_session_end():
         data={"path": request.path[:500], "fields": sorted(fields)[:50]},
     )
     database.commit()
-    flash(KEPT_MESSAGE, "info")
+    flash(str(KEPT_MESSAGE), "info")
     response = redirect(login_url("auth.login", next_url=page))
     response.set_cookie(
         COOKIE,

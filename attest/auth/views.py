@@ -19,7 +19,7 @@ from flask_login.utils import login_url
 from attest import audit, db, security
 from attest.auth import ratelimit, sessions
 from attest.auth.forms import LoginForm, LogoutForm
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.users.models import User
 from attest.users.operations import authenticate
 
@@ -27,7 +27,7 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
-login_manager.login_message = "Logga in för att fortsätta."
+login_manager.login_message = _l("Logga in för att fortsätta.")
 login_manager.login_message_category = "info"
 login_manager.session_protection = None  # the server-side session is the protection
 
@@ -41,13 +41,13 @@ def _load_user(token: str) -> User | None:
 def _login_required():
     """To the login page, and back here afterwards (a GET); it says why if a session ended."""
     if not security.session_just_expired():  # that message is flashed already
-        flash(login_manager.login_message, login_manager.login_message_category)
+        flash(str(login_manager.login_message), login_manager.login_message_category)
     back = request.url if request.method in ("GET", "HEAD") else None
     return redirect(login_url("auth.login", next_url=back))
 
 
-LOGIN_FAILED = "Fel användarnamn eller lösenord."
-LOCAL_LOGIN_OFF = N_("Logga in med knappen nedan.")
+LOGIN_FAILED = _l("Fel användarnamn eller lösenord.")
+LOCAL_LOGIN_OFF = _l("Logga in med knappen nedan.")
 
 
 def _safe_next(target: str | None) -> str:
@@ -139,7 +139,7 @@ def logout():
         session.clear()
     if provider_logout:  # signed in through a provider that has a logout: offer it
         return render_template("sso/logged_out.html", provider_logout=provider_logout)
-    flash("Du är utloggad.", "info")
+    flash(str(_l("Du är utloggad.")), "info")
     return redirect(url_for("auth.login"))
 
 

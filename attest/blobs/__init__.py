@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from attest import clock, db, files
 from attest.db import Base, UTCDateTime
 from attest.errors import AttestError
+from attest.i18n import _l
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,11 @@ class StorageFull(AttestError):
 
     def __init__(self) -> None:
         super().__init__(
-            "Lagringsutrymmet för filer är fullt, så det du skickade kunde inte sparas. "
-            "Inget har ändrats. Försök igen senare, och säg till den som sköter attest om "
-            "det inte går."
+            _l(
+                "Lagringsutrymmet för filer är fullt, så det du skickade kunde inte sparas. "
+                "Inget har ändrats. Försök igen senare, och säg till den som sköter attest om "
+                "det inte går."
+            )
         )
 
 

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, ClassVar, Mapping
 
 from attest.custody import SOFTWARE, SigningIdentity, key_identity
 from attest.errors import Invalid
+from attest.i18n import _l
 from attest.pki import OrgPki, WrongPassword, dump_org_pki, load_org_pki
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class SoftwarePersonalCustody:
         from attest.attestation import keystore, personal
 
         if not secret:
-            raise Invalid("Skriv ditt lösenord för att attestera.")
+            raise Invalid(_l("Skriv ditt lösenord för att attestera."))
         # A certificate that no longer states the person's roles (or one made before
         # certificates named the person) is replaced first: the CA needs no password.
         personal.ensure_current_certificate(user)
@@ -74,7 +75,7 @@ class NoActingCertificate(Invalid):
     """The substitute has no valid t.f. certificate for this substitution."""
 
     def __init__(self) -> None:
-        super().__init__("Du har inget giltigt t.f.-certifikat för rollen.")
+        super().__init__(_l("Du har inget giltigt t.f.-certifikat för rollen."))
 
 
 __all__ = ["NoActingCertificate", "SoftwareOrgCustody", "SoftwarePersonalCustody", "WrongPassword"]

@@ -32,6 +32,7 @@ from typing import Any, Iterable, Iterator
 from flask import current_app
 
 from attest.errors import Invalid
+from attest.i18n import N_, LazyText, _l
 from attest.pdf.conformance import Conformant, NotConformant, make_conformant
 from attest.pdf.inert import Inert, TooManyObjects, ViewDependentLayers, make_inert
 from attest.pdf.merge import append_attachments
@@ -103,7 +104,7 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     max_bytes = current_app.config["BILAGA_MAX_BYTES"]
     max_pages = current_app.config["BILAGA_MAX_PAGES"]
     if not data:
-        raise Invalid(f"Filen {name} är tom.")
+        raise Invalid(_l("Filen %(name)s är tom.", name=name))
     if len(data) > max_bytes:
         # Only max_bytes + 1 bytes were read: the file's own size is not known here.
         raise Invalid(
@@ -113,7 +114,7 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     # or sit in a ZIP archive: it is kept as sent and only ever served as a PDF download
     # (attest.security's nosniff and CSP; tests/test_security.py).
     if b"%PDF-" not in data[:1024]:
-        raise Invalid(f"Filen {name} är inte en PDF. Bilagor måste vara PDF-filer.")
+        raise Invalid(_l("Filen %(name)s är inte en PDF. Bilagor måste vara PDF-filer.", name=name))
     # pypdf stops walking a page tree after this many entries (a tree of shared nodes can
     # name a million pages in a few kilobytes).
     tree_entries = 2 * max_pages + 100
@@ -162,7 +163,7 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
         log.info("refused bilaga %s: %s: %s", name, type(exc).__name__, exc)
         raise Invalid(damaged(name)) from None
     if pages == 0:
-        raise Invalid(f"Filen {name} innehåller inga sidor.")
+        raise Invalid(_l("Filen %(name)s innehåller inga sidor.", name=name))
     title = " ".join(str(metadata_title).split())[:300] or PurePath(name).stem
     removed = " ".join(
         told
@@ -179,8 +180,8 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     return CheckedPdf(filename=name, data=data, page_count=pages, title=title, removed=removed)
 
 
-LAYERS = (
-    "Filen {name} har lager (valfritt innehåll) som är dolda från början eller som visas "
+LAYERS = N_(
+    "Filen %(name)s har lager (valfritt innehåll) som är dolda från början eller som visas "
     "olika på skärmen och vid utskrift, så de som attesterar kunde se något annat än det "
     "som skrivs ut. Gör en ny PDF av den med alla lager synliga (till exempel med Skriv ut "
     "och Spara som PDF) och bifoga den nya filen."
@@ -194,31 +195,43 @@ def _inert(name: str, data: bytes) -> Inert:
     try:
         return make_inert(data, max_objects=MAX_OBJECTS)
     except ViewDependentLayers:
-        raise Invalid(LAYERS.format(name=name)) from None
+        raise Invalid(_l(LAYERS, name=name)) from None
     except TooManyObjects:
-        raise Invalid(f"Filen {name} har för många objekt för att kunna kontrolleras.") from None
+        raise Invalid(
+            _l("Filen %(name)s har för många objekt för att kunna kontrolleras.", name=name)
+        ) from None
     except (pikepdf.PdfError, RecursionError, ValueError, TypeError, KeyError) as exc:
         log.info("refused bilaga %s: %s: %s", name, type(exc).__name__, exc)
         raise Invalid(damaged(name)) from None
 
 
-# Why a bilaga cannot become part of a PDF/A-2b memo (attest.pdf.conformance), in Swedish.
-SAVE_AS_PDFA = (
+# Why a bilaga cannot become part of a PDF/A-2b memo (attest.pdf.conformance).
+SAVE_AS_PDFA = N_(
     "Spara den som PDF/A i programmet den gjordes i (i Word: Spara som, PDF, Alternativ, "
     "PDF/A-kompatibel) och bifoga den nya filen."
 )
 NOT_CONFORMANT = {
-    "fonts": "Bilagan {name} har typsnitt som inte är inbäddade ({names}), så den kan se "
-    "annorlunda ut i ett annat program och i arkivet. " + SAVE_AS_PDFA,
-    "cmyk": "Bilagan {name} har färger i tryckfärger (CMYK) utan färgprofil, som inte kan "
-    "arkiveras (PDF/A) tillsammans med tjänsteutlåtandet. " + SAVE_AS_PDFA,
-    "external": "Bilagan {name} hämtar innehåll från en annan fil, som inte följer med "
-    "bilagan. " + SAVE_AS_PDFA,
-    "lzw": "Bilagan {name} är komprimerad på ett sätt (LZW) som arkivformatet PDF/A inte "
-    "tillåter och som attest inte kan packa om. " + SAVE_AS_PDFA,
-    "appearance": "Bilagan {name} har anteckningar (kommentarer) utan eget utseende, som "
-    "olika program visar på olika sätt. Gör en ny PDF av den (till exempel med Skriv ut och "
-    "Spara som PDF) och bifoga den nya filen.",
+    "fonts": N_(
+        "Bilagan %(name)s har typsnitt som inte är inbäddade (%(names)s), så den kan se "
+        "annorlunda ut i ett annat program och i arkivet. %(advice)s"
+    ),
+    "cmyk": N_(
+        "Bilagan %(name)s har färger i tryckfärger (CMYK) utan färgprofil, som inte kan "
+        "arkiveras (PDF/A) tillsammans med tjänsteutlåtandet. %(advice)s"
+    ),
+    "external": N_(
+        "Bilagan %(name)s hämtar innehåll från en annan fil, som inte följer med "
+        "bilagan. %(advice)s"
+    ),
+    "lzw": N_(
+        "Bilagan %(name)s är komprimerad på ett sätt (LZW) som arkivformatet PDF/A inte "
+        "tillåter och som attest inte kan packa om. %(advice)s"
+    ),
+    "appearance": N_(
+        "Bilagan %(name)s har anteckningar (kommentarer) utan eget utseende, som "
+        "olika program visar på olika sätt. Gör en ny PDF av den (till exempel med Skriv ut "
+        "och Spara som PDF) och bifoga den nya filen."
+    ),
 }
 
 
@@ -230,8 +243,9 @@ def _conformant(name: str, data: bytes) -> Conformant:
     try:
         return make_conformant(data)
     except NotConformant as refused:
-        names = ", ".join(refused.names[:5]) + (" med flera" if len(refused.names) > 5 else "")
-        raise Invalid(NOT_CONFORMANT[refused.kind].format(name=name, names=names)) from None
+        names = ", ".join(refused.names[:5]) + (" …" if len(refused.names) > 5 else "")
+        message = NOT_CONFORMANT[refused.kind]
+        raise Invalid(_l(message, name=name, names=names, advice=_l(SAVE_AS_PDFA))) from None
     except (pikepdf.PdfError, RecursionError, ValueError, TypeError, KeyError) as exc:
         log.info("refused bilaga %s: %s: %s", name, type(exc).__name__, exc)
         raise Invalid(damaged(name)) from None
@@ -274,8 +288,8 @@ def _one_page_pdf() -> bytes:
     return buffer.getvalue()
 
 
-def damaged(name: str) -> str:
-    return f"Filen {name} kan inte läsas som PDF; den verkar vara skadad."
+def damaged(name: str) -> LazyText:
+    return _l("Filen %(name)s kan inte läsas som PDF; den verkar vara skadad.", name=name)
 
 
 def _declared_page_count(reader: Any) -> int:

@@ -13,6 +13,7 @@ import difflib
 import time
 from dataclasses import dataclass
 
+from attest.i18n import _l
 from attest.memos.models import MemoVersion
 from attest.memos.sections import (
     LABEL_BILAGOR,
@@ -122,9 +123,9 @@ def changes(old: MemoVersion, new: MemoVersion) -> list[SectionChange]:
         a, b = _words(before), _words(after)
         if max(len(a), len(b)) <= MAX_DIFF_WORDS:
             try:
-                result.append(SectionChange(title, _diff(a, b, deadline)))
+                result.append(SectionChange(_l(title), _diff(a, b, deadline)))
                 continue
             except _OutOfTime:
                 pass
-        result.append(SectionChange(title, (), summarised=True, before=before, after=after))
+        result.append(SectionChange(_l(title), (), summarised=True, before=before, after=after))
     return result

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from attest.workflow.worklists import Search
 
 from attest.errors import Invalid
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.memos.bilagor import CheckedPdf, check_pdf
 from attest.memos.models import MemoVersion
 from attest.memos.operations import AttachmentEdit, DraftContent
@@ -59,20 +59,22 @@ from attest.workflow.definition import State
 
 # The form's help texts, by what they explain.
 HINTS = {
-    "paragraphs": "Skriv en tom rad mellan styckena.",
+    "paragraphs": _l("Skriv en tom rad mellan styckena."),
     "subsections": (
-        "Ett delavsnitt har en egen rubrik, t.ex. Jämställdhetsanalys och "
-        "barnrättsperspektiv. Lämna rutorna tomma om du inte behöver dem."
+        _l(
+            "Ett delavsnitt har en egen rubrik, t.ex. Jämställdhetsanalys och "
+            "barnrättsperspektiv. Lämna rutorna tomma om du inte behöver dem."
+        )
     ),
-    "bilagor": "PDF-filer. Du kan välja flera på en gång; de läggs sist bland bilagorna.",
+    "bilagor": _l("PDF-filer. Du kan välja flera på en gång; de läggs sist bland bilagorna."),
 }
-INCOMPLETE_FORM = "Formuläret är ofullständigt; ladda om sidan."
-CHOOSE_AGAIN_ONE = "Välj filen igen: den är inte sparad."
-CHOOSE_AGAIN_MANY = "Välj filerna igen: de är inte sparade."
+INCOMPLETE_FORM = _l("Formuläret är ofullständigt; ladda om sidan.")
+CHOOSE_AGAIN_ONE = _l("Välj filen igen: den är inte sparad.")
+CHOOSE_AGAIN_MANY = _l("Välj filerna igen: de är inte sparade.")
 EMPTY_SUBSECTIONS = 2  # empty slots offered below the existing subsections
 
-_TITLE_TOO_LONG = f"Högst {MAX_TITLE_LENGTH} tecken."
-_SECTION_TOO_LONG = f"Högst {MAX_SECTION_LENGTH} tecken."
+_TITLE_TOO_LONG = _l("Högst %(n)d tecken.", n=MAX_TITLE_LENGTH)
+_SECTION_TOO_LONG = _l("Högst %(n)d tecken.", n=MAX_SECTION_LENGTH)
 
 
 def _printable(form: Form, field: Field) -> None:
@@ -84,7 +86,7 @@ def _printable(form: Form, field: Field) -> None:
 
 def _section(name: str) -> TextAreaField:
     return TextAreaField(
-        SECTION_TITLES[name],
+        _l(SECTION_TITLES[name]),
         validators=[Length(max=MAX_SECTION_LENGTH, message=_SECTION_TOO_LONG), _printable],
         render_kw={"rows": 6},
     )
@@ -100,18 +102,18 @@ class SubsectionForm(Form):
     """A titled subsection of "Förvaltningens synpunkter och förslag"."""
 
     title = StringField(
-        "Delavsnittets rubrik",
+        _l("Delavsnittets rubrik"),
         validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG), _printable],
     )
     text = TextAreaField(
-        "Delavsnittets text",
+        _l("Delavsnittets text"),
         validators=[Length(max=MAX_SECTION_LENGTH, message=_SECTION_TOO_LONG), _printable],
         render_kw={"rows": 6},
     )
 
     def validate_title(self, field: StringField) -> None:
         if (self.text.data or "").strip() and not (field.data or "").strip():
-            raise ValidationError("Ett delavsnitt med text måste ha en rubrik.")
+            raise ValidationError(_l("Ett delavsnitt med text måste ha en rubrik."))
 
 
 class AttachmentForm(Form):
@@ -119,23 +121,23 @@ class AttachmentForm(Form):
 
     attachment_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     title = StringField(
-        "Titel",
+        _l("Titel"),
         validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG), _printable],
     )
     position = IntegerField(
-        "Ordning",
+        _l("Ordning"),
         validators=[
             _stop_if_unreadable,
-            NumberRange(min=1, max=999, message="Ange en siffra från 1 till 999."),
+            NumberRange(min=1, max=999, message=_l("Ange en siffra från 1 till 999.")),
         ],
-        invalid_value_message="Ange bilagans plats med en siffra.",
+        invalid_value_message=_l("Ange bilagans plats med en siffra."),
         render_kw={"min": 1, "max": 999, "inputmode": "numeric"},
     )
-    remove = BooleanField("Ta bort")
+    remove = BooleanField(_l("Ta bort"))
 
     def validate_title(self, field: StringField) -> None:
         if not self.remove.data and not (field.data or "").strip():
-            raise ValidationError("Ange bilagans titel.")
+            raise ValidationError(_l("Ange bilagans titel."))
 
 
 class MemoForm(FlaskForm):
@@ -143,25 +145,25 @@ class MemoForm(FlaskForm):
 
     # Choices: the organisation's memo types (the view sets them); the domain checks the
     # choice (attest.memos.types.chosen_type).
-    memo_type = SelectField(LABEL_MEMO_TYPE, validate_choice=False)
+    memo_type = SelectField(_l(LABEL_MEMO_TYPE), validate_choice=False)
     # Shown when the organisation's diarium numbers its cases; checked by the domain.
-    diarium_dnr = StringField(LABEL_DIARIUM_DNR, validators=[Length(max=100)])
+    diarium_dnr = StringField(_l(LABEL_DIARIUM_DNR), validators=[Length(max=100)])
     rubrik = StringField(
-        LABEL_RUBRIK,
+        _l(LABEL_RUBRIK),
         validators=[
-            DataRequired("Ange en rubrik."),
+            DataRequired(_l("Ange en rubrik.")),
             Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG),
             _printable,
         ],
     )
     underrubrik = StringField(
-        LABEL_UNDERRUBRIK,
+        _l(LABEL_UNDERRUBRIK),
         validators=[Length(max=MAX_TITLE_LENGTH, message=_TITLE_TOO_LONG), _printable],
     )
     meeting_date = DateField(
-        LABEL_SAMMANTRADESDATUM,
+        _l(LABEL_SAMMANTRADESDATUM),
         validators=[Optional()],
-        invalid_value_message="Ange datumet som ÅÅÅÅ-MM-DD.",
+        invalid_value_message=_l("Ange datumet som ÅÅÅÅ-MM-DD."),
     )
     forslag_till_beslut = _section("forslag_till_beslut")
     sammanfattning = _section("sammanfattning")
@@ -172,8 +174,8 @@ class MemoForm(FlaskForm):
     subsections = FieldList(
         FormField(SubsectionForm), min_entries=EMPTY_SUBSECTIONS, max_entries=50
     )
-    bilagor = MultipleFileField(LABEL_BILAGOR, render_kw={"accept": "application/pdf"})
-    submit = SubmitField("Spara utkast")
+    bilagor = MultipleFileField(_l(LABEL_BILAGOR), render_kw={"accept": "application/pdf"})
+    submit = SubmitField(_l("Spara utkast"))
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -283,11 +285,11 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(N_("Dnr eller text"), validators=[Length(max=200)])
+    q = StringField(_l("Dnr eller text"), validators=[Length(max=200)])
     state = SelectField(
-        N_("Status"),
+        _l("Status"),
         choices=[
-            SelectChoice("", N_("Alla")),
+            SelectChoice("", _l("Alla")),
             SelectChoice(State.UTKAST.value, State.UTKAST.label),
             SelectChoice(State.ATTEST.value, State.ATTEST.label),
             SelectChoice(State.ATTESTERAD.value, State.ATTESTERAD.label),
@@ -295,20 +297,20 @@ class SearchForm(FlaskForm):
         default="",
     )
     start = DateField(
-        N_("Ändrat från och med"),
+        _l("Ändrat från och med"),
         validators=[Optional()],
-        invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD."),
+        invalid_value_message=_l("Ange datumet som ÅÅÅÅ-MM-DD."),
     )
     end = DateField(
-        N_("Ändrat till och med"),
+        _l("Ändrat till och med"),
         validators=[Optional()],
-        invalid_value_message=N_("Ange datumet som ÅÅÅÅ-MM-DD."),
+        invalid_value_message=_l("Ange datumet som ÅÅÅÅ-MM-DD."),
     )
-    mine = BooleanField(N_("Hanterade av mig (attesterade eller returnerade)"))
+    mine = BooleanField(_l("Hanterade av mig (attesterade eller returnerade)"))
 
     def validate_end(self, field: DateField) -> None:
         if field.data and self.start.data and field.data < self.start.data:
-            raise ValidationError(N_("Perioden slutar innan den börjar."))
+            raise ValidationError(_l("Perioden slutar innan den börjar."))
 
     def search(self) -> Search:
         from attest.clock import STOCKHOLM

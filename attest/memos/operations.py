@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from attest import audit, blobs, clock, db
 from attest.errors import Conflict, Forbidden, Invalid, NotFound
+from attest.i18n import _l
 from attest.memos.bilagor import CheckedPdf
 from attest.memos.models import Attachment, DnrCounter, Memo, MemoVersion
 from attest.memos.sections import (
@@ -61,13 +62,13 @@ def _check_content(content: DraftContent) -> DraftContent:
     content.rubrik = " ".join(_normalise_text(content.rubrik).split())
     content.underrubrik = " ".join(_normalise_text(content.underrubrik).split())
     if not content.rubrik:
-        raise Invalid("Ange en rubrik.")
+        raise Invalid(_l("Ange en rubrik."))
     if len(content.rubrik) > MAX_TITLE_LENGTH or len(content.underrubrik) > MAX_TITLE_LENGTH:
-        raise Invalid(f"Rubrik och underrubrik får ha högst {MAX_TITLE_LENGTH} tecken.")
+        raise Invalid(_l("Rubrik och underrubrik får ha högst %(n)d tecken.", n=MAX_TITLE_LENGTH))
     for name in SECTION_FIELDS:
         value = _normalise_text(getattr(content, name))
         if len(value) > MAX_SECTION_LENGTH:
-            raise Invalid(f"Ett avsnitt får ha högst {MAX_SECTION_LENGTH} tecken.")
+            raise Invalid(_l("Ett avsnitt får ha högst %(n)d tecken.", n=MAX_SECTION_LENGTH))
         setattr(content, name, value)
     subsections = []
     for title, text in content.subsections:
@@ -75,7 +76,7 @@ def _check_content(content: DraftContent) -> DraftContent:
         if not title and not text:
             continue
         if not title:
-            raise Invalid("Ett delavsnitt med text måste ha en rubrik.")
+            raise Invalid(_l("Ett delavsnitt med text måste ha en rubrik."))
         subsections.append((title[:MAX_TITLE_LENGTH], text[:MAX_SECTION_LENGTH]))
     content.subsections = subsections
     texts = [content.rubrik, content.underrubrik, *(getattr(content, n) for n in SECTION_FIELDS)]
@@ -95,7 +96,7 @@ def _check_content(content: DraftContent) -> DraftContent:
 # characters). Rendering it takes seconds; 800 000 characters took half a minute.
 MAX_MEMO_LENGTH = 150_000
 
-STALE_MEMO = (
+STALE_MEMO = _l(
     "Tjänsteutlåtandet har ändrats av någon annan sedan du öppnade sidan, "
     "så din åtgärd genomfördes inte. Ladda om sidan och se hur det ser ut nu."
 )
@@ -157,7 +158,7 @@ def create_memo(
     from attest.memos.types import chosen_type
 
     if not author.has_role(roles.HANDLAGGARE):
-        raise Forbidden("Bara handläggare kan skapa tjänsteutlåtanden.")
+        raise Forbidden(_l("Bara handläggare kan skapa tjänsteutlåtanden."))
     content = _check_content(content)
     kind = chosen_type(author.organisation_id, memo_type)
     moment = clock.now()
@@ -303,7 +304,7 @@ def get_memo(memo_id: int, user: User) -> Memo:
     """The memo if the user may see it; NotFound otherwise (no hint it exists)."""
     memo = db.session().get(Memo, memo_id)
     if memo is None or not may_see(user, memo):
-        raise NotFound("Tjänsteutlåtandet finns inte.")
+        raise NotFound(_l("Tjänsteutlåtandet finns inte."))
     return memo
 
 
@@ -313,11 +314,13 @@ def can_edit(user: User, memo: Memo) -> bool:
 
 def check_can_edit(user: User, memo: Memo) -> None:
     if memo.author_id != user.id:
-        raise Forbidden("Bara handläggaren som skrev tjänsteutlåtandet kan ändra det.")
+        raise Forbidden(_l("Bara handläggaren som skrev tjänsteutlåtandet kan ändra det."))
     if State(memo.state) not in EDITABLE_STATES:
         raise Invalid(
-            "Tjänsteutlåtandet är skickat för attest och kan inte ändras. "
-            "Återkalla det först om du behöver ändra något."
+            _l(
+                "Tjänsteutlåtandet är skickat för attest och kan inte ändras. "
+                "Återkalla det först om du behöver ändra något."
+            )
         )
 
 

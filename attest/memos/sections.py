@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from attest.catalogue import N_
 from attest.pdf import memo as pdf_memo
 from attest.pdf.document import MEMO_DOCUMENT_TYPE
 
@@ -17,12 +18,12 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 SECTION_FIELDS = tuple(name for name, _ in SECTIONS)
 SECTION_TITLES = dict(SECTIONS)
 
-LABEL_RUBRIK = "Rubrik"
-LABEL_UNDERRUBRIK = "Underrubrik"
-LABEL_SAMMANTRADESDATUM = "Sammanträdesdatum"
-LABEL_BILAGOR = "Bilagor"
-LABEL_MEMO_TYPE = "Typ av ärende"
-LABEL_DIARIUM_DNR = "Diariets Dnr"
+LABEL_RUBRIK = N_("Rubrik")
+LABEL_UNDERRUBRIK = N_("Underrubrik")
+LABEL_SAMMANTRADESDATUM = N_("Sammanträdesdatum")
+LABEL_BILAGOR = N_("Bilagor")
+LABEL_MEMO_TYPE = N_("Typ av ärende")
+LABEL_DIARIUM_DNR = N_("Diariets Dnr")
 
 MEMO_TYPE_TJANSTEUTLATANDE = "tjansteutlatande"
 MEMO_TYPE_TITLES = {MEMO_TYPE_TJANSTEUTLATANDE: MEMO_DOCUMENT_TYPE}

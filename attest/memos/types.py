@@ -115,7 +115,7 @@ def sending_refusals(memo: Memo) -> list[str]:
         refusals.append(
             _(
                 "Fyll i det som krävs innan tjänsteutlåtandet skickas för attest: %(sections)s.",
-                sections=", ".join(missing),
+                sections=", ".join(_(label) for label in missing),
             )
         )
     if memo.organisation.dnr_source == DNR_DIARIUM and not memo.diarium_dnr:

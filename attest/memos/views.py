@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 
 from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from attest import blobs, db
 from attest.blobs import StorageFull
 from attest.errors import Conflict, Forbidden, Invalid, NotFound
+from attest.i18n import _l
 from attest.memos import pdfviewer
 from attest.memos.forms import HINTS, EditMemoForm, MemoForm, SearchForm, data_for
 from attest.memos.models import Attachment, Memo, MemoVersion
@@ -32,7 +34,7 @@ from attest.workflow.definition import State
 
 bp = Blueprint("memos", __name__, url_prefix="/memos")
 
-CREATE_REFUSED = "Bara handläggare kan skapa tjänsteutlåtanden."
+CREATE_REFUSED = _l("Bara handläggare kan skapa tjänsteutlåtanden.")
 
 
 def may_create_memo() -> bool:
@@ -55,7 +57,7 @@ def check_can_edit_here(memo: Memo) -> None:
 def get_version(memo: Memo, number: int) -> MemoVersion:
     version = memo.version(number)
     if version is None:
-        raise NotFound("Versionen finns inte.")
+        raise NotFound(_l("Versionen finns inte."))
     return version
 
 
@@ -65,7 +67,7 @@ def get_attachment(memo: Memo, attachment_id: int) -> Attachment:
         for attachment in version.attachments:
             if attachment.id == attachment_id:
                 return attachment
-    raise NotFound("Bilagan finns inte.")
+    raise NotFound(_l("Bilagan finns inte."))
 
 
 @bp.app_template_global()
@@ -108,7 +110,7 @@ def new():
             db.session().rollback()
             form.add_error(None, exc.message)
             return form_page(form, None, status=exc.status)
-        flash(f"Tjänsteutlåtandet {memo.dnr} är skapat (version 1).", "success")
+        flash(_("Tjänsteutlåtandet %(dnr)s är skapat (version 1).", dnr=memo.dnr), "success")
         return redirect(url_for(".show", memo_id=memo.id))
     return form_page(form, None, status=400)
 
@@ -141,7 +143,7 @@ def edit(memo_id: int):
         db.session().rollback()
         form.add_error(None, exc.message)
         return form_page(form, memo, status=exc.status)
-    flash(f"Utkastet är sparat (version {version.number}).", "success")
+    flash(_("Utkastet är sparat (version %(number)s).", number=version.number), "success")
     return redirect(url_for(".show", memo_id=memo.id))
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from attest import audit, clock, db
 from attest.errors import Invalid, NotFound
+from attest.i18n import _l
 from attest.memos.types import add_default_type
 from attest.orgs.models import DNR_ATTEST, DNR_DIARIUM, Organisation
 from attest.pdf.fonts import check_printable
@@ -36,11 +37,11 @@ def add_organisation(
 ) -> Organisation:
     code = code.strip()
     if not code or not name.strip() or not board.strip():
-        raise Invalid("Kod, namn och nämnd måste anges.")
+        raise Invalid(_l("Kod, namn och nämnd måste anges."))
     check_printable(name, board, short_name, postal_address, switchboard, website)  # letterhead
     session = db.session()
     if session.scalar(sa.select(Organisation.id).where(Organisation.code == code)) is not None:
-        raise Invalid(f"Organisationen {code} finns redan.")
+        raise Invalid(_l("Organisationen %(code)s finns redan.", code=code))
     org = Organisation(
         code=code,
         name=name.strip(),

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from attest import db
 from attest.errors import AttestError
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.orgs.models import DNR_ATTEST, DNR_DIARIUM
 from attest.orgs.operations import Settings, update_settings
 from attest.users import roles
@@ -21,24 +21,24 @@ from attest.users import roles
 bp = Blueprint("org_settings", __name__, url_prefix="/admin/organisation")
 
 DNR_SOURCES = [
-    (DNR_ATTEST, N_("attest numrerar tjänsteutlåtandena (kod år/löpnummer)")),
-    (DNR_DIARIUM, N_("Diariet numrerar: handläggaren skriver in diariets Dnr")),
+    (DNR_ATTEST, _l("attest numrerar tjänsteutlåtandena (kod år/löpnummer)")),
+    (DNR_DIARIUM, _l("Diariet numrerar: handläggaren skriver in diariets Dnr")),
 ]
-_LONG = Length(max=200, message=N_("Högst 200 tecken."))
+_LONG = Length(max=200, message=_l("Högst 200 tecken."))
 
 
 class SettingsForm(FlaskForm):
     name = StringField(
-        N_("Förvaltningens namn"), validators=[DataRequired(N_("Ange ett namn.")), _LONG]
+        _l("Förvaltningens namn"), validators=[DataRequired(_l("Ange ett namn.")), _LONG]
     )
-    short_name = StringField(N_("Kort namn"), validators=[_LONG])
-    board = StringField(N_("Nämnd"), validators=[DataRequired(N_("Ange nämnden.")), _LONG])
-    letterhead = TextAreaField(N_("Rader i brevhuvudet"), validators=[Length(max=1000)])
-    postal_address = TextAreaField(N_("Postadress"), validators=[Length(max=1000)])
-    switchboard = StringField(N_("Växel"), validators=[Length(max=40)])
-    website = StringField(N_("Webbplats"), validators=[_LONG])
-    public_base_url = StringField(N_("Publik adress för verifiering"), validators=[_LONG])
-    dnr_source = RadioField(N_("Diarienummer"), validate_choice=False)  # DNR_SOURCES
+    short_name = StringField(_l("Kort namn"), validators=[_LONG])
+    board = StringField(_l("Nämnd"), validators=[DataRequired(_l("Ange nämnden.")), _LONG])
+    letterhead = TextAreaField(_l("Rader i brevhuvudet"), validators=[Length(max=1000)])
+    postal_address = TextAreaField(_l("Postadress"), validators=[Length(max=1000)])
+    switchboard = StringField(_l("Växel"), validators=[Length(max=40)])
+    website = StringField(_l("Webbplats"), validators=[_LONG])
+    public_base_url = StringField(_l("Publik adress för verifiering"), validators=[_LONG])
+    dnr_source = RadioField(_l("Diarienummer"), validate_choice=False)  # DNR_SOURCES
 
     def settings(self) -> Settings:
         return Settings(**{name: self[name].data or "" for name in Settings.__dataclass_fields__})

@@ -34,6 +34,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from attest.catalogue import N_
 from attest.pdf.document import (
     MemoDocument,
     Organisation,
@@ -48,14 +49,16 @@ from attest.pdf.pdfa import ArchivalMetadata, make_archival
 
 # --- Fixed texts (what the reader sees, in Swedish) -------------------------------------
 
-HEADING_FORSLAG = "Förvaltningens förslag till beslut"
-HEADING_SAMMANFATTNING = "Sammanfattning"
-HEADING_BAKGRUND = "Bakgrund"
-HEADING_ARENDET = "Ärendet"
-HEADING_BEREDNING = "Ärendets beredning"
-HEADING_SYNPUNKTER = "Förvaltningens synpunkter och förslag"
+# The section headings are also the edit form's labels, translated there (attest.memos.forms);
+# the PDF always says them in Swedish.
+HEADING_FORSLAG = N_("Förvaltningens förslag till beslut")
+HEADING_SAMMANFATTNING = N_("Sammanfattning")
+HEADING_BAKGRUND = N_("Bakgrund")
+HEADING_ARENDET = N_("Ärendet")
+HEADING_BEREDNING = N_("Ärendets beredning")
+HEADING_SYNPUNKTER = N_("Förvaltningens synpunkter och förslag")
 HEADING_BILAGA = "Bilaga"
-HEADING_BILAGOR = "Bilagor"
+HEADING_BILAGOR = N_("Bilagor")
 HEADING_ATTESTERAT = "Attesterat av"
 TEXT_ATTESTERAT = "Detta dokument har godkänts digitalt av följande personer:"
 LABEL_HANDLAGGARE = "Handläggare"

@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from attest import db
 from attest.auth.views import _safe_next
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.saml import provider
 from attest.sso import identity
 from attest.sso import views as sso_views
@@ -26,12 +26,12 @@ SESSION_KEY = "saml_request"
 
 # Why an answer was refused -> what the person reads (the audit log keeps the reason).
 REFUSAL_MESSAGES = {
-    "unsolicited": N_(
+    "unsolicited": _l(
         "Svaret från inloggningstjänsten hör inte till någon pågående inloggning "
         "härifrån (eller har redan använts). Börja om inloggningen."
     ),
-    "replay": N_("Svaret från inloggningstjänsten har redan använts. Börja om inloggningen."),
-    "expired": N_("Svaret från inloggningstjänsten är för gammalt. Börja om inloggningen."),
+    "replay": _l("Svaret från inloggningstjänsten har redan använts. Börja om inloggningen."),
+    "expired": _l("Svaret från inloggningstjänsten är för gammalt. Börja om inloggningen."),
 }
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from attest import db
 from attest.errors import AttestError
+from attest.i18n import swedish
 from attest.signservice import operations
 from attest.signservice.protocol import MAX_RESPONSE_BYTES, ResponseRefused
 from attest.web import ERROR_TITLES
@@ -60,11 +62,11 @@ def complete(request_id: str):
     except ResponseRefused as exc:
         return _refused(exc)
     except AttestError as exc:  # the workflow refused (the step moved on, ...)
-        refusal = ResponseRefused(exc.message)
+        refusal = ResponseRefused(swedish(exc.message))  # kept in the audit log
         refusal.request_id = request_id
         return _refused(refusal, exc.status)
     db.session().commit()
-    flash("Du har attesterat tjänsteutlåtandet.", "success")
+    flash(_("Du har attesterat tjänsteutlåtandet."), "success")
     return redirect(url_for("memos.show", memo_id=memo.id))
 
 

@@ -20,7 +20,7 @@ from flask import current_app
 
 from attest import audit, clock, db
 from attest.errors import Forbidden
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.orgs.models import Organisation
 from attest.sso.models import ExternalIdentity, StepUp
 from attest.users.models import User
@@ -66,36 +66,36 @@ class SsoRefused(Forbidden):
 
 
 # Refusals of the protocols (a bad token, assertion, state): the reason code names the check.
-PROTOCOL_REFUSED = N_(
+PROTOCOL_REFUSED = _l(
     "Inloggningen kunde inte godkännas: svaret från identitetsleverantören stämmer inte. "
     "Försök igen; kvarstår felet, kontakta en administratör."
 )
-UNKNOWN_PERSON = N_(
+UNKNOWN_PERSON = _l(
     "Du är inte upplagd i attest. Be en administratör lägga upp dig med din e-postadress "
     "eller ditt anställningsnummer."
 )
-AMBIGUOUS_PERSON = N_(
+AMBIGUOUS_PERSON = _l(
     "Flera personer i attest har samma e-postadress. Be en administratör ange ditt "
     "anställningsnummer."
 )
-DEACTIVATED = N_("Ditt konto i attest är inaktiverat. Kontakta en administratör.")
-ALREADY_LINKED = N_(
+DEACTIVATED = _l("Ditt konto i attest är inaktiverat. Kontakta en administratör.")
+ALREADY_LINKED = _l(
     "Personen i attest är redan kopplad till ett annat konto hos identitetsleverantören. "
     "Kontakta en administratör."
 )
-STEP_UP_OLD = N_(
+STEP_UP_OLD = _l(
     "Attesteringen kräver en ny inloggning hos identitetsleverantören, gjord efter att du "
     "klickade på Attestera. Försök igen."
 )
-STEP_UP_CONTEXT = N_(
+STEP_UP_CONTEXT = _l(
     "Inloggningen hos identitetsleverantören hade inte den säkerhetsnivå som krävs för att "
     "attestera. Försök igen med rätt inloggningsmetod."
 )
-STEP_UP_OTHER_PERSON = N_(
+STEP_UP_OTHER_PERSON = _l(
     "Den nya inloggningen gällde en annan person än den som är inloggad i attest. Ingenting "
     "har attesterats."
 )
-STEP_UP_GONE = N_("Attesteringsförsöket har gått ut eller redan använts. Klicka på Attestera igen.")
+STEP_UP_GONE = _l("Attesteringsförsöket har gått ut eller redan använts. Klicka på Attestera igen.")
 
 
 def refuse(reason: str, message: str, *, data: dict | None = None, user: User | None = None):
@@ -258,7 +258,7 @@ def begin_step_up(user: User, memo_id: int, login_session_token: str) -> StepUpT
     session; the protocol sends the person to the provider with the token as its state."""
     link = linked_identity(user)
     if link is None:
-        raise Forbidden("Du loggar inte in via en identitetsleverantör.")
+        raise Forbidden(_l("Du loggar inte in via en identitetsleverantör."))
     token = secrets.token_urlsafe(32)
     started_at = clock.now()
     db.session().add(

@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from attest import db
 from attest.auth import sessions
 from attest.errors import Invalid
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.memos.operations import get_memo
 from attest.sso import identity
 from attest.sso.identity import Authentication
@@ -112,7 +112,7 @@ def step_up(memo_id: int):
     ticket = identity.begin_step_up(current_user, memo.id, _token())
     starter = STEP_UP_STARTERS.get(protocol_of(ticket.provider))
     if starter is None:
-        raise Invalid(N_("Identitetsleverantören du loggade in med är inte längre konfigurerad."))
+        raise Invalid(_l("Identitetsleverantören du loggade in med är inte längre konfigurerad."))
     db.session().commit()
     session[STEP_UP] = ticket.token
     return starter(ticket.token)
@@ -151,16 +151,16 @@ def attest_form(memo_id: int):
 
 class SigningPinForm(FlaskForm):
     pin = PasswordField(
-        N_("Signerings-PIN"),
-        validators=[DataRequired(N_("Välj en signerings-PIN.")), Length(max=128)],
+        _l("Signerings-PIN"),
+        validators=[DataRequired(_l("Välj en signerings-PIN.")), Length(max=128)],
         render_kw={"autocomplete": "new-password", "inputmode": "numeric"},
     )
     confirm = PasswordField(
-        N_("Upprepa signerings-PIN"),
-        validators=[EqualTo("pin", N_("De två PIN-koderna är inte lika."))],
+        _l("Upprepa signerings-PIN"),
+        validators=[EqualTo("pin", _l("De två PIN-koderna är inte lika."))],
         render_kw={"autocomplete": "new-password", "inputmode": "numeric"},
     )
-    submit = SubmitField(N_("Spara signerings-PIN"))
+    submit = SubmitField(_l("Spara signerings-PIN"))
 
 
 @bp.route("/signerings-pin", methods=["GET", "POST"])
@@ -168,7 +168,7 @@ class SigningPinForm(FlaskForm):
 def signing_pin():
     """The person chooses the PIN that protects their signing key; nobody else ever knows it."""
     if uses_signing_pin(current_user):
-        flash(N_("Du har redan en signerings-PIN."), "info")
+        flash(str(_l("Du har redan en signerings-PIN.")), "info")
         return redirect(url_for("start.index"))
     form = SigningPinForm()
     error = None
@@ -181,7 +181,7 @@ def signing_pin():
         else:
             db.session().commit()
             flash(
-                N_("Din signerings-PIN är sparad. Du anger den varje gång du attesterar."),
+                str(_l("Din signerings-PIN är sparad. Du anger den varje gång du attesterar.")),
                 "success",
             )
             return redirect(url_for("start.index"))

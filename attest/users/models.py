@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -29,6 +30,13 @@ class Role(Base):
 
     def visible_to(self, organisation_id: int) -> bool:
         return self.organisation_id is None or self.organisation_id == organisation_id
+
+    @property
+    def shown_title(self) -> Any:
+        """The title in the reader's language (the built-in roles'), else as written."""
+        from attest.users.roles import shown_title
+
+        return shown_title(self.title)
 
 
 class UserRole(Base):

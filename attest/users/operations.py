@@ -14,6 +14,7 @@ from flask import current_app
 
 from attest import audit, clock, db
 from attest.errors import AttestError, Forbidden, Invalid, NotFound
+from attest.i18n import _l
 from attest.orgs.models import Organisation
 from attest.orgs.operations import get_organisation
 from attest.pdf.fonts import check_printable
@@ -37,12 +38,12 @@ def add_role(
     """A role routes can name: the organisation's own, or (no organisation) shared by all."""
     code = normalise_role_code(code)
     if not code.isidentifier() or not title.strip():
-        raise Invalid("En roll behöver en kod (bokstäver, siffror, _) och en titel.")
+        raise Invalid(_l("En roll behöver en kod (bokstäver, siffror, _) och en titel."))
     if len(code) > 40 or len(title.strip()) > 100:
-        raise Invalid("Koden får vara högst 40 tecken och titeln högst 100.")
+        raise Invalid(_l("Koden får vara högst 40 tecken och titeln högst 100."))
     check_printable(title)  # printed in rows and certificates
     if db.session().get(Role, code) is not None:
-        raise Invalid(f"Rollen {code} finns redan.")
+        raise Invalid(_l("Rollen %(code)s finns redan.", code=code))
     role = Role(
         code=code, title=title.strip(), organisation_id=organisation.id if organisation else None
     )
@@ -65,7 +66,7 @@ def get_role(text: str, organisation: Organisation | None = None) -> Role:
         known = ", ".join(r.code for r in list_roles(organisation))
         raise NotFound(f"Okänd roll: {text} (kända roller: {known})")
     if role.retired_at is not None:
-        raise Invalid(f"Rollen {role.title.lower()} är avvecklad.")
+        raise Invalid(_l("Rollen %(role)s är avvecklad.", role=str(role.shown_title).lower()))
     return role
 
 
@@ -84,7 +85,7 @@ def own_role(organisation: Organisation, code: str) -> Role:
     one is refused (it is every organisation's)."""
     role = db.session().get(Role, normalise_role_code(code))
     if role is None or role.retired_at is not None or not role.visible_to(organisation.id):
-        raise NotFound("Rollen finns inte.")
+        raise NotFound(_l("Rollen finns inte."))
     if role.organisation_id is None:
         raise Forbidden(
             f"Rollen {role.title.lower()} är gemensam för alla förvaltningar och ändras av "
@@ -98,7 +99,7 @@ def rename_role(role: Role, title: str, *, by: User | None = None) -> bool:
     state it, so each is issued anew. True if it changed."""
     new_title = title.strip()
     if not new_title or len(new_title) > 100:
-        raise Invalid("Ange en titel (högst 100 tecken).")
+        raise Invalid(_l("Ange en titel (högst 100 tecken)."))
     check_printable(new_title)
     if new_title == role.title:
         return False
@@ -138,7 +139,7 @@ def get_person(organisation: Organisation, user_id: int) -> User:
     """A person of the organisation; another organisation's is not found."""
     user = db.session().get(User, user_id)
     if user is None or user.organisation_id != organisation.id:
-        raise NotFound("Personen finns inte.")
+        raise NotFound(_l("Personen finns inte."))
     return user
 
 
@@ -181,14 +182,14 @@ class Invitation:
     link: EnrolmentLink
 
 
-USED_LINK = (
+USED_LINK = _l(
     "Länken är redan använd: kontot är aktiverat. Logga in med det lösenord du valde, eller "
     "be en administratör om en ny länk om du har glömt det."
 )
-REPLACED_LINK = "Länken gäller inte längre: en nyare länk har skickats. Använd den i stället."
-EXPIRED_LINK = "Länken har slutat gälla. Be en administratör om en ny."
-UNKNOWN_LINK = "Länken är ogiltig. Kontrollera att du har fått med hela länken."
-OWN_PASSWORD_REQUIRED = (
+REPLACED_LINK = _l("Länken gäller inte längre: en nyare länk har skickats. Använd den i stället.")
+EXPIRED_LINK = _l("Länken har slutat gälla. Be en administratör om en ny.")
+UNKNOWN_LINK = _l("Länken är ogiltig. Kontrollera att du har fått med hela länken.")
+OWN_PASSWORD_REQUIRED = _l(
     "Ditt lösenord har satts av en administratör. Välj ett eget under ”Byt lösenord” "
     "innan du attesterar: först då får du en signeringsnyckel som bara du kan låsa upp."
 )
@@ -209,7 +210,7 @@ class OwnPasswordRequired(Forbidden):
 
 class WrongCurrentPassword(Invalid):
     def __init__(self) -> None:
-        super().__init__("Det nuvarande lösenordet stämmer inte.")
+        super().__init__(_l("Det nuvarande lösenordet stämmer inte."))
 
 
 def _digest(token: str) -> str:
@@ -231,14 +232,14 @@ def _new_user(
     session = db.session()
     username = username.strip()
     if not username or not full_name.strip():
-        raise Invalid("Användarnamn och namn måste anges.")
+        raise Invalid(_l("Användarnamn och namn måste anges."))
     check_printable(full_name, title, department, phone)  # printed on memos and in rows
     org = get_organisation(organisation_code)
     role_objects = [get_role(code, org) for code in roles]
     if not role_objects:
-        raise Invalid("Ange minst en roll.")
+        raise Invalid(_l("Ange minst en roll."))
     if session.scalar(sa.select(User.id).where(User.username == username)) is not None:
-        raise Invalid(f"Användarnamnet {username} är upptaget.")
+        raise Invalid(_l("Användarnamnet %(username)s är upptaget.", username=username))
     user = User(
         username=username,
         full_name=full_name.strip(),
@@ -455,10 +456,16 @@ def set_employee_number(user: User, number: str | None, *, by: User | None = Non
     number = (number or "").strip() or None
     if number is not None:
         if len(number) > 64:
-            raise Invalid("Anställningsnumret får ha högst 64 tecken.")
+            raise Invalid(_l("Anställningsnumret får ha högst 64 tecken."))
         holder = db.session().scalar(sa.select(User).where(User.employee_number == number))
         if holder is not None and holder.id != user.id:
-            raise Invalid(f"Anställningsnumret {number} har redan {holder.username}.")
+            raise Invalid(
+                _l(
+                    "Anställningsnumret %(number)s har redan %(username)s.",
+                    number=number,
+                    username=holder.username,
+                )
+            )
     user.employee_number = number
     audit.record(
         "user:employee_number:set",
@@ -476,7 +483,7 @@ def choose_signing_pin(user: User, pin: str) -> None:
     from attest.users.pins import check_pin
 
     if user.signing_pin_at is not None:
-        raise Invalid("Du har redan valt en signerings-PIN.")
+        raise Invalid(_l("Du har redan valt en signerings-PIN."))
     check_pin(pin)
     user.signing_pin_at = clock.now()
     # A key under a password someone else knew would stay usable: revoked, not kept.
@@ -499,7 +506,7 @@ def change_own_password(
         raise WrongCurrentPassword()
     passwords.check_strength(new_password, username=user.username, full_name=user.full_name)
     if new_password == current_password:
-        raise Invalid("Det nya lösenordet måste skilja sig från det nuvarande.")
+        raise Invalid(_l("Det nya lösenordet måste skilja sig från det nuvarande."))
     if user.own_password:
         user.password_hash = passwords.hash_password(new_password)
         reencrypt(user, current_password, new_password)
@@ -578,19 +585,19 @@ def update_user(
         "phone": new(phone, user.phone),
     }
     if not after["name"]:
-        raise Invalid("Namnet måste anges.")
+        raise Invalid(_l("Namnet måste anges."))
     if email is not None and after["email"] and "@" not in after["email"]:
-        raise Invalid("E-postadressen är inte giltig.")
+        raise Invalid(_l("E-postadressen är inte giltig."))
     limits = {"name": 200, "title": 200, "department": 200, "email": 254, "phone": 40}
     for key, limit in limits.items():
         if len(after[key]) > limit:
-            raise Invalid(f"Högst {limit} tecken i fältet {key}.")
+            raise Invalid(_l("Högst %(n)d tecken i fältet %(field)s.", n=limit, field=key))
     check_printable(after["name"], after["title"], after["department"], after["phone"])
     codes = user.role_codes
     if roles is not None:
         role_objects = {r.code: r for r in (get_role(code, user.organisation) for code in roles)}
         if not role_objects:
-            raise Invalid("Ange minst en roll.")
+            raise Invalid(_l("Ange minst en roll."))
         codes = frozenset(role_objects)
     before = {
         "name": user.full_name,
@@ -641,7 +648,7 @@ def deactivate_user(user: User, *, by: User | None = None) -> None:
     if not user.active:
         raise Invalid(f"{user.full_name} är redan inaktiverad.")
     if by is not None and by.id == user.id:
-        raise Invalid("Du kan inte inaktivera dig själv.")
+        raise Invalid(_l("Du kan inte inaktivera dig själv."))
     user.active = False
     user.deactivated_at = clock.now()
     revoke_keys(user, "deactivated")

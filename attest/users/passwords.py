@@ -7,6 +7,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 from attest.errors import Invalid
+from attest.i18n import _l
 
 
 def _hasher() -> PasswordHasher:
@@ -29,14 +30,14 @@ MAX_LENGTH = 1024
 # zxcvbn's matching grows with the length; the first characters decide how guessable it is.
 _ESTIMATED_LENGTH = 100
 
-COMMON = (
+COMMON = _l(
     "Lösenordet finns bland de vanligaste lösenorden och i listor över läckta lösenord, som "
     "är det första en angripare provar. Välj ett annat."
 )
-PERSONAL = "Lösenordet får inte innehålla ditt namn eller ditt användarnamn."
-REPEATED = "Lösenordet består av upprepningar (som aaaa eller abcabc) och är lätt att gissa."
-SEQUENCE = "Lösenordet är en följd (som abcd, 1234 eller qwerty) och är lätt att gissa."
-GUESSABLE = (
+PERSONAL = _l("Lösenordet får inte innehålla ditt namn eller ditt användarnamn.")
+REPEATED = _l("Lösenordet består av upprepningar (som aaaa eller abcabc) och är lätt att gissa.")
+SEQUENCE = _l("Lösenordet är en följd (som abcd, 1234 eller qwerty) och är lätt att gissa.")
+GUESSABLE = _l(
     "Lösenordet är för lätt att gissa. Använd till exempel tre eller fyra ord som inte hör "
     "ihop, eller fler tecken."
 )
@@ -60,9 +61,9 @@ def check_strength(password: str, *, username: str = "", full_name: str = "") ->
     """
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
     if len(password) < minimum:
-        raise Invalid(f"Lösenordet måste ha minst {minimum} tecken.")
+        raise Invalid(_l("Lösenordet måste ha minst %(n)d tecken.", n=minimum))
     if len(password) > MAX_LENGTH:
-        raise Invalid("Lösenordet är för långt.")
+        raise Invalid(_l("Lösenordet är för långt."))
     from zxcvbn import zxcvbn
     from zxcvbn.matching import RANKED_DICTIONARIES
 

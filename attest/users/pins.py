@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import current_app
 
 from attest.errors import Invalid
-from attest.i18n import N_
+from attest.i18n import _l
 
 # Patterns people choose first; a PIN of them is the first thing a thief tries.
 _WELL_KNOWN = {"123123", "121212", "112233", "123321", "147258", "159753", "696969", "qwerty"}
@@ -23,13 +23,13 @@ def check_pin(pin: str) -> None:
     """Invalid (with why, in Swedish) unless the PIN is long enough and not trivial."""
     minimum = current_app.config["SIGNING_PIN_MIN_LENGTH"]
     if len(pin) < minimum:
-        raise Invalid(f"Signerings-PIN måste ha minst {minimum} tecken.")
+        raise Invalid(_l("Signerings-PIN måste ha minst %(n)d tecken.", n=minimum))
     if len(pin) > 128:
-        raise Invalid(N_("Signerings-PIN får ha högst 128 tecken."))
+        raise Invalid(_l("Signerings-PIN får ha högst 128 tecken."))
     lowered = pin.lower()
     if len(set(lowered)) <= 2 or _run(lowered) or any(w in lowered for w in _WELL_KNOWN):
         raise Invalid(
-            N_(
+            _l(
                 "Den signerings-PIN är för lätt att gissa (upprepade tecken eller en följd). "
                 "Välj en annan."
             )
@@ -37,5 +37,5 @@ def check_pin(pin: str) -> None:
     half = len(lowered) // 2
     if len(lowered) % 2 == 0 and lowered[:half] == lowered[half:]:
         raise Invalid(
-            N_("Den signerings-PIN är för lätt att gissa (samma del två gånger). Välj en annan.")
+            _l("Den signerings-PIN är för lätt att gissa (samma del två gånger). Välj en annan.")
         )

@@ -3,6 +3,10 @@ a role added later, such as ekonomichef; these are the ones the code itself reli
 
 from __future__ import annotations
 
+from typing import Any
+
+from attest.catalogue import N_
+
 HANDLAGGARE = "handlaggare"
 AVDELNINGSCHEF = "avdelningschef"
 STADSDELSDIREKTOR = "stadsdelsdirektor"
@@ -11,11 +15,11 @@ ADMINISTRATOR = "administrator"
 
 # code -> title as shown (Swedish). Seeded by the first migration and by ensure_builtin_roles.
 BUILTIN_ROLES: dict[str, str] = {
-    HANDLAGGARE: "Handläggare",
-    AVDELNINGSCHEF: "Avdelningschef",
-    STADSDELSDIREKTOR: "Stadsdelsdirektör",
-    REGISTRATOR: "Registrator",
-    ADMINISTRATOR: "Administratör",
+    HANDLAGGARE: N_("Handläggare"),
+    AVDELNINGSCHEF: N_("Avdelningschef"),
+    STADSDELSDIREKTOR: N_("Stadsdelsdirektör"),
+    REGISTRATOR: N_("Registrator"),
+    ADMINISTRATOR: N_("Administratör"),
 }
 
 
@@ -30,3 +34,14 @@ def normalise_role_code(text: str) -> str:
 # Roles that never attest: a personal certificate lists the titles of the other roles, and
 # a route names only those.
 NOT_ATTESTING: frozenset[str] = frozenset({HANDLAGGARE, REGISTRATOR, ADMINISTRATOR})
+
+
+def shown_title(title: str) -> Any:
+    """A role's title as the reader reads it: the built-in titles are in the catalogue,
+    a title an organisation gave its own role (or renamed one to) is shown as written."""
+    from attest.i18n import _l
+
+    return _l(title) if title in _BUILTIN_TITLES else title
+
+
+_BUILTIN_TITLES = frozenset(BUILTIN_ROLES.values())

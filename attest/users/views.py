@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from attest import audit, db
 from attest.auth import ratelimit
 from attest.errors import AttestError, Invalid
+from attest.i18n import _l
 from attest.users.forms import ChangePasswordForm, EnrolForm
 from attest.users.operations import (
     LinkGone,
@@ -22,8 +23,8 @@ from attest.web import ERROR_TITLES
 bp = Blueprint("users", __name__)
 
 ENROLMENT_REFUSED = "user:enrolment:refused"
-ENROLLED = "Ditt konto är aktiverat. Logga in med ditt nya lösenord."
-PASSWORD_CHANGED = "Ditt lösenord är bytt. Dina andra inloggningar är avslutade."
+ENROLLED = _l("Ditt konto är aktiverat. Logga in med ditt nya lösenord.")
+PASSWORD_CHANGED = _l("Ditt lösenord är bytt. Dina andra inloggningar är avslutade.")
 
 
 def _throttled_page(template: str, throttle: ratelimit.Throttle, **context):
@@ -52,7 +53,7 @@ def enrolment(token: str):
         page = render_template(
             "errors/error.html",
             status=exc.status,
-            title="Länken kan inte användas",
+            title=_l("Länken kan inte användas"),
             message=exc.message,
         )
         return page, exc.status
@@ -68,7 +69,7 @@ def enrolment(token: str):
             db.session().rollback()
             form.new_password.errors = [exc.message]
         else:
-            flash(ENROLLED, "success")
+            flash(str(ENROLLED), "success")
             return redirect(url_for("auth.login"))
     status = 400 if form.is_submitted() else 200
     return render_template("users/enrol.html", form=form, person=person), status
@@ -117,5 +118,5 @@ def change_password():
         db.session().commit()
         form.new_password.errors = [exc.message]
         return render_template("users/password.html", form=form, must_choose=must_choose), 400
-    flash(PASSWORD_CHANGED, "success")
+    flash(str(PASSWORD_CHANGED), "success")
     return redirect(url_for("start.index"))

@@ -24,8 +24,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from attest.catalogue import N_
 from attest.verify.core import Check, VerificationResult, verify_pdf
-from attest.verify.report import CHECK_TITLES, VERDICT_TITLES, format_time
+from attest.verify.report import Msg, check_title, format_time, verdict_title
 
 if TYPE_CHECKING:
     from attest.orgs.models import Organisation
@@ -62,7 +63,7 @@ class BulkItem:
 
     @property
     def verdict_title(self) -> str:
-        return VERDICT_TITLES[self.verdict][0]
+        return verdict_title(self.verdict, "sv")
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ class BulkReport:
 
 
 def _check_name(check: Check) -> str:
-    title = CHECK_TITLES.get(check.code, (check.code,))[0]
+    title = check_title(check.code, "sv")
     return f"{title} ({check.subject})" if check.subject else title
 
 
@@ -424,11 +425,12 @@ def verify_all(
     )
 
 
+_MISSING_PDF = Msg.of(N_("Den lagrade attesterade PDF-filen saknas eller kan inte läsas."))
 MISSING_PDF = Check(
     code="records",
     status="failed",
-    message="Den lagrade attesterade PDF-filen saknas eller kan inte läsas.",
-    message_en="The stored attested PDF is missing or cannot be read.",
+    message=_MISSING_PDF.render("sv"),
+    message_en=_MISSING_PDF.render("en"),
 )
 
 

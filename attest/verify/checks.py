@@ -13,11 +13,12 @@ from typing import Sequence
 
 from cryptography import x509
 
+from attest.catalogue import N_
 from attest.pki.ca import certificate_name
 from attest.signing.route import RouteRow
 from attest.signing.validate import SignatureReport
 from attest.verify.facts import Document, Signature
-from attest.verify.report import Both, format_time
+from attest.verify.report import Msg, format_time
 from attest.verify.result import FAILED, NOT_CHECKED, OK, Findings
 from attest.verify.trust import Revocation, fingerprint, issuer_in, revocation
 
@@ -46,10 +47,10 @@ def issuer_name(cert: x509.Certificate | None) -> str:
         return "?"
 
 
-def _level(level: str) -> Both:
+def _level(level: str) -> Msg | str:
     from attest.verify.report import MODIFICATION_LEVELS
 
-    return Both(*MODIFICATION_LEVELS.get(level, (level, level)))
+    return Msg.of(MODIFICATION_LEVELS[level]) if level in MODIFICATION_LEVELS else level
 
 
 class Verification:
@@ -256,10 +257,7 @@ class Verification:
                     name,
                     who=person,
                     when=when,
-                    where=Both(
-                        " enligt spärrlistan i dokumentet" if found.from_file else "",
-                        " according to the CRL in the document" if found.from_file else "",
-                    ),
+                    where=Msg.of(N_(" enligt spärrlistan i dokumentet")) if found.from_file else "",
                 )
         elif found.latest_list is None:
             add("not_revoked", NOT_CHECKED, "not_revoked.no_crl", name, who=person)
@@ -318,9 +316,9 @@ class Verification:
     def _check_time(self, sig: Signature, facts: SignatureReport) -> None:
         add, name, cert = self.findings.add, sig.field_name, sig.cert
         if sig.is_document_timestamp:
-            what = {"what": Both("Dokumenttidsstämpeln", "document timestamp")}
+            what = {"what": Msg.of(N_("Dokumenttidsstämpeln"))}
         else:
-            what = {"what": Both("Signaturen", "signature")}
+            what = {"what": Msg.of(N_("Signaturen"))}
         at = self.signed_at(sig, facts) or sig.claimed_time
         if at is None or cert is None:
             add("time_within_validity", FAILED, "time_within_validity.no_time", name, field=name)

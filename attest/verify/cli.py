@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence, TextIO
 
-from attest.verify.report import CHECK_TITLES, LANGUAGES, STATUS_SYMBOLS, format_time, label
+from attest.verify.report import STATUS_SYMBOLS, check_title, format_time, label
 from attest.verify.result import DEFAULT_MAX_SIGNATURES
 
 if TYPE_CHECKING:
@@ -187,6 +187,6 @@ def print_result(path: str, result: VerificationResult, lang: str, out: TextIO) 
         indent = "      " if subject or seen_subject else "    "
         message = check.text(lang)
         if check.status == "not_checked" and not subject:
-            message = f"{CHECK_TITLES[check.code][LANGUAGES.index(lang)]}: {message}"
+            message = f"{check_title(check.code, lang)}: {message}"
         out.write(f"{indent}{STATUS_SYMBOLS[check.status]} {message}\n")
     out.write("\n")

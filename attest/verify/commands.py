@@ -85,7 +85,7 @@ def verify_all_command(since, until, org_code: str | None, as_json: bool) -> Non
 
 
 def _print_bulk_report(report) -> None:
-    from attest.verify.report import CHECK_TITLES, format_time
+    from attest.verify.report import check_title, format_time
 
     period = f"{report.since.isoformat()} – {report.until.isoformat() if report.until else 'i dag'}"
     click.echo(
@@ -98,6 +98,6 @@ def _print_bulk_report(report) -> None:
         attested = format_time(item.attested_at)
         click.echo(f"  {item.dnr} ”{item.rubrik}” ({attested}): {item.verdict_title}")
         for check in item.problems:
-            title = CHECK_TITLES[check.code][0]
+            title = check_title(check.code, "sv")
             where = f" ({check.subject})" if check.subject else ""
             click.echo(f"    ✗ {title}{where}: {check.message}")

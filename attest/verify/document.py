@@ -13,6 +13,7 @@ from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
 from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.validation.dss import DocumentSecurityStore, NoDSSFoundError
 
+from attest.catalogue import N_
 from attest.pki.ca import certificate_name
 from attest.signing.fields import CLOSING_SEAL_FIELD, STEP_FIELD_PREFIX
 from attest.signing.sign import ARCHIVE_TIMESTAMP_FIELD, CERTIFICATION_FIELD
@@ -20,7 +21,7 @@ from attest.signing.validate import SignatureReport
 from attest.verify.canonical import TooLarge, digest
 from attest.verify.checks import Verification, issuer_name, who
 from attest.verify.facts import Signature, describe, pyca
-from attest.verify.report import Both, format_time
+from attest.verify.report import Joined, Msg, format_time
 from attest.verify.result import FAILED, NOT_CHECKED, OK, Findings
 from attest.verify.trust import crl_issued_by, issuer_in
 
@@ -305,24 +306,19 @@ def check_closing_seal(
         changes = describe_changes(v.document.reader, closing.revision)
     except Exception as exc:  # what cannot be read after the seal is not what was sealed
         detail = describe(exc)
-        changes = [
-            Both(
-                f"ändringar som inte kan läsas ({detail})",
-                f"changes that cannot be read ({detail})",
-            )
-        ]
+        changes = [Msg.of(N_("ändringar som inte kan läsas ({detail})"), detail=detail)]
     level = closing_facts.modification_level if closing_facts is not None else None
     if changes or (closing_facts is not None and level not in AFTER_CLOSING):
         if not changes:
             from attest.verify.report import MODIFICATION_LEVELS
 
-            names = MODIFICATION_LEVELS.get(level or "", (level or "?", level or "?"))
-            changes = [Both(*names)]
+            named = MODIFICATION_LEVELS.get(level or "")
+            changes = [Msg.of(named) if named else (level or "?")]
         add(
             "closing_seal",
             FAILED,
             "closing_seal.changed_after",
-            changes=Both("; ".join(c[0] for c in changes), "; ".join(c[1] for c in changes)),
+            changes=Joined(tuple(changes)),
         )
         return None
     if v.organisation_ca is None:
@@ -366,7 +362,7 @@ def _digest_or_none(obj: Any) -> str | None:
         return "too-large"
 
 
-def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Both]:
+def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Msg | str]:
     """What the revisions after base changed besides validation data and document
     timestamps: the document information, the XMP metadata, the catalog, pages, their
     annotations, the form's fields. Each as words for the report."""
@@ -378,7 +374,7 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Both]:
     changed_refs: set[Any] = set()
     for revision in range(base_revision + 1, last + 1):
         changed_refs |= set(reader.get_historical_resolver(revision).explicit_refs_in_revision())
-    changes: list[Both] = []
+    changes: list[Msg | str] = []
 
     old_info = _info(old)
     new_info = _info(new)
@@ -391,13 +387,11 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Both]:
     ]
     if differing:
         names = ", ".join(differing)
-        changes.append(
-            Both(f"dokumentinformationen ({names})", f"the document information ({names})")
-        )
+        changes.append(Msg.of(N_("dokumentinformationen ({names})"), names=names))
 
     old_root, new_root = old.root, new.root
     if _xmp(old) != _xmp(new):
-        changes.append(Both("XMP-metadata (/Metadata)", "the XMP metadata (/Metadata)"))
+        changes.append(Msg.of(N_("XMP-metadata (/Metadata)")))
     allowed_root = {"/DSS", "/AcroForm", "/Metadata", "/Pages", "/Extensions", "/Version"}
     catalog = sorted(
         key
@@ -408,15 +402,16 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Both]:
     )
     if catalog:
         names = ", ".join(catalog)
-        changes.append(Both(f"dokumentkatalogen ({names})", f"the document catalog ({names})"))
+        changes.append(Msg.of(N_("dokumentkatalogen ({names})"), names=names))
 
     old_pages = _pages(old)
     new_pages = _pages(new)
     if len(old_pages) != len(new_pages):
         changes.append(
-            Both(
-                f"antalet sidor ({len(old_pages)} → {len(new_pages)})",
-                f"the number of pages ({len(old_pages)} → {len(new_pages)})",
+            Msg.of(
+                N_("antalet sidor ({before} → {after})"),
+                before=len(old_pages),
+                after=len(new_pages),
             )
         )
     for number, (old_ref, new_ref) in enumerate(zip(old_pages, new_pages), start=1):
@@ -429,7 +424,7 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Both]:
             before = _digest_or_none(_without(old_page, "/Annots"))
             after = _digest_or_none(_without(new_page, "/Annots"))
             if before != after:
-                changes.append(Both(f"sidan {number}", f"page {number}"))
+                changes.append(Msg.of(N_("sidan {number}"), number=number))
         added = _annotations(new_page) - _annotations(old_page)
         kinds = sorted(
             {
@@ -449,10 +444,7 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Both]:
         if kinds or removed or edited:
             what = ", ".join(kinds + edited) or "/Annot"
             changes.append(
-                Both(
-                    f"anteckningar på sidan {number} ({what})",
-                    f"annotations on page {number} ({what})",
-                )
+                Msg.of(N_("anteckningar på sidan {number} ({what})"), number=number, what=what)
             )
 
     old_fields = {name for name, _, _ in enumerate_sig_fields(old, filled_status=None)}
@@ -461,7 +453,7 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Both]:
     gone = sorted(old_fields - new_fields)
     if extra or gone:
         names = ", ".join(extra + gone)
-        changes.append(Both(f"formulärfälten ({names})", f"the form fields ({names})"))
+        changes.append(Msg.of(N_("formulärfälten ({names})"), names=names))
     return changes
 
 
@@ -582,31 +574,27 @@ def check_archive(v: Verification, closing: Signature | None) -> None:
             missing=describe(exc),
         )
         return
-    missing_sv: list[str] = []
-    missing_en: list[str] = []
+    missing: list[Msg] = []
     needed = {s.cert for s in signatures if s.cert is not None}
     needed |= {s.token.tsa_cert for s in signatures if s.token and s.token.tsa_cert}
     absent = [c for c in needed if c not in dss_certs]
     if absent:
         names = ", ".join(sorted(certificate_name(c)[0] for c in absent))
-        missing_sv.append(f"certifikat för {names}")
-        missing_en.append(f"certificates of {names}")
+        missing.append(Msg.of(N_("certifikat för {names}"), names=names))
     if v.organisation_ca is None:
         add("archive_timestamp", NOT_CHECKED, "archive_timestamp.unknown_organisation")
         return
     roots = (v.organisation_ca,)
     if not any(root in dss_certs for root in roots):
-        missing_sv.append("organisationens CA-certifikat")
-        missing_en.append("the organisation's CA certificate")
+        missing.append(Msg.of(N_("organisationens CA-certifikat")))
     if not any(crl_issued_by(crl, root) for crl in v.document.embedded_crls for root in roots):
-        missing_sv.append("en spärrlista från organisationens CA")
-        missing_en.append("a CRL from the organisation's CA")
-    if missing_sv:
+        missing.append(Msg.of(N_("en spärrlista från organisationens CA")))
+    if missing:
         add(
             "archive_timestamp",
             FAILED,
             "archive_timestamp.dss_incomplete",
-            missing=Both(", ".join(missing_sv), ", ".join(missing_en)),
+            missing=Joined(tuple(missing), ", "),
         )
         return
     facts = v.report.get(last.field_name)
@@ -628,14 +616,14 @@ def check_nothing_after(v: Verification) -> None:
         return
     revisions = max(v.document.reader.xrefs.total_revisions - 1 - last.revision, 0)
     if revisions:
-        sv, en = f"{revisions} ny(a) revision(er)", f"{revisions} more revision(s)"
+        trailing = Msg.of(N_("{count} ny(a) revision(er)"), count=revisions)
     else:
-        sv, en = "byte utan ny revision", "bytes outside any revision"
+        trailing = Msg.of(N_("byte utan ny revision"))
     v.findings.add(
         "nothing_after",
         FAILED,
         "nothing_after.trailing",
         field=last.field_name,
         count=abs(extra),
-        revisions=Both(sv, en),
+        revisions=trailing,
     )

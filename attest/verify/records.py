@@ -29,11 +29,12 @@ from attest import db
 from attest.audit.models import AuditEvent
 from attest.audit.operations import ChainReport
 from attest.blobs import Blob
+from attest.catalogue import N_
 from attest.memos.models import Memo
 from attest.orgs.models import Organisation
 from attest.verify.core import Attestation as SignedRow
 from attest.verify.core import Check, VerificationResult
-from attest.verify.report import Both, format_time
+from attest.verify.report import Joined, Msg, format_time
 from attest.workflow.models import Attestation, Submission
 
 __all__ = [
@@ -58,172 +59,109 @@ _REVISION_END = re.compile(rb"%%EOF(?:\r\n|\r|\n)?")
 PAGE_TREE_ENTRIES = 20_000
 INFLATE_LIMIT = 16 * 1024 * 1024
 
-# Every message: key -> (Swedish, English); placeholders as in attest.verify.report.
-TEXTS: Mapping[str, tuple[str, str]] = {
-    "unusable": (
+# Every message: key -> Swedish msgid; placeholders as in attest.verify.report.
+TEXTS: Mapping[str, str] = {
+    "unusable": N_(
         "Inte kontrollerat: filen kunde inte läsas som PDF, så den har inte jämförts med "
-        "attests register.",
-        "Not checked: the file could not be read as a PDF, so it was not compared with "
-        "attest's records.",
+        "attests register."
     ),
-    "unknown": (
+    "unknown": N_(
         "Inte kontrollerat: dokumentet finns inte i attests register{org} – varken filens "
         "SHA-256, verifieringskoden i sidfoten eller attesternas certifikat finns där. Det "
-        "kan komma från ett annat system; resultatet bygger på kontrollerna av själva filen.",
-        "Not checked: the document is not in attest's records{org} – neither the file's "
-        "SHA-256, the verification code in its footer nor the attesters' certificates are "
-        "there. It may come from another system; the verdict rests on the checks of the "
-        "file itself.",
+        "kan komma från ett annat system; resultatet bygger på kontrollerna av själva filen."
     ),
-    "found": (
+    "found": N_(
         "Dokumentet finns i attests register: {dnr} ”{rubrik}”, version {version}, skickat "
-        "för attest {sent} (hittat via {how}).",
-        "The document is in attest's records: {dnr} “{rubrik}”, version {version}, sent for "
-        "attestation {sent} (found by {how}).",
+        "för attest {sent} (hittat via {how})."
     ),
-    "found.wrong_version": (
+    "found.wrong_version": N_(
         "Registret är motsägelsefullt: inskickningen av {dnr} pekar på en version av ett "
-        "annat tjänsteutlåtande.",
-        "The records contradict themselves: the submission of {dnr} points at a version of "
-        "another memo.",
+        "annat tjänsteutlåtande."
     ),
-    "frozen.ok": (
+    "frozen.ok": N_(
         "Den fastställda versionen i filen är byte för byte den som skickades för attest "
-        "(SHA-256 {sha}…).",
-        "The frozen version in the file is byte for byte the one sent for attestation "
-        "(SHA-256 {sha}…).",
+        "(SHA-256 {sha}…)."
     ),
-    "frozen.failed": (
+    "frozen.failed": N_(
         "Den fastställda versionen i filen är inte den som registret har för {dnr} version "
-        "{version}: innehållet har ändrats eller hör till en annan version.",
-        "The frozen version in the file is not the one the records hold for {dnr} version "
-        "{version}: the content was changed or belongs to another version.",
+        "{version}: innehållet har ändrats eller hör till en annan version."
     ),
-    "steps.ok": (
-        "Filen har {found} attester, lika många som inskickningens {count} steg i registret.",
-        "The file has {found} attestations, as many as the submission's {count} steps in the "
-        "records.",
+    "steps.ok": N_(
+        "Filen har {found} attester, lika många som inskickningens {count} steg i registret."
     ),
-    "steps.pending": (
+    "steps.pending": N_(
         "Tjänsteutlåtandet attesteras fortfarande: registret har {done} av {count} steg "
-        "attesterade, och filen har lika många attester.",
-        "The memo is still being attested: the records have {done} of {count} steps "
-        "attested, and the file has as many attestations.",
+        "attesterade, och filen har lika många attester."
     ),
-    "steps.failed": (
+    "steps.failed": N_(
         "Filen har {found} attester, men registret har {done} attesterade av inskickningens "
-        "{count} steg.",
-        "The file has {found} attestations, but the records have {done} attested of the "
-        "submission's {count} steps.",
+        "{count} steg."
     ),
-    "steps.voided": (
+    "steps.voided": N_(
         "Registret visar att inskickningen avbröts {when} (tjänsteutlåtandet returnerades "
-        "eller återkallades): den här versionen attesterades aldrig färdigt.",
-        "The records show that the submission was ended {when} (the memo was returned or "
-        "withdrawn): this version was never fully attested.",
+        "eller återkallades): den här versionen attesterades aldrig färdigt."
     ),
-    "attestation.ok": (
+    "attestation.ok": N_(
         "Attesten i {field} stämmer med registret: {name}, {title}, samma certifikat "
         "(SHA-256 {fingerprint}…) och tidsstämpel {time}, och granskningsloggen har "
-        "händelsen.",
-        "The attestation in {field} matches the records: {name}, {title}, the same "
-        "certificate (SHA-256 {fingerprint}…) and timestamp {time}, and the audit log has "
-        "the event.",
+        "händelsen."
     ),
-    "attestation.failed": (
-        "Attesten i {field} stämmer inte med registret: {problems}.",
-        "The attestation in {field} does not match the records: {problems}.",
+    "attestation.failed": N_("Attesten i {field} stämmer inte med registret: {problems}."),
+    "attestation.missing_in_file": N_(
+        "Registret har en attest av {name} i steg {position} ({field}), men filen saknar den."
     ),
-    "attestation.missing_in_file": (
-        "Registret har en attest av {name} i steg {position} ({field}), men filen saknar den.",
-        "The records have an attestation by {name} in step {position} ({field}), but the "
-        "file lacks it.",
-    ),
-    "audit.ok": (
+    "audit.ok": N_(
         "Granskningsloggen är obruten: {entries} poster, och dess förankringar med "
-        "systemsigillet stämmer.",
-        "The audit log is unbroken: {entries} entries, and its anchors by the system seal "
-        "match.",
+        "systemsigillet stämmer."
     ),
-    "audit.memo_ok": (
+    "audit.memo_ok": N_(
         "Granskningsloggens händelser om tjänsteutlåtandet är obrutna och täcks av "
-        "förankringar med systemsigillet ({entries} poster kontrollerade).",
-        "The audit log's events about the memo are unbroken and covered by anchors of the "
-        "system seal ({entries} entries checked).",
+        "förankringar med systemsigillet ({entries} poster kontrollerade)."
     ),
-    "audit.failed": (
+    "audit.failed": N_(
         "Granskningsloggen är bruten vid post {seq}: {reason}. Registret kan ha ändrats i "
-        "efterhand.",
-        "The audit log is broken at entry {seq} ({reason}). The records may have been "
-        "changed afterwards.",
+        "efterhand."
     ),
 }
 
 # The parts of an "attestation.failed" message.
-PROBLEMS: Mapping[str, tuple[str, str]] = {
-    "no_row": (
-        "registret har ingen attest för steg {position}",
-        "the records have no attestation for step {position}",
+PROBLEMS: Mapping[str, str] = {
+    "no_row": N_("registret har ingen attest för steg {position}"),
+    "name": N_("namnet är {file} i filen men {record} i registret"),
+    "title": N_("titeln är {file} i filen men {record} i registret"),
+    "certificate": N_(
+        "certifikatets fingeravtryck (SHA-256) är {file}… i filen men {record}… i registret"
     ),
-    "name": (
-        "namnet är {file} i filen men {record} i registret",
-        "the name is {file} in the file but {record} in the records",
-    ),
-    "title": (
-        "titeln är {file} i filen men {record} i registret",
-        "the title is {file} in the file but {record} in the records",
-    ),
-    "certificate": (
-        "certifikatets fingeravtryck (SHA-256) är {file}… i filen men {record}… i registret",
-        "the certificate's fingerprint (SHA-256) is {file}… in the file but {record}… in "
-        "the records",
-    ),
-    "time": (
-        "tidsstämpeln är {file} i filen men {record} i registret",
-        "the timestamp is {file} in the file but {record} in the records",
-    ),
-    "revisions": (
-        "filens innehåll före och efter attesten är inte det som registret har",
-        "the file's content before and after the attestation is not what the records hold",
-    ),
-    "audit_event": (
-        "granskningsloggen har ingen händelse om attesten",
-        "the audit log has no event for the attestation",
-    ),
+    "time": N_("tidsstämpeln är {file} i filen men {record} i registret"),
+    "revisions": N_("filens innehåll före och efter attesten är inte det som registret har"),
+    "audit_event": N_("granskningsloggen har ingen händelse om attesten"),
 }
 
 HOW = {
-    "sha256": Both("filens SHA-256", "the file's SHA-256"),
-    "code": Both(
-        "verifieringskoden {code} i sidfoten", "the verification code {code} in its footer"
-    ),
-    "certificates": Both("attesternas certifikat", "the attesters' certificates"),
-    "given": Both("verifieringslänken {code}", "the verification link {code}"),
+    "sha256": N_("filens SHA-256"),
+    "code": N_("verifieringskoden {code} i sidfoten"),
+    "certificates": N_("attesternas certifikat"),
+    "given": N_("verifieringslänken {code}"),
 }
 
 
-def _message(key: str, lang: int, params: Mapping[str, Any]) -> str:
-    values = {k: v[lang] if isinstance(v, Both) else v for k, v in params.items()}
-    return TEXTS[key][lang].format(**values)
-
-
 def _check(status: str, key: str, subject: str = "", **params: Any) -> Check:
+    message = Msg(TEXTS[key], params)
     return Check(
         code=CODE,
         status=status,
-        message=_message(key, 0, params),
-        message_en=_message(key, 1, params),
+        message=message.render("sv"),
+        message_en=message.render("en"),
         subject=subject,
     )
 
 
-def _problem(key: str, **params: Any) -> Both:
-    sv, en = PROBLEMS[key]
-    return Both(sv.format(**params), en.format(**params))
+def _problem(key: str, **params: Any) -> Msg:
+    return Msg(PROBLEMS[key], params)
 
 
-def _joined(problems: Sequence[Both]) -> Both:
-    return Both("; ".join(p[0] for p in problems), "; ".join(p[1] for p in problems))
+def _joined(problems: Sequence[Msg]) -> Joined:
+    return Joined(tuple(problems))
 
 
 # --- Finding the submission ------------------------------------------------------------------
@@ -480,7 +418,7 @@ def compare_with_records(
     else:
         code = submission.verification_code or ""
     if submission is None:
-        org = Both(f" för {organisation.name}", f" of {organisation.name}") if organisation else ""
+        org = Msg.of(N_(" för {name}"), name=organisation.name) if organisation else ""
         return Comparison(None, "", (_check(NOT_CHECKED, "unknown", org=org),))
     return Comparison(submission, how, _compare(data, result, submission, how, code, context))
 
@@ -499,7 +437,6 @@ def _compare(
     if version.memo_id != memo.id:
         checks.append(_check(FAILED, "found.wrong_version", dnr=dnr))
     else:
-        how_text = HOW[how]
         checks.append(
             _check(
                 OK,
@@ -508,7 +445,7 @@ def _compare(
                 rubrik=version.rubrik,
                 version=version.number,
                 sent=format_time(submission.created_at),
-                how=Both(how_text[0].format(code=code), how_text[1].format(code=code)),
+                how=Msg.of(HOW[how], code=code),
             )
         )
     if _frozen_matches(data, submission):

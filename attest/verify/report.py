@@ -1,783 +1,562 @@
-"""What a verification report says, in Swedish and English: one place for every text.
+"""What a verification report says: one place for every text, as Swedish msgids.
 
 The checks (attest.verify.checks, .document, .route) build each message from these
 templates; the web page and the CLI print the messages as they are, so both show the
-same reasons.
+same reasons. English comes from the one catalogue (translations/en/.../messages.po)
+through attest.catalogue, which needs no Flask app: the offline verifier uses it too.
+Placeholders are ``{name}`` (str.format), filled after translation; a value that is itself
+a text to translate is a Msg, a list of them a Joined.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
+from attest.catalogue import LANGUAGES, N_, gettext
+
 __all__ = [
-    "Both",
     "CHECK_TITLES",
+    "Joined",
     "LABELS",
     "LANGUAGES",
     "MODIFICATION_LEVELS",
+    "Msg",
     "STATUS_SYMBOLS",
     "TEXTS",
     "VERDICT_TITLES",
+    "check_title",
     "format_time",
     "label",
+    "render",
     "text",
+    "verdict_title",
 ]
 
-LANGUAGES = ("sv", "en")
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
-VERDICT_TITLES: Mapping[str, tuple[str, str]] = {
-    "valid": ("Giltig", "Valid"),
-    "invalid": ("Ogiltig", "Invalid"),
-    "undecidable": ("Kan inte avgöras", "Undecidable"),
+VERDICT_TITLES: Mapping[str, str] = {
+    "valid": N_("Giltig"),
+    "invalid": N_("Ogiltig"),
+    "undecidable": N_("Kan inte avgöras"),
 }
 
 STATUS_SYMBOLS: Mapping[str, str] = {"ok": "✓", "failed": "✗", "not_checked": "–"}
 
 # Short names of the checks, for headings and tables.
-CHECK_TITLES: Mapping[str, tuple[str, str]] = {
-    "file_is_pdf": ("Filen är en PDF", "The file is a PDF"),
-    "file_intact": ("Filen är hel", "The file is whole"),
-    "within_limits": ("Inom gränsen för signaturer", "Within the signature limit"),
-    "has_signatures": ("Dokumentet är signerat", "The document is signed"),
-    "certification_first": ("Systemsigillets certifiering först", "System seal certifies first"),
-    "route_sealed": ("Rutten är förseglad i dokumentet", "The route is sealed in the document"),
-    "intact": ("Signerade byte oförändrade", "Signed bytes unchanged"),
-    "valid": ("Signaturen är kryptografiskt korrekt", "Signature is cryptographically valid"),
-    "trusted": ("Certifikatet är utfärdat av organisationens CA", "Certificate issued by the CA"),
-    "not_revoked": ("Certifikatet är inte återkallat", "Certificate not revoked"),
-    "timestamp": ("Tidsstämpel från betrodd tjänst", "Timestamp from a trusted TSA"),
-    "time_within_validity": ("Tidpunkt inom certifikatets giltighet", "Time within validity"),
-    "changes_allowed": ("Bara tillåtna ändringar efteråt", "Only allowed changes after"),
-    "authority": ("Rätt person med behörighet", "The right person, with authority"),
-    "appearance": ("Raden visar certifikatet", "The row shows the certificate"),
-    "route_order": ("Attesterna i rätt ordning", "Attestations in route order"),
-    "complete": ("Alla rader attesterade", "All rows attested"),
-    "closing_seal": ("Slutsigillet och inget efter det", "The closing seal, nothing after it"),
-    "archive_timestamp": ("Dokumenttidsstämpel och valideringsdata", "Archive timestamp and data"),
-    "nothing_after": ("Inget efter sista signaturen", "Nothing after the last signature"),
-    "records": ("Jämförd med register och logg", "Compared with records and log"),
+CHECK_TITLES: Mapping[str, str] = {
+    "file_is_pdf": N_("Filen är en PDF"),
+    "file_intact": N_("Filen är hel"),
+    "within_limits": N_("Inom gränsen för signaturer"),
+    "has_signatures": N_("Dokumentet är signerat"),
+    "certification_first": N_("Systemsigillets certifiering först"),
+    "route_sealed": N_("Rutten är förseglad i dokumentet"),
+    "intact": N_("Signerade byte oförändrade"),
+    "valid": N_("Signaturen är kryptografiskt korrekt"),
+    "trusted": N_("Certifikatet är utfärdat av organisationens CA"),
+    "not_revoked": N_("Certifikatet är inte återkallat"),
+    "timestamp": N_("Tidsstämpel från betrodd tjänst"),
+    "time_within_validity": N_("Tidpunkt inom certifikatets giltighet"),
+    "changes_allowed": N_("Bara tillåtna ändringar efteråt"),
+    "authority": N_("Rätt person med behörighet"),
+    "appearance": N_("Raden visar certifikatet"),
+    "route_order": N_("Attesterna i rätt ordning"),
+    "complete": N_("Alla rader attesterade"),
+    "closing_seal": N_("Slutsigillet och inget efter det"),
+    "archive_timestamp": N_("Dokumenttidsstämpel och valideringsdata"),
+    "nothing_after": N_("Inget efter sista signaturen"),
+    "records": N_("Jämförd med register och logg"),
 }
 
 # pyHanko's modification levels in words.
-MODIFICATION_LEVELS: Mapping[str, tuple[str, str]] = {
-    "NONE": ("inga ändringar", "no changes"),
-    "LTA_UPDATES": (
-        "bara valideringsdata och dokumenttidsstämpel",
-        "only validation data and a document timestamp",
-    ),
-    "FORM_FILLING": ("bara ifyllda signaturfält", "only filled-in signature fields"),
-    "ANNOTATIONS": ("kommentarer eller anteckningar", "comments or annotations"),
-    "OTHER": (
-        "andra ändringar, t.ex. nytt eller ändrat sidinnehåll, sidor eller borttagna fält",
-        "other changes, e.g. new or altered page content, pages or removed fields",
-    ),
+MODIFICATION_LEVELS: Mapping[str, str] = {
+    "NONE": N_("inga ändringar"),
+    "LTA_UPDATES": N_("bara valideringsdata och dokumenttidsstämpel"),
+    "FORM_FILLING": N_("bara ifyllda signaturfält"),
+    "ANNOTATIONS": N_("kommentarer eller anteckningar"),
+    "OTHER": N_("andra ändringar, t.ex. nytt eller ändrat sidinnehåll, sidor eller borttagna fält"),
 }
 
 # Labels the CLI (and the web page) print around the checks.
-LABELS: Mapping[str, tuple[str, str]] = {
-    "attested_by": ("Attesterat av", "Attested by"),
-    "no_attestations": ("Inga attester.", "No attestations."),
-    "checks": ("Kontroller", "Checks"),
-    "document": ("Hela dokumentet", "The whole document"),
-    "step": ("steg", "step"),
-    "timestamped": ("tidsstämplad", "timestamped"),
-    "signed": ("signerad", "signed"),
-    "certificate": ("certifikat", "certificate"),
-    "file": ("Fil", "File"),
-    "organisation": ("Organisation", "Organisation"),
-    "acting_for": ("för {name}", "for {name}"),
-    "verdict": ("Resultat", "Verdict"),
-    "need_trust": (
+LABELS: Mapping[str, str] = {
+    "attested_by": N_("Attesterat av"),
+    "no_attestations": N_("Inga attester."),
+    "checks": N_("Kontroller"),
+    "document": N_("Hela dokumentet"),
+    "step": N_("steg"),
+    "timestamped": N_("tidsstämplad"),
+    "signed": N_("signerad"),
+    "certificate": N_("certifikat"),
+    "file": N_("Fil"),
+    "organisation": N_("Organisation"),
+    "acting_for": N_("för {name}"),
+    "verdict": N_("Resultat"),
+    "need_trust": N_(
         "Organisationens CA-certifikat behövs för att kontrollera attesterna: ange det med "
-        "--trust keys/<ORG>-ca.pem (det kan laddas ner från sidan Verifiera).",
-        "The organisation's CA certificate is needed to check the attestations: give it "
-        "with --trust keys/<ORG>-ca.pem (it can be downloaded from the Verify page).",
+        "--trust keys/<ORG>-ca.pem (det kan laddas ner från sidan Verifiera)."
     ),
-    "bad_trust": (
-        "CA-certifikatet {path} kunde inte läsas: {detail}",
-        "The CA certificate {path} could not be read: {detail}",
-    ),
-    "bad_crl": (
-        "Spärrlistan {path} kunde inte läsas: {detail}",
-        "The CRL {path} could not be read: {detail}",
-    ),
-    "missing_file": ("Filen {path} kunde inte läsas: {detail}", "Could not read {path}: {detail}"),
-    "unusable": ("Kan inte kontrolleras", "Cannot be checked"),
-    "summary": (
-        "{valid} av {total} filer giltiga.",
-        "{valid} of {total} files valid.",
-    ),
+    "bad_trust": N_("CA-certifikatet {path} kunde inte läsas: {detail}"),
+    "bad_crl": N_("Spärrlistan {path} kunde inte läsas: {detail}"),
+    "missing_file": N_("Filen {path} kunde inte läsas: {detail}"),
+    "unusable": N_("Kan inte kontrolleras"),
+    "summary": N_("{valid} av {total} filer giltiga."),
 }
 
 # Every check message: key -> (Swedish, English). Placeholders are filled by the core.
-TEXTS: Mapping[str, tuple[str, str]] = {
+TEXTS: Mapping[str, str] = {
     # -- the file ---------------------------------------------------------------------
-    "file_is_pdf.ok": ("Filen är en läsbar PDF.", "The file is a readable PDF."),
-    "file_is_pdf.empty": ("Filen är tom.", "The file is empty."),
-    "file_is_pdf.not_pdf": (
-        "Filen är inte en PDF (den börjar inte med %PDF-).",
-        "The file is not a PDF (it does not start with %PDF-).",
+    "file_is_pdf.ok": N_("Filen är en läsbar PDF."),
+    "file_is_pdf.empty": N_("Filen är tom."),
+    "file_is_pdf.not_pdf": N_("Filen är inte en PDF (den börjar inte med %PDF-)."),
+    "file_is_pdf.unreadable": N_(
+        "Filen kunde inte läsas som PDF; den är trasig eller avkortad (teknisk orsak: " "{detail})."
     ),
-    "file_is_pdf.unreadable": (
-        "Filen kunde inte läsas som PDF; den är trasig eller avkortad (teknisk orsak: "
-        "{detail}).",
-        "The file could not be read as a PDF; it is damaged or truncated (technical cause: "
-        "{detail}).",
-    ),
-    "file_is_pdf.encrypted": (
+    "file_is_pdf.encrypted": N_(
         "Filen är krypterad. En attesterad PDF är aldrig krypterad, och en krypterad fil "
-        "kan inte kontrolleras.",
-        "The file is encrypted. An attested PDF is never encrypted, and an encrypted file "
-        "cannot be checked.",
+        "kan inte kontrolleras."
     ),
-    "file_intact.ok": (
-        "Filen börjar med %PDF och är hel.",
-        "The file starts with %PDF and is whole.",
-    ),
-    "file_intact.before": (
+    "file_intact.ok": N_("Filen börjar med %PDF och är hel."),
+    "file_intact.before": N_(
         "Före %PDF i filen finns {count} byte som inte hör till dokumentet: filen har "
-        "ändrats efter att den attesterades.",
-        "Before %PDF the file has {count} bytes that are not part of the document: the file "
-        "was changed after it was attested.",
+        "ändrats efter att den attesterades."
     ),
-    "file_intact.damaged": (
+    "file_intact.damaged": N_(
         "Filen är en signerad PDF men trasig eller avkortad och kan inte läsas (teknisk "
-        "orsak: {detail}). Den är inte den fil som attesterades.",
-        "The file is a signed PDF but damaged or cut short and cannot be read (technical "
-        "cause: {detail}). It is not the file that was attested.",
+        "orsak: {detail}). Den är inte den fil som attesterades."
     ),
-    "within_limits.ok": (
-        "Filen har {signatures} signaturer och {revisions} revisioner (gränsen är {limit}).",
-        "The file has {signatures} signatures and {revisions} revisions (the limit is {limit}).",
+    "within_limits.ok": N_(
+        "Filen har {signatures} signaturer och {revisions} revisioner (gränsen är {limit})."
     ),
-    "within_limits.exceeded": (
+    "within_limits.exceeded": N_(
         "Filen har {signatures} signaturer och {revisions} revisioner, fler än gränsen "
-        "{limit}: den kontrolleras inte. Ett attesterat tjänsteutlåtande har långt färre.",
-        "The file has {signatures} signatures and {revisions} revisions, more than the limit "
-        "{limit}: it is not checked. An attested memo has far fewer.",
+        "{limit}: den kontrolleras inte. Ett attesterat tjänsteutlåtande har långt färre."
     ),
-    "not_checked.unusable": (
-        "Inte kontrollerat: filen kunde inte läsas som PDF.",
-        "Not checked: the file could not be read as a PDF.",
+    "not_checked.unusable": N_("Inte kontrollerat: filen kunde inte läsas som PDF."),
+    "not_checked.damaged": N_("Inte kontrollerat: filen är trasig."),
+    "not_checked.refused": N_(
+        "Inte kontrollerat: filen har fler signaturer eller revisioner än gränsen."
     ),
-    "not_checked.damaged": (
-        "Inte kontrollerat: filen är trasig.",
-        "Not checked: the file is damaged.",
-    ),
-    "not_checked.refused": (
-        "Inte kontrollerat: filen har fler signaturer eller revisioner än gränsen.",
-        "Not checked: the file has more signatures or revisions than the limit.",
-    ),
-    "not_checked.unsigned": (
-        "Inte kontrollerat: dokumentet har inga signaturer.",
-        "Not checked: the document has no signatures.",
-    ),
+    "not_checked.unsigned": N_("Inte kontrollerat: dokumentet har inga signaturer."),
     # -- signatures at all ------------------------------------------------------------
-    "has_signatures.ok": (
-        "Dokumentet innehåller {count} signaturer.",
-        "The document contains {count} signatures.",
+    "has_signatures.ok": N_("Dokumentet innehåller {count} signaturer."),
+    "has_signatures.none": N_(
+        "Dokumentet innehåller inga signaturer: det har aldrig fastställts eller attesterats."
     ),
-    "has_signatures.none": (
-        "Dokumentet innehåller inga signaturer: det har aldrig fastställts eller attesterats.",
-        "The document contains no signatures: it was never frozen or attested.",
-    ),
-    "has_signatures.unreadable": (
-        "Signaturerna i dokumentet kunde inte läsas ({detail}).",
-        "The document's signatures could not be read ({detail}).",
-    ),
+    "has_signatures.unreadable": N_("Signaturerna i dokumentet kunde inte läsas ({detail})."),
     # -- the system seal's certification ---------------------------------------------
-    "certification_first.ok": (
+    "certification_first.ok": N_(
         "Den första signaturen är systemsigillets certifiering ({signer}, {organisation}, "
-        "{time}); den tillåter bara att signaturfälten fylls i.",
-        "The first signature is the system seal's certification ({signer}, {organisation}, "
-        "{time}); it allows only filling in the signature fields.",
+        "{time}); den tillåter bara att signaturfälten fylls i."
     ),
-    "certification_first.missing": (
+    "certification_first.missing": N_(
         "Systemsigillets certifiering (fältet attest-sigill) saknas: dokumentet har inte "
-        "fastställts av attest.",
-        "The system seal's certification (field attest-sigill) is missing: the document "
-        "was not frozen by attest.",
+        "fastställts av attest."
     ),
-    "certification_first.not_first": (
-        "Den första signaturen är {field}, inte systemsigillets certifiering attest-sigill.",
-        "The first signature is {field}, not the system seal's certification attest-sigill.",
+    "certification_first.not_first": N_(
+        "Den första signaturen är {field}, inte systemsigillets certifiering attest-sigill."
     ),
-    "certification_first.not_certification": (
-        "Signaturen i attest-sigill är ingen certifiering (DocMDP) av dokumentet.",
-        "The signature in attest-sigill is not a certification (DocMDP) of the document.",
+    "certification_first.not_certification": N_(
+        "Signaturen i attest-sigill är ingen certifiering (DocMDP) av dokumentet."
     ),
-    "certification_first.permissions": (
-        "Certifieringen tillåter mer än att fylla i signaturfält ({permission}).",
-        "The certification allows more than filling in signature fields ({permission}).",
+    "certification_first.permissions": N_(
+        "Certifieringen tillåter mer än att fylla i signaturfält ({permission})."
     ),
-    "certification_first.not_seal": (
-        "Certifieringen är gjord av {signer}, inte av attest-systemets sigill.",
-        "The certification was made by {signer}, not by the attest system's seal.",
+    "certification_first.not_seal": N_(
+        "Certifieringen är gjord av {signer}, inte av attest-systemets sigill."
     ),
-    "certification_first.untrusted": (
+    "certification_first.untrusted": N_(
         "Certifieringen godtas inte: signaturen i attest-sigill är inte intakt, korrekt och "
-        "gjord med ett certifikat från organisationens CA (se kontrollerna för attest-sigill).",
-        "The certification is not accepted: the signature in attest-sigill is not intact, "
-        "correct and made with a certificate from the organisation's CA (see the checks of "
-        "attest-sigill).",
+        "gjord med ett certifikat från organisationens CA (se kontrollerna för attest-sigill)."
     ),
-    "certification_first.unknown_organisation": (
+    "certification_first.unknown_organisation": N_(
         "Dokumentet är förseglat av {signer}, men det CA som utfärdat sigillet ({issuer}) "
         "är inte bland de betrodda CA-certifikaten: vilken organisations tjänsteutlåtande det "
-        "är kan inte avgöras. Ange den organisationens CA-certifikat.",
-        "The document is sealed by {signer}, but the CA that issued the seal ({issuer}) is "
-        "not among the trusted CA certificates: whose memo it is cannot be decided. Give "
-        "that organisation's CA certificate.",
+        "är kan inte avgöras. Ange den organisationens CA-certifikat."
     ),
-    "certification_first.not_validated": (
-        "Inte kontrollerat: signaturerna kunde inte valideras (se nedan).",
-        "Not checked: the signatures could not be validated (see below).",
+    "certification_first.not_validated": N_(
+        "Inte kontrollerat: signaturerna kunde inte valideras (se nedan)."
     ),
-    "certification_first.several": (
-        "Dokumentet har flera certifieringssignaturer ({fields}); bara en är tillåten.",
-        "The document has several certification signatures ({fields}); only one is allowed.",
+    "certification_first.several": N_(
+        "Dokumentet har flera certifieringssignaturer ({fields}); bara en är tillåten."
     ),
     # -- each signature ---------------------------------------------------------------
     # -- the sealed route ----------------------------------------------------------------
-    "route_sealed.ok": (
+    "route_sealed.ok": N_(
         "Rutten är förseglad i dokumentet av systemsigillet: {count} rader för {dnr} version "
-        "{version}, {organisation} ({org_code}).",
-        "The route is sealed into the document by the system seal: {count} rows for {dnr} "
-        "version {version}, {organisation} ({org_code}).",
+        "{version}, {organisation} ({org_code})."
     ),
-    "route_sealed.older_format": (
+    "route_sealed.older_format": N_(
         "Dokumentet har ingen förseglad rutt: det fastställdes i ett äldre format. Vem som "
         "skulle attestera varje rad, och med vilken behörighet, kan därför inte avgöras ur "
-        "filen; jämför med attests register.",
-        "The document has no sealed route: it was frozen in an older format. Who was to "
-        "attest each row, and with what authority, therefore cannot be decided from the "
-        "file; compare with attest's records.",
+        "filen; jämför med attests register."
     ),
-    "route_sealed.not_certified": (
-        "Inte kontrollerat: dokumentet är inte certifierat av systemsigillet.",
-        "Not checked: the document is not certified by the system seal.",
+    "route_sealed.not_certified": N_(
+        "Inte kontrollerat: dokumentet är inte certifierat av systemsigillet."
     ),
-    "route_sealed.unreadable": (
-        "Rutten i dokumentet kan inte läsas (teknisk orsak: {detail}).",
-        "The route in the document cannot be read (technical cause: {detail}).",
+    "route_sealed.unreadable": N_("Rutten i dokumentet kan inte läsas (teknisk orsak: {detail})."),
+    "route_sealed.other_ca": N_(
+        "Rutten anger en annan CA för {organisation} än den ({ca}) som utfärdade " "systemsigillet."
     ),
-    "route_sealed.other_ca": (
-        "Rutten anger en annan CA för {organisation} än den ({ca}) som utfärdade "
-        "systemsigillet.",
-        "The route names another CA for {organisation} than the one ({ca}) that issued the "
-        "system seal.",
-    ),
-    "route_sealed.unknown_organisation": (
+    "route_sealed.unknown_organisation": N_(
         "Inte kontrollerat: rutten är förseglad av {organisation} ({org_code}), vars CA inte är "
-        "bland de betrodda.",
-        "Not checked: the route is sealed by {organisation} ({org_code}), whose CA is not among "
-        "the trusted ones.",
+        "bland de betrodda."
     ),
-    "intact.ok": (
-        "Signaturen i {field} är intakt: de signerade byten är oförändrade.",
-        "The signature in {field} is intact: the signed bytes are unchanged.",
-    ),
-    "intact.failed": (
+    "intact.ok": N_("Signaturen i {field} är intakt: de signerade byten är oförändrade."),
+    "intact.failed": N_(
         "Signaturen i {field} är inte intakt: de signerade byten har ändrats efter "
-        "signeringen, eller signaturen hör till ett annat dokument.",
-        "The signature in {field} is not intact: the signed bytes were changed after "
-        "signing, or the signature belongs to another document.",
+        "signeringen, eller signaturen hör till ett annat dokument."
     ),
-    "intact.unreadable": (
-        "Signaturen i {field} kunde inte läsas eller kontrolleras ({detail}).",
-        "The signature in {field} could not be read or checked ({detail}).",
-    ),
-    "intact.not_validated": (
+    "intact.unreadable": N_("Signaturen i {field} kunde inte läsas eller kontrolleras ({detail})."),
+    "intact.not_validated": N_(
         "Inte kontrollerat: en annan signatur i filen kan inte läsas, och då kontrolleras "
-        "ingen av signaturerna.",
-        "Not checked: another signature in the file cannot be read, and then none of the "
-        "signatures is checked.",
+        "ingen av signaturerna."
     ),
-    "valid.ok": (
-        "Signaturvärdet i {field} är kryptografiskt korrekt ({algorithm}).",
-        "The signature value in {field} is cryptographically correct ({algorithm}).",
-    ),
-    "valid.failed": (
-        "Signaturvärdet i {field} är kryptografiskt felaktigt.",
-        "The signature value in {field} is cryptographically incorrect.",
-    ),
-    "valid.weak": (
+    "valid.ok": N_("Signaturvärdet i {field} är kryptografiskt korrekt ({algorithm})."),
+    "valid.failed": N_("Signaturvärdet i {field} är kryptografiskt felaktigt."),
+    "valid.weak": N_(
         "Signaturen i {field} använder hashalgoritmen {algorithm}, som inte längre är säker; "
-        "bara SHA-256 eller starkare godtas.",
-        "The signature in {field} uses the hash algorithm {algorithm}, which is no longer "
-        "secure; only SHA-256 or stronger is accepted.",
+        "bara SHA-256 eller starkare godtas."
     ),
-    "valid.not_intact": (
-        "Inte kontrollerat: signaturen i {field} är inte intakt.",
-        "Not checked: the signature in {field} is not intact.",
+    "valid.not_intact": N_("Inte kontrollerat: signaturen i {field} är inte intakt."),
+    "trusted.ok": N_(
+        "Certifikatet för {who} är utfärdat av organisationens CA ({ca}) och giltigt."
     ),
-    "trusted.ok": (
-        "Certifikatet för {who} är utfärdat av organisationens CA ({ca}) och giltigt.",
-        "The certificate of {who} is issued by the organisation's CA ({ca}) and valid.",
-    ),
-    "trusted.service_ok": (
+    "trusted.service_ok": N_(
         "Certifikatet för {who} är utfärdat av underskriftstjänstens CA ({ca}), som den "
-        "förseglade rutten anger för raden, och giltigt.",
-        "The certificate of {who} is issued by the signature service's CA ({ca}), which the "
-        "sealed route names for the row, and valid.",
+        "förseglade rutten anger för raden, och giltigt."
     ),
-    "trusted.other_organisation": (
+    "trusted.other_organisation": N_(
         "Certifikatet för {who} är utfärdat av en annan organisations CA ({ca}), inte av "
-        "{organisation} som förseglade dokumentet.",
-        "The certificate of {who} is issued by another organisation's CA ({ca}), not by "
-        "{organisation}, which sealed the document.",
+        "{organisation} som förseglade dokumentet."
     ),
-    "trusted.unknown_organisation": (
+    "trusted.unknown_organisation": N_(
         "Inte kontrollerat: dokumentet är förseglat av en organisation vars CA inte är bland "
-        "de betrodda, så certifikatet för {who} kan inte bedömas.",
-        "Not checked: the document is sealed by an organisation whose CA is not among the "
-        "trusted ones, so the certificate of {who} cannot be judged.",
+        "de betrodda, så certifikatet för {who} kan inte bedömas."
     ),
-    "trusted.ok_at_timestamp": (
+    "trusted.ok_at_timestamp": N_(
         "Certifikatet för {who} är utfärdat av organisationens CA ({ca}). Det har gått ut "
-        "sedan dess, men tidsstämpeln visar att signaturen gjordes {time}, när det gällde.",
-        "The certificate of {who} is issued by the organisation's CA ({ca}). It has expired "
-        "since, but the timestamp shows the signature was made at {time}, while it was valid.",
+        "sedan dess, men tidsstämpeln visar att signaturen gjordes {time}, när det gällde."
     ),
-    "trusted.not_intact": (
-        "Inte kontrollerat: signaturen i {field} är inte intakt.",
-        "Not checked: the signature in {field} is not intact.",
-    ),
-    "trusted.foreign": (
+    "trusted.not_intact": N_("Inte kontrollerat: signaturen i {field} är inte intakt."),
+    "trusted.foreign": N_(
         "Certifikatet för {who} är inte utfärdat av organisationens CA: kedjan till det "
         "angivna CA-certifikatet kunde inte verifieras (t.ex. ett egentillverkat CA med "
-        "samma namn).",
-        "The certificate of {who} is not issued by the organisation's CA: the chain to the "
-        "given CA certificate could not be verified (e.g. a self-made CA with the same name).",
+        "samma namn)."
     ),
-    "trusted.not_valid_then": (
+    "trusted.not_valid_then": N_(
         "Certifikatet för {who} gällde inte när signaturen gjordes, {time} (giltigt "
-        "{not_before} – {not_after}).",
-        "The certificate of {who} was not valid when the signature was made, at {time} "
-        "(valid {not_before} – {not_after}).",
+        "{not_before} – {not_after})."
     ),
-    "trusted.other": (
-        "Certifikatet för {who} godtas inte (t.ex. fel nyckelanvändning eller en ogiltig "
-        "kedja).",
-        "The certificate of {who} is not accepted (e.g. wrong key usage or an invalid chain).",
+    "trusted.other": N_(
+        "Certifikatet för {who} godtas inte (t.ex. fel nyckelanvändning eller en ogiltig " "kedja)."
     ),
-    "not_revoked.ok": (
+    "not_revoked.ok": N_(
         "Certifikatet för {who} finns inte på organisationens spärrlista från {time}, som "
-        "gäller tiden för signaturen.",
-        "The certificate of {who} is not on the organisation's CRL of {time}, which covers "
-        "the time of the signature.",
+        "gäller tiden för signaturen."
     ),
-    "not_revoked.no_crl": (
+    "not_revoked.no_crl": N_(
         "Inte kontrollerat: varken dokumentet eller den som kontrollerar har en spärrlista "
         "(CRL) från organisationens CA, så det är inte kontrollerat om certifikatet för {who} "
-        "har återkallats.",
-        "Not checked: neither the document nor the checker has a certificate revocation list "
-        "(CRL) from the organisation's CA, so whether the certificate of {who} was revoked "
-        "is not checked.",
+        "har återkallats."
     ),
-    "not_revoked.revoked": (
-        "Certifikatet för {who} har återkallats{when}{where}, före signaturen.",
-        "The certificate of {who} has been revoked{when}{where}, before the signature.",
+    "not_revoked.revoked": N_(
+        "Certifikatet för {who} har återkallats{when}{where}, före signaturen."
     ),
-    "not_revoked.revoked_later": (
+    "not_revoked.revoked_later": N_(
         "Certifikatet för {who} återkallades {when}, efter att signaturen tidsstämplades "
-        "{time}: signaturen gjordes medan det gällde.",
-        "The certificate of {who} was revoked at {when}, after the signature was "
-        "timestamped at {time}: the signature was made while it was valid.",
+        "{time}: signaturen gjordes medan det gällde."
     ),
-    "not_revoked.unknown": (
+    "not_revoked.unknown": N_(
         "Det gick inte att avgöra om certifikatet för {who} var återkallat när signaturen "
         "gjordes: den nyaste spärrlistan från organisationens CA är från {time}, före "
-        "signaturen.",
-        "Whether the certificate of {who} was revoked when the signature was made could not "
-        "be decided: the newest CRL of the organisation's CA is from {time}, before the "
-        "signature.",
+        "signaturen."
     ),
-    "not_revoked.not_trusted": (
-        "Inte kontrollerat: certifikatet för {who} är inte utfärdat av organisationens CA.",
-        "Not checked: the certificate of {who} is not issued by the organisation's CA.",
+    "not_revoked.not_trusted": N_(
+        "Inte kontrollerat: certifikatet för {who} är inte utfärdat av organisationens CA."
     ),
-    "timestamp.ok": (
+    "timestamp.ok": N_(
         "Signaturen i {field} har en tidsstämpel från {tsa} ({time}) som gäller just den "
-        "signaturen.",
-        "The signature in {field} has a timestamp from {tsa} ({time}) for exactly that "
-        "signature.",
+        "signaturen."
     ),
-    "timestamp.missing": (
-        "Signaturen i {field} saknar tidsstämpel, så tiden för signeringen är obestyrkt.",
-        "The signature in {field} has no timestamp, so its time is unattested.",
+    "timestamp.missing": N_(
+        "Signaturen i {field} saknar tidsstämpel, så tiden för signeringen är obestyrkt."
     ),
-    "timestamp.mismatch": (
-        "Tidsstämpeln på signaturen i {field} gäller andra data än den signaturen.",
-        "The timestamp on the signature in {field} is for other data than that signature.",
+    "timestamp.mismatch": N_(
+        "Tidsstämpeln på signaturen i {field} gäller andra data än den signaturen."
     ),
-    "timestamp.untrusted": (
+    "timestamp.untrusted": N_(
         "Tidsstämpeln på signaturen i {field} kommer från en tidsstämpeltjänst ({tsa}) "
-        "vars certifikat inte är utfärdat av organisationens CA.",
-        "The timestamp on the signature in {field} comes from a timestamp authority ({tsa}) "
-        "whose certificate is not issued by the organisation's CA.",
+        "vars certifikat inte är utfärdat av organisationens CA."
     ),
-    "timestamp.unknown_organisation": (
-        "Inte kontrollerat: tidsstämpeln kommer från {tsa}, vars CA inte är bland de betrodda.",
-        "Not checked: the timestamp comes from {tsa}, whose CA is not among the trusted ones.",
+    "timestamp.unknown_organisation": N_(
+        "Inte kontrollerat: tidsstämpeln kommer från {tsa}, vars CA inte är bland de betrodda."
     ),
-    "timestamp.invalid": (
-        "Tidsstämpeln på signaturen i {field} är ogiltig.",
-        "The timestamp on the signature in {field} is invalid.",
-    ),
-    "time_within_validity.ok": (
+    "timestamp.invalid": N_("Tidsstämpeln på signaturen i {field} är ogiltig."),
+    "time_within_validity.ok": N_(
         "{what} i {field} gjordes {time}, inom certifikatets giltighetstid "
-        "({not_before} – {not_after}) och inte senare än kontrolltidpunkten.",
-        "The {what} in {field} was made at {time}, within the certificate's validity "
-        "({not_before} – {not_after}) and not after the time of checking.",
+        "({not_before} – {not_after}) och inte senare än kontrolltidpunkten."
     ),
-    "time_within_validity.outside": (
+    "time_within_validity.outside": N_(
         "{what} i {field} gjordes {time}, utanför certifikatets giltighetstid "
-        "({not_before} – {not_after}).",
-        "The {what} in {field} was made at {time}, outside the certificate's validity "
-        "({not_before} – {not_after}).",
+        "({not_before} – {not_after})."
     ),
-    "time_within_validity.future": (
-        "{what} i {field} anger tiden {time}, som ligger efter kontrolltidpunkten {now}.",
-        "The {what} in {field} states the time {time}, which is after the time of "
-        "checking, {now}.",
+    "time_within_validity.future": N_(
+        "{what} i {field} anger tiden {time}, som ligger efter kontrolltidpunkten {now}."
     ),
-    "time_within_validity.claim_mismatch": (
+    "time_within_validity.claim_mismatch": N_(
         "Signeringstiden som anges i {field} ({claimed}) ligger efter tidsstämpelns tid "
-        "({time}).",
-        "The signing time stated in {field} ({claimed}) is later than the timestamp's time "
-        "({time}).",
+        "({time})."
     ),
-    "time_within_validity.no_time": (
-        "Signaturen i {field} har ingen tidpunkt som kan kontrolleras.",
-        "The signature in {field} has no time that can be checked.",
+    "time_within_validity.no_time": N_(
+        "Signaturen i {field} har ingen tidpunkt som kan kontrolleras."
     ),
-    "changes_allowed.ok": (
-        "Efter signaturen i {field} har bara tillåtna ändringar gjorts ({level}).",
-        "After the signature in {field} only allowed changes were made ({level}).",
+    "changes_allowed.ok": N_(
+        "Efter signaturen i {field} har bara tillåtna ändringar gjorts ({level})."
     ),
-    "changes_allowed.failed": (
+    "changes_allowed.failed": N_(
         "Efter signaturen i {field} har dokumentet ändrats på ett sätt som inte är tillåtet: "
         "{level}. Tillåtet är bara att fylla i nästa signaturfält, dokumenttidsstämpel och "
-        "valideringsdata.",
-        "After the signature in {field} the document was changed in a way that is not "
-        "allowed: {level}. Only filling in the next signature field, a document timestamp "
-        "and validation data are allowed.",
+        "valideringsdata."
     ),
-    "changes_allowed.docmdp": (
-        "Ändringarna efter signaturen i {field} bryter mot vad certifieringen tillåter.",
-        "The changes after the signature in {field} break what the certification allows.",
+    "changes_allowed.docmdp": N_(
+        "Ändringarna efter signaturen i {field} bryter mot vad certifieringen tillåter."
     ),
-    "changes_allowed.unknown": (
-        "Ändringarna efter signaturen i {field} kunde inte analyseras.",
-        "The changes after the signature in {field} could not be analysed.",
-    ),
+    "changes_allowed.unknown": N_("Ändringarna efter signaturen i {field} kunde inte analyseras."),
     # -- the route --------------------------------------------------------------------
     # -- authority ------------------------------------------------------------------------
-    "authority.ok": (
+    "authority.ok": N_(
         "{who} ({person}) är den person som den förseglade rutten anger för {field}, och "
-        "certifikatet ger titeln {role}.",
-        "{who} ({person}) is the person the sealed route names for {field}, and the "
-        "certificate gives the title {role}.",
+        "certifikatet ger titeln {role}."
     ),
-    "authority.service_ok": (
+    "authority.service_ok": N_(
         "{who} ({person}) är den person som den förseglade rutten anger för {field} som "
-        "{role}; certifikatet från underskriftstjänsten ({ca}) anger personens identitet.",
-        "{who} ({person}) is the person the sealed route names for {field} as {role}; the "
-        "signature service's certificate ({ca}) names the person's identifier.",
+        "{role}; certifikatet från underskriftstjänsten ({ca}) anger personens identitet."
     ),
-    "authority.service_other_person": (
+    "authority.service_other_person": N_(
         "{field} ska enligt den förseglade rutten attesteras av {expected} som {role}, men "
-        "underskriftstjänstens certifikat anger {who}.",
-        "By the sealed route {field} is to be attested by {expected} as {role}, but the "
-        "signature service's certificate names {who}.",
+        "underskriftstjänstens certifikat anger {who}."
     ),
-    "authority.acting_ok": (
+    "authority.acting_ok": N_(
         "{who} attesterade {field} som t.f. {role} för {expected}, med ett t.f.-certifikat "
-        "från organisationens CA för rollen, giltigt {not_before} – {not_after}.",
-        "{who} attested {field} as acting {role} for {expected}, with an acting certificate "
-        "from the organisation's CA for the role, valid {not_before} – {not_after}.",
+        "från organisationens CA för rollen, giltigt {not_before} – {not_after}."
     ),
-    "authority.other_person": (
+    "authority.other_person": N_(
         "{field} ska enligt den förseglade rutten attesteras av {expected} som {role}, men "
-        "signaturen är gjord av {who}.",
-        "By the sealed route {field} is to be attested by {expected} as {role}, but the "
-        "signature was made by {who}.",
+        "signaturen är gjord av {who}."
     ),
-    "authority.no_title": (
-        "Certifikatet för {who} ger inte titeln {role}, som steget {field} kräver.",
-        "The certificate of {who} does not give the title {role}, which the step {field} "
-        "requires.",
+    "authority.no_title": N_(
+        "Certifikatet för {who} ger inte titeln {role}, som steget {field} kräver."
     ),
-    "authority.no_person": (
+    "authority.no_person": N_(
         "Certifikatet för {who} i {field} anger ingen personidentitet: det är inget "
-        "personligt attestcertifikat från attest.",
-        "The certificate of {who} in {field} names no person identifier: it is not a "
-        "personal attestation certificate from attest.",
+        "personligt attestcertifikat från attest."
     ),
-    "authority.acting_other_role": (
-        "{who} har ett t.f.-certifikat ({titles}) som inte gäller rollen {role} i {field}.",
-        "{who} has an acting certificate ({titles}) that does not cover the role {role} in "
-        "{field}.",
+    "authority.acting_other_role": N_(
+        "{who} har ett t.f.-certifikat ({titles}) som inte gäller rollen {role} i {field}."
     ),
-    "authority.acting_other_person": (
+    "authority.acting_other_person": N_(
         "{who} har ett t.f.-certifikat för {role}, men för en annan person än {expected}, "
-        "som rutten anger för {field}.",
-        "{who} has an acting certificate for {role}, but for another person than "
-        "{expected}, whom the route names for {field}.",
+        "som rutten anger för {field}."
     ),
-    "authority.not_in_route": (
-        "{field} finns inte i den förseglade rutten; {who} har ingen behörighet för den.",
-        "{field} is not in the sealed route; {who} has no authority for it.",
+    "authority.not_in_route": N_(
+        "{field} finns inte i den förseglade rutten; {who} har ingen behörighet för den."
     ),
-    "authority.older_format": (
+    "authority.older_format": N_(
         "Inte kontrollerat: dokumentet är i ett äldre format utan förseglad rutt, så vem som "
-        "skulle attestera {field} kan inte avgöras ur filen.",
-        "Not checked: the document is in an older format without a sealed route, so who was "
-        "to attest {field} cannot be decided from the file.",
+        "skulle attestera {field} kan inte avgöras ur filen."
     ),
-    "authority.no_route": (
+    "authority.no_route": N_(
         "Inte kontrollerat: utan en läsbar rutt förseglad av en känd organisation kan "
-        "behörigheten för {field} inte avgöras.",
-        "Not checked: without a readable route sealed by a known organisation the authority "
-        "for {field} cannot be decided.",
+        "behörigheten för {field} inte avgöras."
     ),
-    "appearance.ok": (
-        "Raden {field} visar det som certifikatet säger och inget annat: ”{shown}”.",
-        "The row {field} shows what the certificate says and nothing else: “{shown}”.",
+    "appearance.ok": N_(
+        "Raden {field} visar det som certifikatet säger och inget annat: ”{shown}”."
     ),
-    "appearance.different": (
+    "appearance.different": N_(
         "Raden visar något annat än certifikatet: {field} skulle visa ”{expected}” så som "
         "attest ritar det, men visar något annat (annan text, en bild eller annat "
-        "innehåll).",
-        "The row shows something else than the certificate: {field} should show "
-        "“{expected}” as attest draws it, but shows something else (other text, an image or "
-        "other content).",
+        "innehåll)."
     ),
-    "appearance.absent": (
-        "Raden {field} visar ingenting, fast den är signerad; den skulle visa ”{expected}”.",
-        "The row {field} shows nothing although it is signed; it should show “{expected}”.",
+    "appearance.absent": N_(
+        "Raden {field} visar ingenting, fast den är signerad; den skulle visa ”{expected}”."
     ),
-    "appearance.unreadable": (
-        "Raden {field} kan inte läsas (teknisk orsak: {detail}).",
-        "The row {field} cannot be read (technical cause: {detail}).",
+    "appearance.unreadable": N_("Raden {field} kan inte läsas (teknisk orsak: {detail})."),
+    "appearance.no_title": N_(
+        "Inte kontrollerat: certifikatet ger ingen titel för radens roll i {field}."
     ),
-    "appearance.no_title": (
-        "Inte kontrollerat: certifikatet ger ingen titel för radens roll i {field}.",
-        "Not checked: the certificate gives no title for the role of the row {field}.",
+    "appearance.older_format": N_(
+        "Inte kontrollerat: i det äldre formatet jämförs inte raden {field} med certifikatet."
     ),
-    "appearance.older_format": (
-        "Inte kontrollerat: i det äldre formatet jämförs inte raden {field} med certifikatet.",
-        "Not checked: in the older format the row {field} is not compared with the certificate.",
-    ),
-    "appearance.no_route": (
+    "appearance.no_route": N_(
         "Inte kontrollerat: utan en läsbar rutt förseglad av en känd organisation kan raden "
-        "{field} inte jämföras.",
-        "Not checked: without a readable route sealed by a known organisation the row {field} "
-        "cannot be compared.",
+        "{field} inte jämföras."
     ),
-    "route_order.ok": (
+    "route_order.ok": N_(
         "{count} attester gjordes i ordning, var och en i sin egen rad i tabellen "
-        "Attesterat av, av olika personer.",
-        "{count} attestations were made in order, each in its own row of the Attested by "
-        "table, by different people.",
+        "Attesterat av, av olika personer."
     ),
-    "route_order.none": (
-        "Inte kontrollerat: dokumentet har inga attester ännu.",
-        "Not checked: the document has no attestations yet.",
+    "route_order.none": N_("Inte kontrollerat: dokumentet har inga attester ännu."),
+    "route_order.broken": N_("Inte kontrollerat: en av attesterna kan inte läsas."),
+    "route_order.order": N_(
+        "Attesterna är inte gjorda i ordning: {field} signerades före {earlier}."
     ),
-    "route_order.broken": (
-        "Inte kontrollerat: en av attesterna kan inte läsas.",
-        "Not checked: one of the attestations cannot be read.",
+    "route_order.unexpected_field": N_(
+        "Signaturen i fältet {field} hör inte till tabellen Attesterat av."
     ),
-    "route_order.order": (
-        "Attesterna är inte gjorda i ordning: {field} signerades före {earlier}.",
-        "The attestations are out of order: {field} was signed before {earlier}.",
+    "route_order.extra_field": N_(
+        "Dokumentet har ett signaturfält som inte hör till attesteringen: {field}."
     ),
-    "route_order.unexpected_field": (
-        "Signaturen i fältet {field} hör inte till tabellen Attesterat av.",
-        "The signature in the field {field} does not belong to the Attested by table.",
-    ),
-    "route_order.extra_field": (
-        "Dokumentet har ett signaturfält som inte hör till attesteringen: {field}.",
-        "The document has a signature field that is not part of the attestation: {field}.",
-    ),
-    "route_order.same_person": (
+    "route_order.same_person": N_(
         "{who} har attesterat flera steg ({fields}); varje steg ska attesteras av en egen "
-        "person.",
-        "{who} attested several steps ({fields}); each step must be attested by its own person.",
+        "person."
     ),
-    "complete.ok": (
-        "Alla {count} rader i tabellen Attesterat av är signerade.",
-        "All {count} rows of the Attested by table are signed.",
-    ),
-    "complete.missing": (
+    "complete.ok": N_("Alla {count} rader i tabellen Attesterat av är signerade."),
+    "complete.missing": N_(
         "Attesteringen är inte fullständig: {missing} saknar signatur ({signed} av {count} "
-        "steg signerade).",
-        "The attestation is incomplete: {missing} not signed ({signed} of {count} steps "
-        "signed).",
+        "steg signerade)."
     ),
-    "complete.expected": (
-        "Dokumentet har {count} attesteringssteg, men {expected} förväntades.",
-        "The document has {count} attestation steps, but {expected} were expected.",
+    "complete.expected": N_("Dokumentet har {count} attesteringssteg, men {expected} förväntades."),
+    "complete.gap": N_("Tabellens signaturfält är inte numrerade i följd: {fields}."),
+    "complete.route_mismatch": N_(
+        "Tabellens signaturfält ({fields}) är inte de som den förseglade rutten anger " "({route})."
     ),
-    "complete.gap": (
-        "Tabellens signaturfält är inte numrerade i följd: {fields}.",
-        "The table's signature fields are not numbered consecutively: {fields}.",
-    ),
-    "complete.route_mismatch": (
-        "Tabellens signaturfält ({fields}) är inte de som den förseglade rutten anger "
-        "({route}).",
-        "The table's signature fields ({fields}) are not the ones the sealed route names "
-        "({route}).",
-    ),
-    "complete.no_rows": (
-        "Dokumentet har ingen tabell Attesterat av med signaturfält (attest-steg-1 …).",
-        "The document has no Attested by table with signature fields (attest-steg-1 …).",
+    "complete.no_rows": N_(
+        "Dokumentet har ingen tabell Attesterat av med signaturfält (attest-steg-1 …)."
     ),
     # -- the archive ------------------------------------------------------------------
     # -- the closing seal ---------------------------------------------------------------
-    "closing_seal.ok": (
+    "closing_seal.ok": N_(
         "Slutsigillet ({signer}, {time}) signerade efter den sista raden, och efter det har "
-        "bara valideringsdata och dokumenttidsstämplar lagts till.",
-        "The closing seal ({signer}, {time}) signed after the last row, and after it only "
-        "validation data and document timestamps were added.",
+        "bara valideringsdata och dokumenttidsstämplar lagts till."
     ),
-    "closing_seal.older_format": (
-        "Inte kontrollerat: dokumentet är i ett äldre format utan slutsigill.",
-        "Not checked: the document is in an older format without a closing seal.",
+    "closing_seal.older_format": N_(
+        "Inte kontrollerat: dokumentet är i ett äldre format utan slutsigill."
     ),
-    "closing_seal.missing": (
+    "closing_seal.missing": N_(
         "Slutsigillet (fältet attest-slutsigill) saknas: attesteringen har inte avslutats av "
-        "attest, och vad som lagts till efter den sista raden är inte förseglat.",
-        "The closing seal (field attest-slutsigill) is missing: the attestation was not "
-        "closed by attest, and what was added after the last row is not sealed.",
+        "attest, och vad som lagts till efter den sista raden är inte förseglat."
     ),
-    "closing_seal.not_approval": (
+    "closing_seal.not_approval": N_(
         "Signaturen i attest-slutsigill är inget slutsigill (den är en certifiering eller "
-        "en tidsstämpel).",
-        "The signature in attest-slutsigill is not a closing seal (it is a certification or "
-        "a timestamp).",
+        "en tidsstämpel)."
     ),
-    "closing_seal.not_seal": (
+    "closing_seal.not_seal": N_(
         "Slutsigillet är gjort av {signer}, inte av systemsigillet från samma organisations "
-        "CA som förseglade dokumentet.",
-        "The closing seal was made by {signer}, not by the system seal from the CA of the "
-        "organisation that sealed the document.",
+        "CA som förseglade dokumentet."
     ),
-    "closing_seal.before_last": (
+    "closing_seal.before_last": N_(
         "Slutsigillet kommer före attesten i {last}: raden lades till efter att attesteringen "
-        "avslutats.",
-        "The closing seal comes before the attestation in {last}: the row was added after "
-        "the attestation was closed.",
+        "avslutats."
     ),
-    "closing_seal.untrusted": (
+    "closing_seal.untrusted": N_(
         "Slutsigillet godtas inte: signaturen i attest-slutsigill är inte intakt, korrekt "
-        "och betrodd (se kontrollerna för attest-slutsigill).",
-        "The closing seal is not accepted: the signature in attest-slutsigill is not intact, "
-        "correct and trusted (see the checks of attest-slutsigill).",
+        "och betrodd (se kontrollerna för attest-slutsigill)."
     ),
-    "closing_seal.unknown_organisation": (
+    "closing_seal.unknown_organisation": N_(
         "Inte kontrollerat: slutsigillets certifikat kan inte bedömas, eftersom organisationens "
-        "CA inte är bland de betrodda (inget har dock ändrats efter det).",
-        "Not checked: the closing seal's certificate cannot be judged, as the organisation's CA "
-        "is not among the trusted ones (nothing was changed after it, though).",
+        "CA inte är bland de betrodda (inget har dock ändrats efter det)."
     ),
-    "closing_seal.not_validated": (
-        "Inte kontrollerat: slutsigillet kunde inte valideras (se nedan).",
-        "Not checked: the closing seal could not be validated (see below).",
+    "closing_seal.not_validated": N_(
+        "Inte kontrollerat: slutsigillet kunde inte valideras (se nedan)."
     ),
-    "closing_seal.signed_after": (
+    "closing_seal.signed_after": N_(
         "Efter slutsigillet har dokumentet signerats igen ({field}); bara "
-        "dokumenttidsstämplar får följa.",
-        "After the closing seal the document was signed again ({field}); only document "
-        "timestamps may follow.",
+        "dokumenttidsstämplar får följa."
     ),
-    "closing_seal.changed_after": (
+    "closing_seal.changed_after": N_(
         "Dokumentet har ändrats efter slutsigillet: {changes}. Efter det får bara "
-        "valideringsdata och dokumenttidsstämplar läggas till.",
-        "The document was changed after the closing seal: {changes}. After it only "
-        "validation data and document timestamps may be added.",
+        "valideringsdata och dokumenttidsstämplar läggas till."
     ),
-    "archive_timestamp.ok": (
+    "archive_timestamp.ok": N_(
         "Dokumenttidsstämpeln {field} ({time}) kommer efter den sista attesten, och "
-        "valideringsdata (certifikat och spärrlista) finns i dokumentet.",
-        "The document timestamp {field} ({time}) follows the last attestation, and the "
-        "validation data (certificates and CRL) are in the document.",
+        "valideringsdata (certifikat och spärrlista) finns i dokumentet."
     ),
-    "archive_timestamp.missing": (
+    "archive_timestamp.missing": N_(
         "Dokumenttidsstämpeln (attest-arkivstampel) saknas: dokumentet har inte arkiverats "
-        "efter den sista attesten.",
-        "The document timestamp (attest-arkivstampel) is missing: the document was not "
-        "archived after the last attestation.",
+        "efter den sista attesten."
     ),
-    "archive_timestamp.before_last": (
-        "Dokumenttidsstämpeln {field} kommer före attesten i {last}.",
-        "The document timestamp {field} comes before the attestation in {last}.",
+    "archive_timestamp.before_last": N_(
+        "Dokumenttidsstämpeln {field} kommer före attesten i {last}."
     ),
-    "archive_timestamp.before_closing": (
-        "Dokumenttidsstämpeln {field} kommer före slutsigillet.",
-        "The document timestamp {field} comes before the closing seal.",
+    "archive_timestamp.before_closing": N_(
+        "Dokumenttidsstämpeln {field} kommer före slutsigillet."
     ),
-    "archive_timestamp.wrong_field": (
-        "Den sista signaturen ({field}) är ingen dokumenttidsstämpel i attest-arkivstampel.",
-        "The last signature ({field}) is not a document timestamp in attest-arkivstampel.",
+    "archive_timestamp.wrong_field": N_(
+        "Den sista signaturen ({field}) är ingen dokumenttidsstämpel i attest-arkivstampel."
     ),
-    "archive_timestamp.unknown_organisation": (
+    "archive_timestamp.unknown_organisation": N_(
         "Inte kontrollerat: om valideringsdata kommer från organisationens CA kan inte avgöras, "
-        "eftersom dess CA inte är bland de betrodda.",
-        "Not checked: whether the validation data come from the organisation's CA cannot be "
-        "decided, as its CA is not among the trusted ones.",
+        "eftersom dess CA inte är bland de betrodda."
     ),
-    "archive_timestamp.no_dss": (
-        "Valideringsdata (DSS) saknas i dokumentet.",
-        "The validation data (DSS) are missing from the document.",
+    "archive_timestamp.no_dss": N_("Valideringsdata (DSS) saknas i dokumentet."),
+    "archive_timestamp.dss_incomplete": N_(
+        "Valideringsdata i dokumentet är ofullständiga: {missing}."
     ),
-    "archive_timestamp.dss_incomplete": (
-        "Valideringsdata i dokumentet är ofullständiga: {missing}.",
-        "The validation data in the document are incomplete: {missing}.",
+    "nothing_after.ok": N_(
+        "Inget har lagts till efter den sista signaturen; den täcker hela filen."
     ),
-    "nothing_after.ok": (
-        "Inget har lagts till efter den sista signaturen; den täcker hela filen.",
-        "Nothing was added after the last signature; it covers the whole file.",
-    ),
-    "nothing_after.trailing": (
+    "nothing_after.trailing": N_(
         "Efter den sista signaturen ({field}) följer {count} byte som ingen signatur täcker "
-        "({revisions}).",
-        "After the last signature ({field}) follow {count} bytes that no signature covers "
-        "({revisions}).",
+        "({revisions})."
     ),
-    "records.not_checked": (
+    "records.not_checked": N_(
         "Inte kontrollerat: dokumentet har inte jämförts med attests register över "
-        "attester och med granskningsloggen (kontrollen gjordes utan databas).",
-        "Not checked: the document was not compared with attest's records of "
-        "attestations and with the audit log (the check ran without the database).",
+        "attester och med granskningsloggen (kontrollen gjordes utan databas)."
     ),
 }
 
 
-class Both(tuple):
-    """A placeholder value that differs by language: Both(("Swedish", "English"))."""
+@dataclass(frozen=True)
+class Msg:
+    """A text said in each language: its Swedish msgid and the values of its placeholders."""
 
-    def __new__(cls, sv: str, en: str) -> "Both":
-        return super().__new__(cls, (sv, en))
+    msgid: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, msgid: str, **params: Any) -> "Msg":
+        return cls(msgid, params)
+
+    def render(self, lang: str) -> str:
+        values = {k: render(v, lang) for k, v in self.params.items()}
+        return gettext(lang, self.msgid).format(**values)
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Texts said one after the other, each in the language asked for."""
+
+    parts: tuple[Any, ...]
+    separator: str = "; "
+
+    def render(self, lang: str) -> str:
+        return self.separator.join(render(p, lang) for p in self.parts)
+
+
+def render(value: Any, lang: str) -> Any:
+    """A placeholder's value in lang: a Msg or Joined translated, anything else as it is."""
+    return value.render(lang) if isinstance(value, (Msg, Joined)) else value
 
 
 def text(key: str, lang: str, **params: object) -> str:
-    """The message key in lang ("sv" or "en"), with its placeholders filled.
-
-    A Both value gives each language its own word; anything else is the same in both.
-    """
-    index = LANGUAGES.index(lang)
-    values = {k: v[index] if isinstance(v, Both) else v for k, v in params.items()}
-    return TEXTS[key][index].format(**values)
+    """The message key in lang ("sv" or "en"), with its placeholders filled."""
+    return Msg(TEXTS[key], params).render(lang)
 
 
 def label(key: str, lang: str, **params: object) -> str:
-    return LABELS[key][LANGUAGES.index(lang)].format(**params)
+    return Msg(LABELS[key], params).render(lang)
+
+
+def check_title(code: str, lang: str) -> str:
+    """The short name of a check, for headings and tables."""
+    return gettext(lang, CHECK_TITLES[code]) if code in CHECK_TITLES else code
+
+
+def verdict_title(verdict: str, lang: str) -> str:
+    """The verdict as users read it: Giltig / Ogiltig / Kan inte avgöras."""
+    return gettext(lang, VERDICT_TITLES[verdict])
 
 
 def format_time(moment: dt.datetime | None) -> str:

@@ -137,7 +137,7 @@ class VerificationResult:
 
     def title(self, lang: str = "sv") -> str:
         """The verdict as users read it: Giltig / Ogiltig / Kan inte avgöras."""
-        return texts.VERDICT_TITLES[self.verdict][texts.LANGUAGES.index(lang)]
+        return texts.verdict_title(self.verdict, lang)
 
     @property
     def verdict_title(self) -> str:

@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext, ngettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -32,6 +33,7 @@ from wtforms.validators import InputRequired, Optional, ValidationError
 
 from attest import audit, blobs, clock, db, i18n
 from attest.auth import ratelimit
+from attest.i18n import _l
 from attest.memos.bilagor import safe_filename
 from attest.signing.sign import ARCHIVE_TIMESTAMP_FIELD, CERTIFICATION_FIELD
 from attest.users import roles
@@ -39,11 +41,11 @@ from attest.verify import public
 from attest.verify.core import Check, VerificationResult
 from attest.verify.records import Comparison, verify_with_records
 from attest.verify.report import (
-    CHECK_TITLES,
     LANGUAGES,
     STATUS_SYMBOLS,
-    VERDICT_TITLES,
+    check_title,
     format_time,
+    verdict_title,
 )
 from attest.web import ERROR_TITLES
 from attest.workflow.submissions import by_verification_code
@@ -53,26 +55,26 @@ bp = Blueprint("verify", __name__)
 PERFORMED = "verification:performed"
 COPY_STORED = "verification:copy:stored"
 
-CHOOSE_FILE = "Välj en PDF-fil att verifiera."
-EMPTY_FILE = "Filen är tom. Välj den attesterade PDF-filen."
-UNTIL_BEFORE_SINCE = "Till-datumet får inte vara före från-datumet."
-SINCE_REQUIRED = "Ange från vilket datum tjänsteutlåtandena ska verifieras."
-INVALID_DATE = "Ange datumet som ÅÅÅÅ-MM-DD."
+CHOOSE_FILE = _l("Välj en PDF-fil att verifiera.")
+EMPTY_FILE = _l("Filen är tom. Välj den attesterade PDF-filen.")
+UNTIL_BEFORE_SINCE = _l("Till-datumet får inte vara före från-datumet.")
+SINCE_REQUIRED = _l("Ange från vilket datum tjänsteutlåtandena ska verifieras.")
+INVALID_DATE = _l("Ange datumet som ÅÅÅÅ-MM-DD.")
 
 
 def _too_large(max_bytes: int) -> str:
     size = f"{max_bytes / (1024 * 1024):.0f} MB"
-    return f"Filen är för stor: en PDF att verifiera får vara högst {size}."
+    return _("Filen är för stor: en PDF att verifiera får vara högst %(size)s.", size=size)
 
 
 class VerifyForm(FlaskForm):
     pdf = FileField(
-        "PDF-fil",
+        _l("PDF-fil"),
         validators=[FileRequired(CHOOSE_FILE)],
         render_kw={"accept": "application/pdf,.pdf"},
     )
-    keep_copy = BooleanField("Spara en kopia av filen")
-    submit = SubmitField("Verifiera")
+    keep_copy = BooleanField(_l("Spara en kopia av filen"))
+    submit = SubmitField(_l("Verifiera"))
 
 
 class CopyForm(FlaskForm):
@@ -87,10 +89,10 @@ class CopyForm(FlaskForm):
 
 class BulkForm(FlaskForm):
     since = DateField(
-        "Från", validators=[InputRequired(SINCE_REQUIRED)], invalid_value_message=INVALID_DATE
+        _l("Från"), validators=[InputRequired(SINCE_REQUIRED)], invalid_value_message=INVALID_DATE
     )
-    until = DateField("Till", validators=[Optional()], invalid_value_message=INVALID_DATE)
-    submit = SubmitField("Verifiera alla")
+    until = DateField(_l("Till"), validators=[Optional()], invalid_value_message=INVALID_DATE)
+    submit = SubmitField(_l("Verifiera alla"))
 
     def validate_until(self, field: DateField) -> None:
         if field.data and self.since.data and field.data < self.since.data:
@@ -260,7 +262,7 @@ def _public_page(
         errors=[(form.pdf.id, m) for m in form.pdf.errors],
         verdict_title=report.result.title(lang),
         copy_verdict_title=copy.result.title(lang) if copy and copy.result else "",
-        check_title=lambda check: CHECK_TITLES[check.code][LANGUAGES.index(lang)],
+        check_title=lambda check: check_title(check.code, lang),
         format_date=clock.format_date,
         max_megabytes=current_app.config["BILAGA_MAX_BYTES"] // (1024 * 1024),
     )
@@ -356,7 +358,6 @@ def _report_page(
     linked=None,
 ):
     lang = _lang()
-    index = LANGUAGES.index(lang)
     failed = [(n, c) for n, c in enumerate(result.checks, start=1) if c.status == "failed"]
     undecided = [
         (n, c)
@@ -378,7 +379,7 @@ def _report_page(
         failed=failed,
         undecided=undecided,
         records_known=records_known,
-        check_title=lambda check: CHECK_TITLES[check.code][index],
+        check_title=lambda check: check_title(check.code, lang),
         symbols=STATUS_SYMBOLS,
         format_time=format_time,
         organisation=current_user.organisation,
@@ -427,8 +428,8 @@ def _bulk_page(form: BulkForm, *, report=None, status: int = 200):
         form=form,
         errors=errors,
         report=report,
-        check_title=lambda check: CHECK_TITLES[check.code][LANGUAGES.index(_lang())],
-        verdict_title=lambda verdict: VERDICT_TITLES[verdict][LANGUAGES.index(_lang())],
+        check_title=lambda check: check_title(check.code, _lang()),
+        verdict_title=lambda verdict: verdict_title(verdict, _lang()),
         format_time=format_time,
         lang=_lang(),
         organisation=current_user.organisation,

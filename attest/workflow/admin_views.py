@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, Length
 
 from attest import db
 from attest.errors import AttestError
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.memos.models import MemoType
 from attest.memos.types import DEFAULT_REQUIRED, REQUIRABLE
 from attest.users import roles
@@ -29,16 +29,16 @@ class _Checkboxes(SelectMultipleField):
 
 class MemoTypeForm(FlaskForm):
     title = StringField(
-        N_("Namn"),
+        _l("Namn"),
         validators=[
-            DataRequired(N_("Ange typens namn.")),
+            DataRequired(_l("Ange typens namn.")),
             Length(max=operations.MAX_TITLE_LENGTH),
         ],
     )
-    required = _Checkboxes(N_("Måste fyllas i innan tjänsteutlåtandet skickas"))
+    required = _Checkboxes(_l("Måste fyllas i innan tjänsteutlåtandet skickas"))
     # The route, first attester first; an empty choice leaves the step out.
     steps = FieldList(
-        SelectField(N_("Steg"), validate_choice=False),
+        SelectField(_l("Steg"), validate_choice=False),
         min_entries=operations.MAX_STEPS,
         max_entries=operations.MAX_STEPS,
     )
@@ -69,9 +69,9 @@ def _form(memo_type: MemoType | None = None, *, empty: bool = False) -> MemoType
         form = MemoTypeForm(formdata=None, data=data)
     else:
         form = MemoTypeForm()
-    form.required.choices = list(REQUIRABLE.items())
+    form.required.choices = [(name, _l(label)) for name, label in REQUIRABLE.items()]
     choices = [("", _("Inget steg"))] + [
-        (r.code, r.title) for r in operations.attesting_roles(current_user.organisation)
+        (r.code, r.shown_title) for r in operations.attesting_roles(current_user.organisation)
     ]
     while len(form.steps.entries) < operations.MAX_STEPS:
         form.steps.append_entry()
@@ -205,6 +205,6 @@ def _errors(form: FlaskForm) -> list[tuple[str | None, str]]:
     found: list[tuple[str | None, str]] = []
     for field in form:
         for message in field.errors if isinstance(field.errors, list) else []:
-            if isinstance(message, str):
+            if not isinstance(message, (list, dict)):  # a text, not a sub-form's errors
                 found.append((field.id, message))
     return found

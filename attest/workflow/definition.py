@@ -12,6 +12,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from attest.i18n import N_, LazyText, _l
+from attest.users.roles import shown_title
+
 
 class State(str, enum.Enum):
     UTKAST = "utkast"
@@ -28,17 +31,22 @@ class State(str, enum.Enum):
 
 
 STATE_TITLES = {
-    State.UTKAST: "Utkast",
-    State.ATTEST: "Under attest",
-    State.ATTESTERAD: "Attesterad",
-    State.RADERAD: "Raderat",
+    State.UTKAST: _l("Utkast"),
+    State.ATTEST: _l("Under attest"),
+    State.ATTESTERAD: _l("Attesterad"),
+    State.RADERAD: _l("Raderat"),
 }
 
 # A draft that came back from an attester reads so in lists, not as a plain "Utkast".
-RETURNED_TITLE = "Returnerad"
+RETURNED_TITLE = _l("Returnerad")
 
 # While under attestation the state is shown as whose turn it is: "Hos avdelningschef".
-WAITING_AT = "Hos {role}"
+WAITING_AT = N_("Hos %(role)s")
+
+
+def waiting_title(role_title: str) -> LazyText:
+    """A memo's state while it waits at a step: "Hos avdelningschef" (the role as shown)."""
+    return _l(WAITING_AT, role=str(shown_title(role_title)).lower())
 
 
 class Target(str, enum.Enum):
@@ -78,46 +86,46 @@ TRANSITIONS: dict[Action, Transition] = {
     for t in (
         Transition(
             Action.SKICKA,
-            "Skicka för attest",
+            _l("Skicka för attest"),
             frozenset({State.UTKAST}),
             State.ATTEST,
             Guard.AUTHOR,
-            past_tense="Skickade för attest",
+            past_tense=_l("Skickade för attest"),
         ),
         Transition(
             Action.ATTESTERA,
-            "Attestera",
+            _l("Attestera"),
             frozenset({State.ATTEST}),
             Target.NEXT_STEP,
             Guard.CURRENT_ATTESTER,
-            past_tense="Attesterade",
+            past_tense=_l("Attesterade"),
         ),
         Transition(
             Action.RETURNERA,
-            "Returnera",
+            _l("Returnera"),
             frozenset({State.ATTEST}),
             State.UTKAST,
             Guard.CURRENT_ATTESTER,
             comment_required=True,
-            past_tense="Returnerade",
+            past_tense=_l("Returnerade"),
         ),
         Transition(
             Action.ATERKALLA,
-            "Återkalla",
+            _l("Återkalla"),
             frozenset({State.ATTEST}),
             State.UTKAST,
             Guard.AUTHOR,
-            past_tense="Återkallade",
+            past_tense=_l("Återkallade"),
         ),
         # Also a draft that was returned or withdrawn: what attesters did to its earlier
         # copies stays in the history, the audit log and the voided submissions.
         Transition(
             Action.RADERA,
-            "Radera utkastet",
+            _l("Radera utkastet"),
             frozenset({State.UTKAST}),
             State.RADERAD,
             Guard.AUTHOR,
-            past_tense="Raderade",
+            past_tense=_l("Raderade"),
         ),
     )
 }

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from attest import audit, blobs, clock, db
 from attest.errors import Conflict, Forbidden, Invalid
+from attest.i18n import _l
 from attest.memos.models import Memo
 from attest.memos.operations import STALE_MEMO, lock_memo
 from attest.memos.rendering import StepLine, document_for
@@ -30,7 +31,14 @@ from attest.sso.models import StepUp
 from attest.urls import external_url
 from attest.users.models import User
 from attest.workflow import guards
-from attest.workflow.definition import TRANSITIONS, WAITING_AT, Action, State, Target, Transition
+from attest.workflow.definition import (
+    TRANSITIONS,
+    Action,
+    State,
+    Target,
+    Transition,
+    waiting_title,
+)
 from attest.workflow.hooks import PlannedRow, field_name, hooks
 from attest.workflow.models import (
     Attestation,
@@ -57,7 +65,7 @@ def state_title(memo: Memo, submission: Submission | None = None) -> str:
         submission = submission or active_submission(memo)
         step = submission.current_step if submission else None
         if step is not None:
-            return WAITING_AT.format(role=step.role_title.lower())
+            return waiting_title(step.role_title)
     return state.label
 
 
@@ -100,20 +108,23 @@ def apply_transition(
     try:
         transition = TRANSITIONS[Action(action)]
     except ValueError:
-        raise Invalid(f"Okänd åtgärd: {action}") from None
+        raise Invalid(_l("Okänd åtgärd: %(action)s", action=action)) from None
     if expected_lock_version is not None and expected_lock_version != memo.lock_version:
         raise Conflict(STALE_MEMO)
     state = State(memo.state)
     if state not in transition.sources:
         raise Conflict(
-            f"”{transition.title}” går inte nu: tjänsteutlåtandet är "
-            f"{state_title(memo).lower()}."
+            _l(
+                "”%(action)s” går inte nu: tjänsteutlåtandet är %(state)s.",
+                action=transition.title,
+                state=str(state_title(memo)).lower(),
+            )
         )
     comment = (comment or "").replace("\r\n", "\n").strip()
     if transition.comment_required and not comment:
-        raise Invalid("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras.")
+        raise Invalid(_l("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras."))
     if len(comment) > MAX_COMMENT_LENGTH:
-        raise Invalid(f"Kommentaren får ha högst {MAX_COMMENT_LENGTH} tecken.")
+        raise Invalid(_l("Kommentaren får ha högst %(n)d tecken.", n=MAX_COMMENT_LENGTH))
     # Lock first, before the guard and any work: of concurrent transitions on this memo one
     # wins and every other one gets a 409, and what the guard reads cannot change under it.
     lock_memo(memo)
@@ -214,7 +225,7 @@ def _send(
     steps: list[SubmissionStep] = []
     chosen: set[int] = set()
     for planned in plan(memo):
-        role = planned.role.title.lower()
+        role = str(planned.role.shown_title).lower()
         wanted = assignees.get(planned.position)
         person = (
             planned.preselected
@@ -223,12 +234,14 @@ def _send(
         )
         if person is None and wanted is None:
             if not planned.candidates:
-                raise Invalid(f"Det finns ingen {role} i organisationen att skicka till.")
-            raise Invalid(f"Välj vem som ska attestera som {role}.")
+                raise Invalid(
+                    _l("Det finns ingen %(role)s i organisationen att skicka till.", role=role)
+                )
+            raise Invalid(_l("Välj vem som ska attestera som %(role)s.", role=role))
         if person is None:
-            raise Invalid(f"Den valda personen kan inte attestera som {role}.")
+            raise Invalid(_l("Den valda personen kan inte attestera som %(role)s.", role=role))
         if person.id in chosen:
-            raise Invalid("En person kan bara attestera ett steg av ett tjänsteutlåtande.")
+            raise Invalid(_l("En person kan bara attestera ett steg av ett tjänsteutlåtande."))
         chosen.add(person.id)
         steps.append(
             SubmissionStep(
@@ -239,7 +252,7 @@ def _send(
             )
         )
     if not steps:
-        raise Invalid("Organisationen har ingen attestordning för tjänsteutlåtanden.")
+        raise Invalid(_l("Organisationen har ingen attestordning för tjänsteutlåtanden."))
     today = clock.local(moment).date()
     stand_ins = {
         s.position: substitutes_for(memo.organisation_id, s.role_code, s.assignee, today)

@@ -5,7 +5,7 @@ from wtforms import HiddenField, PasswordField, SelectField, SubmitField, TextAr
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-from attest.i18n import N_
+from attest.i18n import _l
 from attest.memos.forms import INCOMPLETE_FORM
 from attest.workflow.definition import TRANSITIONS, Action
 from attest.workflow.engine import MAX_COMMENT_LENGTH
@@ -45,7 +45,7 @@ class SendForm(_ActionForm):
                 for p in step.candidates
             ]
             if step.preselected is None:
-                choices.insert(0, SelectChoice("", "Välj person"))
+                choices.insert(0, SelectChoice("", _l("Välj person")))
             missing = (
                 f"Välj vem som ska attestera som {role}."
                 if step.candidates
@@ -76,10 +76,10 @@ class SendForm(_ActionForm):
 
 class AttestForm(_ActionForm):
     password = PasswordField(
-        "Lösenord",
+        _l("Lösenord"),
         validators=[Length(max=1024)],
         render_kw={"autocomplete": "current-password"},
-        description="Ditt eget lösenord. Det låser upp din personliga nyckel för signaturen.",
+        description=_l("Ditt eget lösenord. Det låser upp din personliga nyckel för signaturen."),
     )
     # The completed step-up at the identity provider (attest.sso), for people who sign in there.
     step_up = HiddenField()
@@ -87,8 +87,8 @@ class AttestForm(_ActionForm):
 
     def use_signing_pin(self) -> "AttestForm":
         """For a person whose key is under a signing PIN: the field asks for it."""
-        self.password.label.text = N_("Signerings-PIN")
-        self.password.description = N_(
+        self.password.label.text = _l("Signerings-PIN")
+        self.password.description = _l(
             "Din signerings-PIN. Den låser upp din personliga nyckel för signaturen."
         )
         self.password.render_kw = {"autocomplete": "off", "inputmode": "numeric"}
@@ -97,9 +97,11 @@ class AttestForm(_ActionForm):
 
 class ReturnForm(_ActionForm):
     comment = TextAreaField(
-        "Kommentar",
+        _l("Kommentar"),
         validators=[
-            DataRequired("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras."),
+            DataRequired(
+                _l("Skriv en kommentar som förklarar varför tjänsteutlåtandet returneras.")
+            ),
             Length(max=MAX_COMMENT_LENGTH),
         ],
     )
@@ -108,7 +110,9 @@ class ReturnForm(_ActionForm):
 
 class WithdrawForm(_ActionForm):
     # Optional: the attesters who already attested read it in their mail, and the history.
-    comment = TextAreaField("Anledning (frivillig)", validators=[Length(max=MAX_COMMENT_LENGTH)])
+    comment = TextAreaField(
+        _l("Anledning (frivillig)"), validators=[Length(max=MAX_COMMENT_LENGTH)]
+    )
     submit = SubmitField(TRANSITIONS[Action.ATERKALLA].title)
 
 

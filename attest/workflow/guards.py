@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from attest.i18n import _l
 from attest.memos.models import Memo
 from attest.users.models import User
 from attest.workflow.definition import Guard
@@ -37,7 +38,7 @@ def check(
 
 def _author(memo: Memo, actor: User) -> GuardResult:
     if actor.id != memo.author_id:
-        return GuardResult(False, "Bara handläggaren som skrev tjänsteutlåtandet kan göra det.")
+        return GuardResult(False, _l("Bara handläggaren som skrev tjänsteutlåtandet kan göra det."))
     return ALLOWED
 
 
@@ -45,7 +46,7 @@ def _current_attester(
     memo: Memo, actor: User, submission: Submission | None, today: dt.date
 ) -> GuardResult:
     if actor.id == memo.author_id:
-        return GuardResult(False, "Du kan inte attestera ditt eget tjänsteutlåtande.")
+        return GuardResult(False, _l("Du kan inte attestera ditt eget tjänsteutlåtande."))
     step = submission.current_step if submission else None
     if step is None:
         return GuardResult(False, "Det finns inget steg att attestera.")

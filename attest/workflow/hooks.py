@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from flask import current_app
 
 from attest.errors import AttestError
+from attest.i18n import _l
 from attest.pdf import RenderedMemo
 from attest.pki.profile import acting_title
 from attest.signing.fields import step_field_name
@@ -28,7 +29,7 @@ class PasswordRejected(AttestError):
     status = 400
 
     def __init__(self) -> None:
-        super().__init__("Fel lösenord. Inget har signerats; försök igen.")
+        super().__init__(_l("Fel lösenord. Inget har signerats; försök igen."))
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from attest import audit, clock, db
 from attest.errors import Invalid, NotFound
+from attest.i18n import _l
 from attest.memos.models import MemoType
 from attest.memos.types import REQUIRABLE, add_default_type, memo_types, stored_types
 from attest.orgs.models import Organisation
@@ -36,7 +37,7 @@ class MemoTypeView:
     @property
     def required_labels(self) -> list[str]:
         wanted = set(self.memo_type.required_fields)
-        return [label for name, label in REQUIRABLE.items() if name in wanted]
+        return [_l(label) for name, label in REQUIRABLE.items() if name in wanted]
 
 
 def attesting_roles(organisation: Organisation) -> list[Role]:

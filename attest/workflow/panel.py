@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from attest import clock, db
+from attest.i18n import _l
 from attest.memos.diff import SectionChange, changes
 from attest.memos.models import Memo, MemoVersion
 from attest.sso.identity import signs_in_through_provider
 from attest.users.models import User
 from attest.users.operations import must_choose_own_password
+from attest.users.roles import shown_title
 from attest.workflow import guards
 from attest.workflow.definition import TRANSITIONS, Action, Guard, State
 from attest.workflow.engine import available, state_title
@@ -68,7 +71,7 @@ def _route_lines(memo: Memo, submission: Submission | None) -> list[RouteLine]:
             RouteLine(
                 s.position,
                 s.role.title,
-                s.preselected.full_name if s.preselected else "Väljs när det skickas",
+                s.preselected.full_name if s.preselected else _l("Väljs när det skickas"),
                 "",
             )
             for s in plan(memo)
@@ -76,19 +79,28 @@ def _route_lines(memo: Memo, submission: Submission | None) -> list[RouteLine]:
     lines = []
     for step in submission.steps:
         attestation = submission.attestation_for(step.position)
+        outcome: Any
         if attestation is not None:
-            who = attestation.signer_name
+            when = format_date(attestation.attested_at)
             if attestation.acting_for_id:
-                who += f" (t.f. för {attestation.acting_for.full_name})"  # type: ignore[union-attr]
-            outcome = f"Attesterad {format_date(attestation.attested_at)} av {who}"
+                outcome = _l(
+                    "Attesterad %(date)s av %(name)s (t.f. för %(whom)s)",
+                    date=when,
+                    name=attestation.signer_name,
+                    whom=attestation.acting_for.full_name,  # type: ignore[union-attr]
+                )
+            else:
+                outcome = _l(
+                    "Attesterad %(date)s av %(name)s", date=when, name=attestation.signer_name
+                )
         elif step.position == submission.current_position:
-            outcome = "Väntar på attest"
+            outcome = _l("Väntar på attest")
         else:
             outcome = ""
         lines.append(
             RouteLine(
                 step.position,
-                step.role_title,
+                shown_title(step.role_title),
                 step.assignee.full_name,
                 outcome,
                 current=step.position == submission.current_position,

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from attest import audit, clock, db
 from attest.errors import Invalid
+from attest.i18n import LazyText, _l
 from attest.orgs.models import Organisation
 from attest.users.models import Role, User, UserRole
 from attest.workflow.models import (
@@ -21,7 +22,7 @@ from attest.workflow.models import (
 )
 
 
-def uses(role: Role) -> list[str]:
+def uses(role: Role) -> list[LazyText]:
     """Why the role cannot be retired (Swedish, one reason each), or nothing."""
     session = db.session()
     reasons = []
@@ -33,7 +34,9 @@ def uses(role: Role) -> list[str]:
         .distinct()
     ).all()
     if routes:
-        reasons.append("attestordningen för " + ", ".join(routes) + " har ett steg med rollen")
+        reasons.append(
+            _l("attestordningen för %(types)s har ett steg med rollen", types=", ".join(routes))
+        )
     holders = session.scalar(
         sa.select(sa.func.count())
         .select_from(UserRole)
@@ -41,7 +44,7 @@ def uses(role: Role) -> list[str]:
         .where(UserRole.role_code == role.code, User.active.is_(True))
     )
     if holders:
-        reasons.append(f"{holders} aktiva personer har rollen")
+        reasons.append(_l("%(n)d aktiva personer har rollen", n=holders))
     substitutions = session.scalar(
         sa.select(sa.func.count())
         .select_from(Substitution)
@@ -52,7 +55,7 @@ def uses(role: Role) -> list[str]:
         )
     )
     if substitutions:
-        reasons.append(f"{substitutions} förordnanden som t.f. gäller rollen")
+        reasons.append(_l("%(n)d förordnanden som t.f. gäller rollen", n=substitutions))
     waiting = session.scalar(
         sa.select(sa.func.count())
         .select_from(SubmissionStep)
@@ -60,7 +63,7 @@ def uses(role: Role) -> list[str]:
         .where(SubmissionStep.role_code == role.code, Submission.status == "active")
     )
     if waiting:
-        reasons.append(f"{waiting} tjänsteutlåtanden på väg har ett steg med rollen")
+        reasons.append(_l("%(n)d tjänsteutlåtanden på väg har ett steg med rollen", n=waiting))
     return reasons
 
 
@@ -69,7 +72,13 @@ def retire_role(role: Role, organisation: Organisation | None, *, by: User | Non
     names it, and can no longer be given or named in a route."""
     reasons = uses(role)
     if reasons:
-        raise Invalid(f"Rollen {role.title.lower()} används: " + "; ".join(reasons) + ".")
+        raise Invalid(
+            _l(
+                "Rollen %(role)s används: %(reasons)s.",
+                role=str(role.shown_title).lower(),
+                reasons="; ".join(str(r) for r in reasons),
+            )
+        )
     role.retired_at = clock.now()
     db.session().flush()
     audit.record(

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from attest import audit, db
 from attest.errors import Invalid
+from attest.i18n import _l
 from attest.memos.models import Memo
 from attest.orgs.models import Organisation
 from attest.users import roles
@@ -43,14 +44,14 @@ def set_route(organisation: Organisation, memo_type: str, role_codes: Sequence[s
 
     steps = [get_role(code, organisation) for code in role_codes]
     if not steps:
-        raise Invalid("En attestordning måste ha minst ett steg.")
+        raise Invalid(_l("En attestordning måste ha minst ett steg."))
     for role in steps:
         if role.code in roles.NOT_ATTESTING:
             raise Invalid(
                 f"Rollen {role.title.lower()} attesterar inte och kan inte vara ett steg."
             )
     if len({r.code for r in steps}) != len(steps):
-        raise Invalid("Samma roll kan inte förekomma två gånger i en attestordning.")
+        raise Invalid(_l("Samma roll kan inte förekomma två gånger i en attestordning."))
     session = db.session()
     route = session.scalar(
         sa.select(RouteDefinition).where(

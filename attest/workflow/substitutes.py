@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from attest import audit, clock, db
 from attest.errors import Invalid, NotFound
+from attest.i18n import _l
 from attest.orgs.models import Organisation
 from attest.users import roles
 from attest.users.models import User
@@ -39,17 +40,24 @@ def add_substitution(
     if not substitute.active:
         raise Invalid(f"{substitute.full_name} är inaktiverad och kan inte vara t.f.")
     if ends_on < starts_on:
-        raise Invalid("Perioden slutar innan den börjar.")
+        raise Invalid(_l("Perioden slutar innan den börjar."))
     if role_obj.code in roles.NOT_ATTESTING:
-        raise Invalid(f"Rollen {role_obj.title.lower()} attesterar inte; ingen kan vara t.f.")
+        raise Invalid(
+            _l(
+                "Rollen %(role)s attesterar inte; ingen kan vara t.f.",
+                role=str(role_obj.shown_title).lower(),
+            )
+        )
     if for_user is not None and for_user.organisation_id != substitute.organisation_id:
-        raise Invalid("Ersättaren och den som ersätts måste tillhöra samma organisation.")
+        raise Invalid(_l("Ersättaren och den som ersätts måste tillhöra samma organisation."))
     if for_user is not None and for_user.id == substitute.id:
-        raise Invalid("En person kan inte vara t.f. för sig själv.")
+        raise Invalid(_l("En person kan inte vara t.f. för sig själv."))
     if ends_on < clock.today():
-        raise Invalid("Perioden har redan tagit slut.")
+        raise Invalid(_l("Perioden har redan tagit slut."))
     if (ends_on - starts_on).days > MAX_DAYS:
-        raise Invalid("Ett förordnande som t.f. kan vara högst ett år; registrera ett nytt sedan.")
+        raise Invalid(
+            _l("Ett förordnande som t.f. kan vara högst ett år; registrera ett nytt sedan.")
+        )
     substitution = Substitution(
         organisation_id=substitute.organisation_id,
         substitute=substitute,
@@ -107,7 +115,7 @@ def end_one(substitution: Substitution, *, by: User | None = None) -> None:
     """End one substitution now (the administrator's "Avsluta"); its t.f. certificate is
     revoked at once."""
     if substitution.ended_at is not None or substitution.ends_on < clock.today():
-        raise Invalid("Förordnandet är redan avslutat.")
+        raise Invalid(_l("Förordnandet är redan avslutat."))
     _end(substitution, by)
     db.session().flush()
 
@@ -129,7 +137,7 @@ def get_substitution(organisation: Organisation, substitution_id: int) -> Substi
     """One of the organisation's substitutions; another organisation's is not found."""
     substitution = db.session().get(Substitution, substitution_id)
     if substitution is None or substitution.organisation_id != organisation.id:
-        raise NotFound("Förordnandet finns inte.")
+        raise NotFound(_l("Förordnandet finns inte."))
     return substitution
 
 

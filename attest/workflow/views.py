@@ -19,11 +19,13 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from attest import blobs, db
 from attest.auth import ratelimit
 from attest.errors import Conflict, Invalid
+from attest.i18n import _l
 from attest.memos.operations import get_memo
 from attest.memos.rendering import pdf_filename
 from attest.signservice.operations import signs_through_service
@@ -54,11 +56,11 @@ from attest.workflow.submissions import active_submission
 bp = Blueprint("workflow", __name__)
 
 DONE = {
-    Action.SKICKA: "Tjänsteutlåtandet är skickat för attest.",
-    Action.ATTESTERA: "Du har attesterat tjänsteutlåtandet.",
-    Action.RETURNERA: "Tjänsteutlåtandet är returnerat till handläggaren.",
-    Action.ATERKALLA: "Tjänsteutlåtandet är återkallat och är ett utkast igen.",
-    Action.RADERA: "Utkastet är raderat.",
+    Action.SKICKA: _l("Tjänsteutlåtandet är skickat för attest."),
+    Action.ATTESTERA: _l("Du har attesterat tjänsteutlåtandet."),
+    Action.RETURNERA: _l("Tjänsteutlåtandet är returnerat till handläggaren."),
+    Action.ATERKALLA: _l("Tjänsteutlåtandet är återkallat och är ett utkast igen."),
+    Action.RADERA: _l("Utkastet är raderat."),
 }
 
 
@@ -84,7 +86,7 @@ def _perform(memo, action: Action, form, operation: Callable[[], object]):
 
 def _done(memo, action: Action):
     db.session().commit()  # the mails it queued go out with the worker (attest worker)
-    flash(DONE[action], "success")
+    flash(str(DONE[action]), "success")
     if action is Action.RADERA:  # the memo's page is gone with it
         return redirect(url_for("start.index"))
     return redirect(url_for("memos.show", memo_id=memo.id))
@@ -146,7 +148,7 @@ def attest(memo_id: int):
             status=403,
             title=ERROR_TITLES[403],
             message=OWN_PASSWORD_REQUIRED,
-            link=(url_for("users.change_password"), "Byt lösenord"),
+            link=(url_for("users.change_password"), _l("Byt lösenord")),
         )
         return page, 403
     reservation = ratelimit.reserve_attestation(current_user)  # before the password is tried
@@ -177,7 +179,13 @@ def attest(memo_id: int):
         db.session().rollback()  # nothing signed; the failed attempt is counted on its own
         count = operations.record_failed_attestation(memo, current_user)
         db.session().commit()
-        form.password.errors.append(f"{exc.message} (misslyckade försök senaste timmen: {count})")
+        form.password.errors.append(
+            _(
+                "%(message)s (misslyckade försök senaste timmen: %(count)d)",
+                message=exc.message,
+                count=count,
+            )
+        )
         throttle = reservation.throttle_after_failure()
         if throttle is not None:  # that was the last try for now: say so at once
             return _throttled(memo, form, throttle)

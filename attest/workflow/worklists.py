@@ -29,7 +29,7 @@ from sqlalchemy.orm.interfaces import ORMOption
 from attest import clock, db
 from attest.memos.models import SEARCHED_TEXT, Memo, MemoVersion
 from attest.users.models import User
-from attest.workflow.definition import GONE_STATES, RETURNED_TITLE, WAITING_AT, Action, State
+from attest.workflow.definition import GONE_STATES, RETURNED_TITLE, Action, State, waiting_title
 from attest.workflow.models import HistoryEntry, Submission, SubmissionStep, Substitution
 
 T = TypeVar("T")
@@ -339,7 +339,7 @@ def search_memos(
     return paginate(statement, _NEWEST_FIRST, page, per_page, count_limit, _LISTED_MEMO)
 
 
-def list_state_titles(memos: Sequence[Memo]) -> dict[int, str]:
+def list_state_titles(memos: Sequence[Memo]) -> dict[int, Any]:
     """Each listed memo's state as a list says it: a draft back from an attester whose
     author has not sent it again reads "Returnerad", one waiting names the role it waits
     at ("Hos avdelningschef"); one query for the page's drafts, one for those waiting."""
@@ -366,7 +366,7 @@ def list_state_titles(memos: Sequence[Memo]) -> dict[int, str]:
     }
 
 
-def _waiting_titles(memo_ids: Sequence[int]) -> dict[int, str]:
+def _waiting_titles(memo_ids: Sequence[int]) -> dict[int, Any]:
     """What engine.state_title says of these memos (being attested), in one query: "Hos"
     the role of the current step of each one's latest live submission, if it has one."""
     if not memo_ids:
@@ -381,12 +381,10 @@ def _waiting_titles(memo_ids: Sequence[int]) -> dict[int, str]:
         .where(Submission.memo_id.in_(memo_ids), Submission.status.in_(("active", "attested")))
         .order_by(Submission.memo_id, Submission.number.desc())
     )
-    titles: dict[int, str] = {}
+    titles: dict[int, Any] = {}
     for memo_id, role_title in rows:
         if memo_id not in titles:  # the latest submission (active_submission's)
-            titles[memo_id] = (
-                WAITING_AT.format(role=role_title.lower()) if role_title else State.ATTEST.label
-            )
+            titles[memo_id] = waiting_title(role_title) if role_title else State.ATTEST.label
     return titles
 
 
