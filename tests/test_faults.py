@@ -582,7 +582,7 @@ def test_a_database_restart_gives_503_and_the_retry_succeeds(
         before, events = snapshot(app, sent_id), _count(app, AuditEvent)
         cut = proxy.cut_when(b"INSERT INTO attestations")
         _assert_unavailable_page(chef.post(attest_path, fields))
-        assert cut.is_set()
+        assert cut.is_set(), server.output(tail=80)
         proxy.resume()
         assert snapshot(app, sent_id) == before and _count(app, AuditEvent) == events
         assert_consistent(app)

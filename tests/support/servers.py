@@ -400,9 +400,11 @@ class DatabaseProxy:
                         return
                     marker = self._marker
                     if sock is client and marker is not None and marker in data:
+                        # Said before the cut: the server answers as soon as its connection
+                        # drops, and the test may look before this thread runs again.
                         self._marker = None
-                        self.cut()
                         self._cut.set()
+                        self.cut()
                         return
                     peers[sock].sendall(data)
         except (OSError, ValueError):
