@@ -278,7 +278,7 @@ def _attachments_for(
                 blob_sha256=store.put(upload.data),
                 size=len(upload.data),
                 page_count=upload.page_count,
-                removed=upload.removed,
+                removed=upload.removed_record(),
             )
         )
     return result
