@@ -1,12 +1,14 @@
 """English mode on the pages the main walk (test_english.py) does not reach with its server.
 
-The enrolment page and its errors, the error pages 405, 413 and 429, the pages of a person
-who signs in through an identity provider (the signing PIN, the attest form after the
-step-up, logged out) and of one who signs through the signature service (on the way there,
-back from it, a refused answer): each read in Chromium with the language cookie set to
-English, and a Swedish word in its interface fails the test (the same reading as
-test_english.py). The 500 page cannot be reached honestly: it is rendered for an English
-request in tests/test_i18n_pages.py.
+The enrolment page and its errors, the error pages 400 (NUL), 405, 413 and 429, the pages of
+a person who signs in through an OpenID Connect provider (the signing PIN and its errors, the
+attest form after the step-up, logged out) or a SAML IdP (the same, and a refused answer),
+and of one who signs through the signature service (on the way there, back from it, a
+refused answer): each read in Chromium with the language cookie set to English, and a
+Swedish word in its interface fails the test (the same reading as test_english.py). The
+pages of the test provider, IdP and signature service are theirs, not attest's, and are not
+read. The 500 page cannot be reached honestly: tests/test_i18n.py renders it for an English
+request.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from attest.i18n import COOKIE
 from attest.signservice.operations import set_signing_method
 from attest.users.operations import get_user, invite_user, reset_user
 from tests.e2e.test_english import Walk, login
+from tests.e2e.test_saml_journey import saml_live  # noqa: F401 (its server, for the SAML walk)
 from tests.support import factories
 from tests.support import memos as memo_support
 from tests.support.browser import Live, Person, Visit
@@ -299,3 +302,54 @@ def test_signature_service_pages_in_english(chromium, service_live: Live, tmp_pa
 def get_user_in(live: Live, username: str) -> Any:
     with live.app.app_context():
         return get_user(username)
+
+
+# --- a person who signs in through a SAML IdP ------------------------------------------------
+
+
+def test_saml_pages_in_english(chromium, saml_live: tuple[Live, Any]):  # noqa: F811
+    from tests.e2e.test_saml_journey import CHEF
+    from tests.e2e.test_saml_journey import _sent_memo as saml_sent_memo
+
+    live, idp = saml_live
+    memo_id = saml_sent_memo(live)
+    walk = Walk(live, "Stadens inloggning", CHEF.full_name)
+    window = _window(chromium, live, "english-saml")
+    page = window.page
+    try:
+        walk.visit(window, "/auth/login", "login with a SAML IdP")
+        page.get_by_role("link", name="Log in with Stadens inloggning").click()
+        # The test IdP's own page (not attest's).
+        page.get_by_role("button", name="Fortsätt till attest").click()
+        expect(page).to_have_url(f"{live.url}/sso/signerings-pin")
+        walk.read(window, "choose a signing PIN (SAML)")
+        page.locator("input[name=pin]").fill(PIN)
+        page.locator("input[name=confirm]").fill(PIN)
+        page.locator("main form [type=submit]").click()
+        walk.read(window, "signing PIN saved (SAML)")
+
+        walk.visit(window, f"/memos/{memo_id}", "memo to attest after a SAML step-up")
+        page.locator("#step-up").click()
+        page.get_by_role("button", name="Fortsätt till attest").click()
+        expect(page).to_have_url(f"{live.url}/sso/attestera/{memo_id}")
+        walk.read(window, "attest form after the SAML step-up")
+
+        # An answer that belongs to no sign-in of ours: refused, and the person told why.
+        with page.expect_navigation():
+            page.evaluate("""() => {
+              const form = document.createElement('form');
+              form.method = 'post';
+              form.action = '/saml/acs';
+              const field = document.createElement('input');
+              field.type = 'hidden';
+              field.name = 'SAMLResponse';
+              field.value = btoa('<samlp:Response/>');
+              form.appendChild(field);
+              document.body.appendChild(form);
+              form.submit();
+            }""")
+        walk.read(window, "a refused SAML answer")
+    finally:
+        page.context.close()
+    assert walk.pages >= 5
+    _report(walk)
