@@ -129,12 +129,9 @@ def error_page(status: int, message: str | None = None):
     )
 
 
-TOO_LARGE_MESSAGE = (
-    "Det du skickade är större än vad som tillåts: högst {megabytes} MB på en gång. "
-    "Skicka färre eller mindre bilagor åt gången."
+NUL_MESSAGE = _l(
+    "Det du skickade innehåller ett otillåtet tecken (NUL). Ta bort det och försök igen."
 )
-
-NUL_MESSAGE = "Det du skickade innehåller ett otillåtet tecken (NUL). Ta bort det och försök igen."
 
 
 def init_app(app: Flask) -> None:
@@ -175,7 +172,11 @@ def init_app(app: Flask) -> None:
         # Nothing of the body is read (the page around it reads no form either): the
         # connection is closed after this answer.
         limit = app.config["MAX_CONTENT_LENGTH"] or 0
-        message = TOO_LARGE_MESSAGE.format(megabytes=limit // (1024 * 1024))
+        message = _l(
+            "Det du skickade är större än vad som tillåts: högst %(megabytes)d MB på en gång. "
+            "Skicka färre eller mindre bilagor åt gången.",
+            megabytes=limit // (1024 * 1024),
+        )
         return error_response(413, message, None, exc)
 
     @app.errorhandler(HTTPException)

@@ -9,7 +9,7 @@ from attest import db
 from attest.audit.models import AuditEvent
 from attest.users.operations import get_user
 from tests.support import factories
-from tests.support.web import Page
+from tests.support.web import Page, choose
 
 
 def _memos(app, people, count: int) -> list[str]:
@@ -81,6 +81,10 @@ def test_a_changed_entry_is_shown_where_the_chain_breaks(app, auth, people):
     assert f"Granskningsloggen är bruten vid post {seq}: posten har ändrats." in whole
     shown = auth.client.get("/admin/granskningslogg/").get_data(as_text=True)
     assert "Granskningsloggen är bruten vid post" in shown  # the page's own events' check
+    # In English, the reason too (it is kept as the catalogue's Swedish msgid).
+    choose(auth.client, "en")
+    whole = auth.client.get("/admin/granskningslogg/?kedja=hela").get_data(as_text=True)
+    assert f"broken at entry {seq}: the entry has been changed." in whole, whole
 
 
 def test_another_organisations_events_are_not_shown(app, auth, people):

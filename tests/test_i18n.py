@@ -141,6 +141,81 @@ def test_the_error_pages_in_english(client, auth, people):
     assert "<h1>Page not found</h1>" in html
 
 
+def test_the_500_page_in_english(app):
+    """No page fails on purpose, so the handler an unexpected error ends in (werkzeug's
+    InternalServerError) draws its page for an English request here."""
+    from werkzeug.exceptions import InternalServerError
+
+    from tests.support.swedish import swedish_words
+
+    with app.test_request_context("/", headers={"Cookie": f"{i18n.COOKIE}=en"}):
+        page, status, _ = app.handle_http_exception(InternalServerError())
+    assert status == 500
+    assert "<h1>Internal error</h1>" in page and "Something went wrong on our side" in page
+    main = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[1].split("</main>", 1)[0])
+    assert swedish_words(main.split(">", 1)[1]) == []
+    with app.test_request_context("/"):
+        page, status, _ = app.handle_http_exception(InternalServerError())
+    assert "<h1>Internal error</h1>" not in page and "Internt fel" in page
+
+
+def test_a_refused_signature_service_answer_is_told_in_english_and_recorded_in_swedish(app, client):
+    import json
+
+    import sqlalchemy as sa
+
+    from attest import db
+    from attest.audit.models import AuditEvent
+
+    choose(client, "en")
+    response = client.post("/underskrift/svar", data={"Binding": "POST/XML/1.0"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Nothing has been signed. The signature service&#39;s answer has no SignResponse." in (
+        html
+    )
+    assert "underskriftstjänsten" not in html
+    with app.app_context():
+        event = (
+            db.session()
+            .scalars(sa.select(AuditEvent).where(AuditEvent.event == "memo:signservice:refused"))
+            .one()
+        )
+        assert json.loads(event.data)["reason"] == (
+            "Svaret från underskriftstjänsten saknar ett SignResponse."
+        )
+
+
+def test_what_was_taken_out_of_a_bilaga_is_told_in_the_readers_language(app):
+    """It is stored as kinds (JSON), not as a text; a text stored before (Swedish) is shown
+    as it is."""
+    from attest.memos.bilagor import CheckedPdf, told_stored
+
+    checked = CheckedPdf("b.pdf", b"", 1, "b", taken_out={"link": 2}, changed={"lzw": 1})
+    record = checked.removed_record()
+    assert "länkar" not in record and json_kinds(record) == {
+        "removed": {"link": 2},
+        "changed": {"lzw": 1},
+    }
+    with app.test_request_context("/", headers={"Cookie": f"{i18n.COOKIE}=en"}):
+        assert told_stored("b.pdf", record) == (
+            "Removed from b.pdf: links (clickable areas) (2). Changed in b.pdf for archiving "
+            "(PDF/A): LZW compression (recompressed) (1)."
+        )
+        assert told_stored("b.pdf", "Ur b.pdf togs bort: JavaScript (1).") == (
+            "Ur b.pdf togs bort: JavaScript (1)."
+        )
+    with app.test_request_context("/"):
+        assert told_stored("b.pdf", record).startswith("Ur b.pdf togs bort: länkar (klickbara")
+    assert CheckedPdf("b.pdf", b"", 1, "b").removed_record() == ""
+
+
+def json_kinds(record: str) -> dict:
+    import json
+
+    return json.loads(record)
+
+
 @pytest.mark.parametrize(
     "language, next_url, location",
     [

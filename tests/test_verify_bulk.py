@@ -268,3 +268,30 @@ def test_100_genuine_attested_pdfs_of_varied_memos_and_routes_all_verify(
             f"workflow in {made:.1f} s; verified (core + records) in {pooled:.1f} s: "
             f"{report.rate:.1f} PDFs/s with 2 workers"
         )
+
+
+def test_a_broken_audit_log_is_told_in_the_readers_language(app, three_days, signed_people, auth):
+    """The report keeps "post N: <reason>" in Swedish (JSON, CLI); the page says it in the
+    reader's language."""
+    from attest.audit.models import AuditEvent
+    from tests.support.web import choose
+
+    with app.app_context():
+        seq = db.session().scalar(sa.select(sa.func.min(AuditEvent.seq)))
+        db.session().execute(
+            sa.update(AuditEvent).where(AuditEvent.seq == seq).values(data='{"memo":999}')
+        )
+        db.session().commit()
+        report = verify_all(get_organisation("EÅV"), dt.date(2024, 1, 1), workers=1)
+    assert report.audit_reason == f"post {seq}: posten har ändrats"
+    auth.login(signed_people.registrator.username)
+    form = {"since": "2024-01-01", "until": ""}
+    text = " ".join(
+        auth.post("/verifiera/alla", form, page="/verifiera/alla").get_data(as_text=True).split()
+    )
+    assert f"post {seq}: posten har ändrats" in text
+    choose(auth.client, "en")
+    text = " ".join(
+        auth.post("/verifiera/alla", form, page="/verifiera/alla").get_data(as_text=True).split()
+    )
+    assert f"entry {seq}: the entry has been changed" in text, text

@@ -24,6 +24,7 @@ from attest.attestation import keystore
 from attest.attestation.hooks import timestamper
 from attest.audit.models import AuditEvent, AuditHead, AuditTimestamp
 from attest.audit.operations import GENESIS_HASH, ChainReport, link_problem
+from attest.catalogue import N_
 from attest.custody import seal_identity
 from attest.orgs.models import Organisation
 from attest.pki.ca import require_utc
@@ -99,21 +100,21 @@ def _check_anchor(anchor: AuditTimestamp) -> str | None:
     """Why the anchor is not the organisation's seal over this head at the stored time."""
     org = db.session().get(Organisation, anchor.organisation_id)
     if org is None:
-        return "organisationen som förankrade posten finns inte"
+        return N_("organisationen som förankrade posten finns inte")
     pki = keystore.org_pki(org)
     data = anchored_data(anchor.seq, anchor.entry_hash, anchor.created_at)
     facts = validate_detached(data, anchor.token, trust_roots=[pki.ca_cert])
     if facts.error is not None:
-        return "förankringen kan inte läsas"
+        return N_("förankringen kan inte läsas")
     if not facts.intact:
-        return "förankringen gäller inte den här posten eller tiden"
+        return N_("förankringen gäller inte den här posten eller tiden")
     seal = pki.seal_cert.fingerprint(hashes.SHA256()).hex()
     if not (facts.valid and facts.trusted) or facts.signer_sha256 != seal:
-        return "förankringen är inte signerad av organisationens systemsigill"
+        return N_("förankringen är inte signerad av organisationens systemsigill")
     if not facts.timestamp_ok or facts.timestamp_time is None:
-        return "förankringen saknar en giltig tidsstämpel"
+        return N_("förankringen saknar en giltig tidsstämpel")
     if abs(facts.timestamp_time - anchor.created_at) > ANCHOR_TIME_TOLERANCE:
-        return "förankringens tidsstämpel stämmer inte med den lagrade tiden"
+        return N_("förankringens tidsstämpel stämmer inte med den lagrade tiden")
     return None
 
 
@@ -127,7 +128,7 @@ def _check_legacy_anchor(anchor: AuditTimestamp) -> str | None:
 
     org = db.session().get(Organisation, anchor.organisation_id)
     if org is None:
-        return "organisationen som tidsstämplade posten finns inte"
+        return N_("organisationen som tidsstämplade posten finns inte")
     pki = keystore.org_pki(org)
     try:
         signed_data = cms.ContentInfo.load(anchor.token)["content"]
@@ -138,9 +139,9 @@ def _check_legacy_anchor(anchor: AuditTimestamp) -> str | None:
         kwargs = run_sync(validate_tst_signed_data(signed_data, context, lambda _alg: expected))
         status = TimestampSignatureStatus(**kwargs)
     except Exception:  # noqa: BLE001 - any failure to read the token is a broken anchor
-        return "tidsstämpeln kan inte läsas"
+        return N_("tidsstämpeln kan inte läsas")
     if not (status.intact and status.valid and status.trusted):
-        return "tidsstämpeln är ogiltig"
+        return N_("tidsstämpeln är ogiltig")
     return None
 
 
@@ -158,7 +159,7 @@ def check_anchors(anchors: list[AuditTimestamp], entries: int) -> ChainReport | 
                 False,
                 entries,
                 anchor.seq,
-                "förankringarna är inte i ordning: en senare post förankrades tidigare",
+                N_("förankringarna är inte i ordning: en senare post förankrades tidigare"),
             )
         previous = anchor
         if _is_legacy(anchor.token):
@@ -167,8 +168,10 @@ def check_anchors(anchors: list[AuditTimestamp], entries: int) -> ChainReport | 
                     False,
                     entries,
                     anchor.seq,
-                    "förankringen är bara en tidsstämpel, utan systemsigillets signatur, och "
-                    "ingen senare förankring med sigill bekräftar posterna",
+                    N_(
+                        "förankringen är bara en tidsstämpel, utan systemsigillets signatur, och "
+                        "ingen senare förankring med sigill bekräftar posterna"
+                    ),
                 )
             problem = _check_legacy_anchor(anchor)
         else:
@@ -188,7 +191,7 @@ def _anchor_problem(anchor: AuditTimestamp) -> str | None:
         .order_by(AuditTimestamp.seq.desc())
     )
     if not any(not _is_legacy(a.token) for a in later):
-        return (
+        return N_(
             "förankringen är bara en tidsstämpel, utan systemsigillets signatur, och ingen "
             "senare förankring med sigill bekräftar posterna"
         )
@@ -208,17 +211,17 @@ def verify_audit() -> ChainReport:
             return ChainReport(False, report.entries, anchor.seq, TRUNCATED)
         if entry.entry_hash != anchor.entry_hash:
             return ChainReport(
-                False, report.entries, anchor.seq, "posten skiljer sig från den förankrade"
+                False, report.entries, anchor.seq, N_("posten skiljer sig från den förankrade")
             )
         if entry.created_at > anchor.created_at + ANCHOR_TIME_TOLERANCE:
             return ChainReport(
-                False, report.entries, anchor.seq, "posten är skriven efter att den förankrades"
+                False, report.entries, anchor.seq, N_("posten är skriven efter att den förankrades")
             )
     problem = check_anchors(anchors, report.entries)
     return problem or report
 
 
-TRUNCATED = "kedjan är kortare än ett tidsstämplat huvud: poster har tagits bort"
+TRUNCATED = N_("kedjan är kortare än ett tidsstämplat huvud: poster har tagits bort")
 
 
 def verify_audit_of(seqs: Iterable[int]) -> ChainReport:
@@ -237,7 +240,9 @@ def verify_audit_of(seqs: Iterable[int]) -> ChainReport:
     if head is not None and (
         last is None or (last.seq, last.entry_hash) != (head.seq, head.entry_hash)
     ):
-        return ChainReport(False, 0, last.seq + 1 if last else 1, "kedjan är kortare än dess huvud")
+        return ChainReport(
+            False, 0, last.seq + 1 if last else 1, N_("kedjan är kortare än dess huvud")
+        )
     newest_anchor = session.scalar(sa.select(sa.func.max(AuditTimestamp.seq)))
     if newest_anchor is not None and (last is None or newest_anchor > last.seq):
         return ChainReport(False, 0, newest_anchor, TRUNCATED)
@@ -277,7 +282,7 @@ def verify_audit_of(seqs: Iterable[int]) -> ChainReport:
         if anchor is not None and anchor.id not in anchors_checked:
             if entries[-1].entry_hash != anchor.entry_hash:
                 return ChainReport(
-                    False, len(checked), anchor.seq, "posten skiljer sig från den förankrade"
+                    False, len(checked), anchor.seq, N_("posten skiljer sig från den förankrade")
                 )
             problem = _anchor_problem(anchor)
             if problem:

@@ -185,8 +185,11 @@ class PadesHooks:
             raise PasswordRejected() from None
         except NoActingCertificate:
             raise Invalid(
-                f"Du har inget giltigt t.f.-certifikat för rollen {role_title.lower()}. "
-                "Be en administratör registrera förordnandet på nytt."
+                _l(
+                    "Du har inget giltigt t.f.-certifikat för rollen %(role)s. "
+                    "Be en administratör registrera förordnandet på nytt.",
+                    role=role_title.lower(),
+                )
             ) from None
         org = signer.organisation
         pki = keystore.org_pki(org)

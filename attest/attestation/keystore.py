@@ -65,7 +65,9 @@ def ca_path(code: str) -> Path:
 def _passphrase() -> str:
     passphrase = current_app.config.get("KEY_PASSPHRASE")
     if not passphrase:
-        raise Invalid("ATTEST_KEY_PASSPHRASE saknas: organisationens nycklar kan inte låsas upp.")
+        raise Invalid(
+            _l("ATTEST_KEY_PASSPHRASE saknas: organisationens nycklar kan inte låsas upp.")
+        )
     return passphrase
 
 
@@ -88,7 +90,9 @@ def org_custody(backend: str, code: str = "") -> OrgCustody:
 
         return Pkcs11OrgCustody.from_config(current_app.config)
     if backend != SOFTWARE:
-        raise Invalid(f"Okänd nyckelförvaring {backend!r} för {code}.")
+        raise Invalid(
+            _l("Okänd nyckelförvaring %(backend)s för %(code)s.", backend=repr(backend), code=code)
+        )
     from attest.custody.software import SoftwareOrgCustody
 
     return SoftwareOrgCustody(

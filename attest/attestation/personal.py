@@ -340,8 +340,10 @@ def unlock(user: User, password: str) -> tuple[PrivateKey, x509.Certificate, Use
     row = active_key(user)
     if row is None:
         raise Invalid(
-            "Du har ingen personlig signeringsnyckel än. Logga ut och in igen, "
-            "eller be en administratör om hjälp."
+            _l(
+                "Du har ingen personlig signeringsnyckel än. Logga ut och in igen, "
+                "eller be en administratör om hjälp."
+            )
         )
     key = decrypt_private_key(row.encrypted_key_pem.encode(), password)
     return key, load_certificate(row.certificate_pem.encode()), row

@@ -12,6 +12,7 @@ from flask import has_request_context, request
 
 from attest import clock, db
 from attest.audit.models import AuditEvent, AuditHead
+from attest.catalogue import N_
 
 if TYPE_CHECKING:
     from attest.orgs.models import Organisation
@@ -100,18 +101,18 @@ class ChainReport:
     ok: bool
     entries: int
     first_broken_seq: int | None = None
-    reason: str = ""
+    reason: str = ""  # a msgid of the catalogue (Swedish): translated where it is shown
     whole: bool = True  # the whole chain was walked, not only the part about one memo
 
 
 def link_problem(entry: AuditEvent, expected_seq: int, prev_hash: str) -> str | None:
     """Why ``entry`` is not the chain's entry number ``expected_seq`` after ``prev_hash``."""
     if entry.seq != expected_seq:
-        return "en post saknas eller har flyttats"
+        return N_("en post saknas eller har flyttats")
     if entry.prev_hash != prev_hash:
-        return "länken till föregående post stämmer inte"
+        return N_("länken till föregående post stämmer inte")
     if entry_hash(entry) != entry.entry_hash:
-        return "posten har ändrats"
+        return N_("posten har ändrats")
     return None
 
 
@@ -130,7 +131,7 @@ def verify_chain() -> ChainReport:
         count += 1
     head = session.get(AuditHead, 1)
     if head is not None and (head.seq != count or head.entry_hash != prev):
-        return ChainReport(False, count, count + 1, "kedjan är kortare än dess huvud")
+        return ChainReport(False, count, count + 1, N_("kedjan är kortare än dess huvud"))
     return ChainReport(True, count)
 
 

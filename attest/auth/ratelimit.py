@@ -90,8 +90,13 @@ class Throttle:
 
     @property
     def message(self) -> str:
-        wait = "1 minut" if self.minutes == 1 else f"{self.minutes} minuter"
-        return f"För många misslyckade försök. Vänta {wait} och försök igen."
+        from flask_babel import ngettext
+
+        return ngettext(
+            "För många misslyckade försök. Vänta %(num)d minut och försök igen.",
+            "För många misslyckade försök. Vänta %(num)d minuter och försök igen.",
+            self.minutes,
+        )
 
 
 @dataclass(frozen=True)

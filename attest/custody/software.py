@@ -42,8 +42,11 @@ class SoftwareOrgCustody:
             return load_org_pki(files, self._passphrase)
         except (WrongPassword, ValueError):
             raise Invalid(
-                f"Organisationens nycklar i {self._folder or org_code} kan inte låsas upp: "
-                "ATTEST_KEY_PASSPHRASE stämmer inte med den som skapade dem."
+                _l(
+                    "Organisationens nycklar i %(folder)s kan inte låsas upp: "
+                    "ATTEST_KEY_PASSPHRASE stämmer inte med den som skapade dem.",
+                    folder=self._folder or org_code,
+                )
             ) from None
 
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import io
+import json
 import logging
 import math
 import threading
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any, Iterable, Iterator
 
@@ -83,9 +84,52 @@ class CheckedPdf:
     data: bytes
     page_count: int
     title: str  # a suggested title: the PDF's own, or the file name
-    # What was taken out to make it inert and the same on screen and in print (Swedish,
-    # for the handläggare), "" when it is kept byte for byte as sent.
-    removed: str = ""
+    # What was taken out to make it inert and the same on screen and in print, and what
+    # was changed for PDF/A: kind -> count (attest.pdf.inert, attest.pdf.conformance).
+    taken_out: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def removed(self) -> str:
+        """What the handläggare is told, in the request's language; "" when the file is
+        kept byte for byte as sent."""
+        return told_removed(self.filename, self.taken_out, self.changed)
+
+    def removed_record(self) -> str:
+        """What is stored with the bilaga (Attachment.removed): the kinds, not a text, so
+        that it is told in the language of whoever reads it."""
+        if not self.taken_out and not self.changed:
+            return ""
+        return json.dumps({"removed": self.taken_out, "changed": self.changed}, sort_keys=True)
+
+
+def told_removed(name: str, taken_out: dict[str, int], changed: dict[str, int]) -> str:
+    """ "Ur bilaga.pdf togs bort: länkar (klickbara områden) (2)." and the like, in the
+    request's language."""
+    from flask_babel import gettext
+
+    from attest.pdf.conformance import CHANGED_TEXT
+    from attest.pdf.inert import REMOVED_TEXT, described
+
+    told = []
+    if taken_out:
+        what = described(REMOVED_TEXT, taken_out)
+        told.append(gettext("Ur %(name)s togs bort: %(what)s.", name=name, what=what))
+    if changed:
+        what = described(CHANGED_TEXT, changed)
+        told.append(
+            gettext("I %(name)s ändrades för arkivering (PDF/A): %(what)s.", name=name, what=what)
+        )
+    return " ".join(told)
+
+
+def told_stored(name: str, record: str) -> str:
+    """Attachment.removed told in the request's language. A text stored before the kinds
+    were (Swedish) is shown as it is."""
+    if not record.startswith("{"):
+        return record
+    kinds = json.loads(record)
+    return told_removed(name, kinds.get("removed", {}), kinds.get("changed", {}))
 
 
 def safe_filename(name: str, fallback: str = "bilaga.pdf") -> str:
@@ -108,7 +152,11 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     if len(data) > max_bytes:
         # Only max_bytes + 1 bytes were read: the file's own size is not known here.
         raise Invalid(
-            f"Filen {name} är för stor; en bilaga får vara högst {_megabytes(max_bytes)}."
+            _l(
+                "Filen %(name)s är för stor; en bilaga får vara högst %(size)s.",
+                name=name,
+                size=_megabytes(max_bytes),
+            )
         )
     # Viewers look for the header in the first kilobyte, so a PDF may follow an HTML page
     # or sit in a ZIP archive: it is kept as sent and only ever served as a PDF download
@@ -123,8 +171,11 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
                 raise Invalid(
-                    f"Filen {name} är krypterad eller lösenordsskyddad. "
-                    "Spara den utan skydd och bifoga den igen."
+                    _l(
+                        "Filen %(name)s är krypterad eller lösenordsskyddad. "
+                        "Spara den utan skydd och bifoga den igen.",
+                        name=name,
+                    )
                 )
             declared = _declared_page_count(reader)
             if declared > max_pages:
@@ -165,19 +216,14 @@ def check_pdf(filename: str, data: bytes) -> CheckedPdf:
     if pages == 0:
         raise Invalid(_l("Filen %(name)s innehåller inga sidor.", name=name))
     title = " ".join(str(metadata_title).split())[:300] or PurePath(name).stem
-    removed = " ".join(
-        told
-        for told in (
-            f"Ur {name} togs bort: {inert.description()}." if inert.changed else "",
-            (
-                f"I {name} ändrades för arkivering (PDF/A): {conformant.description()}."
-                if conformant.changed
-                else ""
-            ),
-        )
-        if told
+    return CheckedPdf(
+        filename=name,
+        data=data,
+        page_count=pages,
+        title=title,
+        taken_out=dict(inert.removed),
+        changed=dict(conformant.changed),
     )
-    return CheckedPdf(filename=name, data=data, page_count=pages, title=title, removed=removed)
 
 
 LAYERS = N_(

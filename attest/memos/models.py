@@ -213,8 +213,16 @@ class Attachment(Base):
     blob_sha256: Mapped[str] = mapped_column(sa.ForeignKey("blobs.sha256"))
     size: Mapped[int]
     page_count: Mapped[int]
-    # What intake took out of the file as sent (attest.pdf.inert), for the handläggare.
+    # What intake took out of the file as sent (attest.pdf.inert) or changed for PDF/A, for
+    # the handläggare: JSON of the kinds (attest.memos.bilagor.CheckedPdf.removed_record).
     removed: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+
+    @property
+    def removed_text(self) -> str:
+        """What was taken out, told in the request's language."""
+        from attest.memos.bilagor import told_stored
+
+        return told_stored(self.filename, self.removed)
 
 
 class PreviewPdf(Base):

@@ -83,10 +83,11 @@ def _check_content(content: DraftContent) -> DraftContent:
     texts += [part for pair in subsections for part in pair]
     if sum(len(text) for text in texts) > MAX_MEMO_LENGTH:
         raise Invalid(
-            f"Tjänsteutlåtandet får ha högst {MAX_MEMO_LENGTH:,} tecken sammanlagt".replace(
-                ",", " "
+            _l(
+                "Tjänsteutlåtandet får ha högst %(count)s tecken sammanlagt. Lägg långa "
+                "underlag som bilagor.",
+                count=format(MAX_MEMO_LENGTH, ",").replace(",", " "),
             )
-            + ". Lägg långa underlag som bilagor."
         )
     check_printable(*texts)
     return content
@@ -199,9 +200,11 @@ def save_draft(
     content = _check_content(content)
     if expected_lock_version is not None and expected_lock_version != memo.lock_version:
         raise Conflict(
-            "Tjänsteutlåtandet har ändrats sedan du öppnade det (det kan ha skickats eller "
-            "sparats i en annan flik). Dina ändringar är inte sparade än: kopiera det du "
-            "skrivit och ladda om sidan."
+            _l(
+                "Tjänsteutlåtandet har ändrats sedan du öppnade det (det kan ha skickats eller "
+                "sparats i en annan flik). Dina ändringar är inte sparade än: kopiera det du "
+                "skrivit och ladda om sidan."
+            )
         )
     lock_memo(memo)  # the state checked above cannot change under us from here on
     previous = memo.latest_version
@@ -278,7 +281,7 @@ def _attachments_for(
                 blob_sha256=store.put(upload.data),
                 size=len(upload.data),
                 page_count=upload.page_count,
-                removed=upload.removed,
+                removed=upload.removed_record(),
             )
         )
     return result

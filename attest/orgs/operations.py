@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def get_organisation(code: str) -> Organisation:
     org = db.session().scalar(sa.select(Organisation).where(Organisation.code == code))
     if org is None:
-        raise NotFound(f"Okänd organisation: {code}")
+        raise NotFound(_l("Okänd organisation: %(code)s", code=code))
     return org
 
 

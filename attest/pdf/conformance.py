@@ -26,6 +26,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
+from attest.catalogue import N_
+
 # Annotation flags (ISO 32000-1, 12.5.3) that PDF/A-2 wants clear, and the one it wants set.
 INVISIBLE, HIDDEN, PRINT, NO_VIEW, TOGGLE_NO_VIEW = 1, 2, 4, 32, 256
 # Annotation kinds PDF/A-2 forbids (6.3.1) that can go without changing the printed page;
@@ -39,14 +41,14 @@ _LZW = {"/LZWDecode", "/LZW"}
 _CMYK_OPERATORS = {"k", "K"}
 _SUBSET_PREFIX = re.compile(r"^[A-Z]{6}\+")
 
-# What was changed, and how the handläggare is told (Swedish).
+# What was changed, and how the handläggare is told (msgids of the catalogue).
 CHANGED_TEXT = {
-    "lzw": "LZW-komprimering (packad om)",
-    "media": "multimedia (ljud, film eller 3D)",
-    "annotation_flags": "inställningar som gjorde anteckningar osynliga i utskrift",
-    "xmp": "metadata i sidor och bilder",
-    "print_hints": "anvisningar för tryckerier och utjämning av bilder",
-    "version": "PDF 2.0-märkning (skrivs som PDF 1.7)",
+    "lzw": N_("LZW-komprimering (packad om)"),
+    "media": N_("multimedia (ljud, film eller 3D)"),
+    "annotation_flags": N_("inställningar som gjorde anteckningar osynliga i utskrift"),
+    "xmp": N_("metadata i sidor och bilder"),
+    "print_hints": N_("anvisningar för tryckerier och utjämning av bilder"),
+    "version": N_("PDF 2.0-märkning (skrivs som PDF 1.7)"),
 }
 
 
@@ -65,8 +67,11 @@ class Conformant:
     changed: dict[str, int] = field(default_factory=dict)
 
     def description(self) -> str:
-        """What was changed, in Swedish: "LZW-komprimering (packad om) (2)"."""
-        return ", ".join(f"{CHANGED_TEXT[kind]} ({n})" for kind, n in self.changed.items())
+        """What was changed, in the request's language (Swedish outside one):
+        "LZW-komprimering (packad om) (2)"."""
+        from attest.pdf.inert import described
+
+        return described(CHANGED_TEXT, self.changed)
 
 
 def make_conformant(data: bytes) -> Conformant:
@@ -178,7 +183,9 @@ def _unembedded_font(obj: Any) -> str:
     ):
         return ""
     name = _name(obj.get("/BaseFont")).lstrip("/")
-    return _SUBSET_PREFIX.sub("", name) or "namnlöst typsnitt"
+    from flask_babel import gettext
+
+    return _SUBSET_PREFIX.sub("", name) or gettext("namnlöst typsnitt")
 
 
 def _uses_cmyk(pdf: Any, objects: list[Any]) -> bool:

@@ -23,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from attest.catalogue import N_
+
 # Annotation flags (ISO 32000-1, 12.5.3)
 HIDDEN = 1 << 1
 PRINT = 1 << 2
@@ -31,16 +33,16 @@ NO_VIEW = 1 << 5
 # The one action kept: a jump to a place in the same document (harmless, and bookmarks use it).
 KEPT_ACTIONS = {"/GoTo"}
 
-# What was removed, and how the handläggare is told (Swedish).
+# What was removed, and how the handläggare is told (msgids of the catalogue).
 REMOVED_TEXT = {
-    "action": "åtgärder som öppnar webbadresser eller andra filer, eller kör något",
-    "open_action": "åtgärder som körs när dokumentet eller en sida öppnas",
-    "javascript": "JavaScript",
-    "link": "länkar (klickbara områden)",
-    "popup": "popup-fönster till anteckningar",
-    "view_dependent": "anteckningar som bara syns på skärmen eller bara vid utskrift",
-    "hidden": "dolda anteckningar",
-    "rollover": "utseenden som bara visas under muspekaren",
+    "action": N_("åtgärder som öppnar webbadresser eller andra filer, eller kör något"),
+    "open_action": N_("åtgärder som körs när dokumentet eller en sida öppnas"),
+    "javascript": N_("JavaScript"),
+    "link": N_("länkar (klickbara områden)"),
+    "popup": N_("popup-fönster till anteckningar"),
+    "view_dependent": N_("anteckningar som bara syns på skärmen eller bara vid utskrift"),
+    "hidden": N_("dolda anteckningar"),
+    "rollover": N_("utseenden som bara visas under muspekaren"),
 }
 
 
@@ -62,8 +64,16 @@ class Inert:
         return bool(self.removed)
 
     def description(self) -> str:
-        """What was removed, in Swedish: "länkar (klickbara områden) (2), JavaScript (1)"."""
-        return ", ".join(f"{REMOVED_TEXT[kind]} ({n})" for kind, n in self.removed.items())
+        """What was removed, in the request's language (Swedish outside one):
+        "länkar (klickbara områden) (2), JavaScript (1)"."""
+        return described(REMOVED_TEXT, self.removed)
+
+
+def described(texts: dict[str, str], counts: dict[str, int]) -> str:
+    """Each kind's text (translated) with its count: "JavaScript (1), ..."."""
+    from flask_babel import gettext
+
+    return ", ".join(f"{gettext(texts[kind])} ({n})" for kind, n in counts.items())
 
 
 def make_inert(data: bytes, *, max_objects: int) -> Inert:

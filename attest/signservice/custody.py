@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from attest.custody import SigningIdentity
 from attest.errors import Invalid
+from attest.i18n import _l
 
 if TYPE_CHECKING:
     from attest.users.models import User
@@ -30,6 +31,8 @@ class SignServicePersonalCustody:
         self, user: User, secret: str | None, *, substitution_id: int | None, at: dt.datetime
     ) -> SigningIdentity:
         raise Invalid(
-            "Du skriver under med underskriftstjänsten: tryck på Attestera så skickas du "
-            "dit för att logga in med din e-legitimation."
+            _l(
+                "Du skriver under med underskriftstjänsten: tryck på Attestera så skickas du "
+                "dit för att logga in med din e-legitimation."
+            )
         )

@@ -29,6 +29,7 @@ from flask import current_app
 
 from attest import audit, blobs, clock, db
 from attest.errors import Forbidden, Invalid
+from attest.i18n import LazyText, _l, swedish
 from attest.memos.models import Memo
 from attest.pki.ca import require_utc
 from attest.signing import SigningRefused, TimeStamper
@@ -97,7 +98,7 @@ def settings() -> ServiceSettings | None:
                 password.encode() if password else None,
             )
             if not isinstance(key, rsa.RSAPrivateKey):
-                raise Invalid("SIGNSERVICE_SP_KEY ska vara en RSA-nyckel.")
+                raise Invalid(_l("SIGNSERVICE_SP_KEY ska vara en RSA-nyckel."))
             found = ServiceSettings(
                 url=config["SIGNSERVICE_URL"],
                 entity_id=config["SIGNSERVICE_ENTITY_ID"],
@@ -153,15 +154,15 @@ def begin(memo: Memo, actor: User, *, expected_lock_version: int | None = None) 
 
     found = settings()
     if found is None:
-        raise Invalid("Ingen underskriftstjänst är konfigurerad. Kontakta en administratör.")
+        raise Invalid(_l("Ingen underskriftstjänst är konfigurerad. Kontakta en administratör."))
     if not signs_through_service(actor) or not actor.signservice_id:
-        raise Invalid("Du är inte inställd för att skriva under med underskriftstjänsten.")
+        raise Invalid(_l("Du är inte inställd för att skriva under med underskriftstjänsten."))
     if expected_lock_version is not None and expected_lock_version != memo.lock_version:
         from attest.errors import Conflict
 
         raise Conflict(STALE_MEMO)
     if State(memo.state) not in TRANSITIONS[Action.ATTESTERA].sources:
-        raise Invalid("Tjänsteutlåtandet väntar inte på attest.")
+        raise Invalid(_l("Tjänsteutlåtandet väntar inte på attest."))
     submission = active_submission(memo)
     verdict = guards.check(
         TRANSITIONS[Action.ATTESTERA].guard, memo, actor, submission, clock.today()
@@ -169,7 +170,7 @@ def begin(memo: Memo, actor: User, *, expected_lock_version: int | None = None) 
     if not verdict.allowed:
         raise Forbidden(verdict.reason)
     if verdict.acting_for is not None:
-        raise Invalid("Att attestera som t.f. via underskriftstjänsten stöds inte än.")
+        raise Invalid(_l("Att attestera som t.f. via underskriftstjänsten stöds inte än."))
     assert submission is not None and submission.current_step is not None
     step = submission.current_step
     now = clock.now()
@@ -189,7 +190,9 @@ def begin(memo: Memo, actor: User, *, expected_lock_version: int | None = None) 
             now=now,
         )
     except (pades.NoSuchField, SigningRefused) as exc:
-        raise Invalid(f"Signeringen kunde inte förberedas: {exc}") from None
+        raise Invalid(
+            _l("Signeringen kunde inte förberedas: %(reason)s", reason=str(exc))
+        ) from None
     request_id = "_" + secrets.token_hex(16)
     record = SignServiceRequest(
         request_id=request_id,
@@ -248,7 +251,9 @@ def _key_pem(found: ServiceSettings) -> bytes:
     )
 
 
-def refuse(reason: str, *, detail: str = "", request: SignServiceRequest | None = None) -> None:
+def refuse(
+    reason: str | LazyText, *, detail: str = "", request: SignServiceRequest | None = None
+) -> None:
     """Raise the refusal, naming the request it concerns (record_refusal records it)."""
     exc = ResponseRefused(reason, detail)
     exc.request_id = request.request_id if request is not None else ""
@@ -259,7 +264,7 @@ def record_refusal(exc: ResponseRefused) -> None:
     """After the rollback: the refusal in the audit log, and the request closed for good
     (a response that was refused is never tried again). The caller commits."""
     request = _request(exc.request_id)
-    data: dict[str, object] = {"reason": exc.reason, "detail": exc.detail[:300]}
+    data: dict[str, object] = {"reason": swedish(exc.reason), "detail": exc.detail[:300]}
     actor = None
     organisation = None
     if request is not None:
@@ -275,7 +280,7 @@ def _decode(encoded: str) -> bytes:
     try:
         return base64.b64decode(encoded.strip(), validate=True)
     except ValueError:
-        refuse("Svaret från underskriftstjänsten är inte base64-kodat.")
+        refuse(_l("Svaret från underskriftstjänsten är inte base64-kodat."))
         raise AssertionError  # pragma: no cover - refuse raises
 
 
@@ -284,7 +289,7 @@ def receive(encoded_response: str, relay_state: str) -> SignServiceRequest:
     open, fresh. Kept for ``complete``; ResponseRefused (recorded) otherwise."""
     found = settings()
     if found is None:
-        refuse("Ingen underskriftstjänst är konfigurerad.")
+        refuse(_l("Ingen underskriftstjänst är konfigurerad."))
         raise AssertionError  # pragma: no cover
     data = _decode(encoded_response)
     try:
@@ -295,15 +300,15 @@ def receive(encoded_response: str, relay_state: str) -> SignServiceRequest:
         raise AssertionError  # pragma: no cover
     request = _request(result.request_id)
     if request is None or result.request_id != relay_state:
-        refuse("Svaret hör inte till någon begäran från attest.", detail=result.request_id)
+        refuse(_l("Svaret hör inte till någon begäran från attest."), detail=result.request_id)
         raise AssertionError  # pragma: no cover
     if request.answered_at is not None:
-        refuse("Svaret har redan använts en gång.", request=request)
+        refuse(_l("Svaret har redan använts en gång."), request=request)
     now = clock.now()
     if now - require_utc(request.created_at) > found.max_age:
-        refuse("Begäran är för gammal. Attestera igen.", request=request)
+        refuse(_l("Begäran är för gammal. Attestera igen."), request=request)
     if not now - found.max_age <= result.response_time <= now + CLOCK_SKEW:
-        refuse("Svaret från underskriftstjänsten är inte färskt.", request=request)
+        refuse(_l("Svaret från underskriftstjänsten är inte färskt."), request=request)
     request.response = data
     request.answered_at = now
     return request
@@ -342,31 +347,31 @@ def check_signer(request: SignServiceRequest, actor: User) -> RemoteSignature:
     from the service's CA with their identifier, valid now. ResponseRefused otherwise."""
     found = settings()
     if found is None or request.response is None:
-        refuse("Det finns inget svar att slutföra.", request=request)
+        refuse(_l("Det finns inget svar att slutföra."), request=request)
         raise AssertionError  # pragma: no cover
     if request.user_id != actor.id:
-        refuse("Svaret gäller en annan persons underskrift.", request=request)
+        refuse(_l("Svaret gäller en annan persons underskrift."), request=request)
     result = parse_sign_response(request.response, found.service_cert)
     asserted = result.attributes.get(found.id_attribute, "")
     if not actor.signservice_id or asserted != actor.signservice_id:
         refuse(
-            "Underskriftstjänsten intygar en annan person än den inloggade.",
+            _l("Underskriftstjänsten intygar en annan person än den inloggade."),
             detail=f"{found.id_attribute}={asserted}",
             request=request,
         )
     if result.sign_task_id != request.request_id:
-        refuse("Svaret gäller ett annat dokument än det som skickades.", request=request)
+        refuse(_l("Svaret gäller ett annat dokument än det som skickades."), request=request)
     cert = result.chain[0]
     if issuer_in(cert, (found.ca_cert,)) is None:
         refuse(
-            "Underskriftscertifikatet är inte utfärdat av underskriftstjänstens CA.",
+            _l("Underskriftscertifikatet är inte utfärdat av underskriftstjänstens CA."),
             request=request,
         )
     if _serial_number(cert) != actor.signservice_id:
-        refuse("Underskriftscertifikatet namnger en annan person.", request=request)
+        refuse(_l("Underskriftscertifikatet namnger en annan person."), request=request)
     now = clock.now()
     if not cert.not_valid_before_utc - CLOCK_SKEW <= now <= cert.not_valid_after_utc:
-        refuse("Underskriftscertifikatet är inte giltigt nu.", request=request)
+        refuse(_l("Underskriftscertifikatet är inte giltigt nu."), request=request)
     return RemoteSignature(request=request, result=result, ca_cert=found.ca_cert)
 
 
@@ -376,10 +381,10 @@ def complete(request_id: str, actor: User) -> Memo:
 
     request = _request(request_id)
     if request is None:
-        refuse("Okänd begäran till underskriftstjänsten.", detail=request_id[:64])
+        refuse(_l("Okänd begäran till underskriftstjänsten."), detail=request_id[:64])
         raise AssertionError  # pragma: no cover
     if request.outcome:
-        refuse("Svaret har redan använts en gång.", request=request)
+        refuse(_l("Svaret har redan använts en gång."), request=request)
     remote = check_signer(request, actor)
     memo = db.session().get(Memo, request.memo_id)
     assert memo is not None
@@ -399,7 +404,7 @@ def embed_remote(
     if blobs.digest(pdf) != request.pdf_sha256_before or step_field(request.position) != (
         field_name
     ):
-        raise Invalid("Dokumentet har ändrats sedan underskriften begärdes. Attestera igen.")
+        raise Invalid(_l("Dokumentet har ändrats sedan underskriften begärdes. Attestera igen."))
     prepared = PreparedSignature(
         pdf=blobs.store().get(request.prepared_pdf_sha256),
         document_digest=request.document_digest,
@@ -418,7 +423,12 @@ def embed_remote(
             timestamper=timestamper,
         )
     except SigningRefused as exc:
-        raise Invalid(f"Underskriften från underskriftstjänsten kan inte användas: {exc}")
+        raise Invalid(
+            _l(
+                "Underskriften från underskriftstjänsten kan inte användas: %(reason)s",
+                reason=str(exc),
+            )
+        )
     return signed, cert
 
 
@@ -434,12 +444,16 @@ def set_signing_method(user: User, method: str, signservice_id: str = "") -> Non
     service as the person the identity provider names by ``signservice_id``. Applies to
     memos sent afterwards: a frozen route binds its rows as they were when it was sent."""
     if method not in SIGNING_METHODS:
-        raise Invalid(f"Okänt sätt att skriva under: {method} (key eller signservice).")
+        raise Invalid(
+            _l("Okänt sätt att skriva under: %(method)s (key eller signservice).", method=method)
+        )
     signservice_id = signservice_id.strip()
     if method == SIGNSERVICE and not _IDENTIFIER.match(signservice_id):
         raise Invalid(
-            "Ange personens identitet hos underskriftstjänsten, t.ex. personnumret "
-            "(ÅÅÅÅMMDDNNNN)."
+            _l(
+                "Ange personens identitet hos underskriftstjänsten, t.ex. personnumret "
+                "(ÅÅÅÅMMDDNNNN)."
+            )
         )
     user.signing_method = method
     user.signservice_id = signservice_id if method == SIGNSERVICE else ""

@@ -20,6 +20,8 @@ from signxml import (
     XMLVerifier,
 )
 
+from attest.i18n import LazyText, _l
+
 DSS = "urn:oasis:names:tc:dss:1.0:core:schema"
 CSIG = "http://id.elegnamnden.se/csig/1.1/dss-ext/ns"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
@@ -47,9 +49,10 @@ _PARSER = etree.XMLParser(
 
 
 class ResponseRefused(Exception):
-    """The SignResponse is not one attest accepts; ``reason`` says why in Swedish."""
+    """The SignResponse is not one attest accepts; ``reason`` says why, in the language of
+    the request when shown (``swedish(reason)`` for the audit log)."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str | LazyText, detail: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
@@ -171,7 +174,7 @@ def verify_xml(data: bytes, cert: x509.Certificate) -> etree._Element:
     try:
         document = etree.fromstring(data, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise ResponseRefused("Svaret från underskriftstjänsten är inte läsbar XML.", str(exc))
+        raise ResponseRefused(_l("Svaret från underskriftstjänsten är inte läsbar XML."), str(exc))
     try:
         verified = XMLVerifier().verify(
             document,
@@ -180,55 +183,63 @@ def verify_xml(data: bytes, cert: x509.Certificate) -> etree._Element:
         )
     except (InvalidSignature, InvalidInput) as exc:
         raise ResponseRefused(
-            "Svaret är inte signerat av den konfigurerade underskriftstjänsten.", str(exc)
+            _l("Svaret är inte signerat av den konfigurerade underskriftstjänsten."), str(exc)
         ) from None
     if isinstance(verified, list):  # only with expect_references > 1
-        raise ResponseRefused("Svaret från underskriftstjänsten har flera signerade delar.")
+        raise ResponseRefused(_l("Svaret från underskriftstjänsten har flera signerade delar."))
     signed = verified.signed_xml
     if signed is None or signed.tag != document.tag:
-        raise ResponseRefused("Svaret från underskriftstjänsten är inte helt signerat.")
+        raise ResponseRefused(_l("Svaret från underskriftstjänsten är inte helt signerat."))
     return signed
 
 
-def _one(root, path: str, what: str):
+def _one(root, path: str, what: LazyText):
     found = root.findall(path, NS)
     if len(found) != 1:
-        raise ResponseRefused(f"Svaret från underskriftstjänsten saknar {what}.", path)
+        raise ResponseRefused(
+            _l("Svaret från underskriftstjänsten saknar %(what)s.", what=what), path
+        )
     return found[0]
 
 
-def _b64(text: str | None, what: str) -> bytes:
+def _b64(text: str | None, what: LazyText) -> bytes:
     try:
         return base64.b64decode((text or "").strip(), validate=True)
     except ValueError:
-        raise ResponseRefused(f"Svaret från underskriftstjänsten har en trasig {what}.") from None
+        raise ResponseRefused(
+            _l("Svaret från underskriftstjänsten har en trasig %(what)s.", what=what)
+        ) from None
 
 
 def _time(text: str | None) -> dt.datetime:
     try:
         moment = dt.datetime.fromisoformat((text or "").strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ResponseRefused("Svaret från underskriftstjänsten har en ogiltig tid.") from None
+        raise ResponseRefused(_l("Svaret från underskriftstjänsten har en ogiltig tid.")) from None
     if moment.tzinfo is None:
-        raise ResponseRefused("Svaret från underskriftstjänsten har en tid utan tidszon.")
+        raise ResponseRefused(_l("Svaret från underskriftstjänsten har en tid utan tidszon."))
     return moment.astimezone(dt.timezone.utc)
 
 
 def parse_sign_response(data: bytes, service_cert: x509.Certificate) -> SignResult:
     """A SignResponse read from its verified signed part only; ResponseRefused otherwise."""
     if len(data) > MAX_RESPONSE_BYTES:
-        raise ResponseRefused("Svaret från underskriftstjänsten är för stort.")
+        raise ResponseRefused(_l("Svaret från underskriftstjänsten är för stort."))
     root = verify_xml(data, service_cert)
     if root.tag != f"{{{DSS}}}SignResponse" or root.get("Profile") != PROFILE:
-        raise ResponseRefused("Svaret är inte ett SignResponse enligt Sweden Connect.")
-    major = _one(root, "dss:Result/dss:ResultMajor", "resultat")
+        raise ResponseRefused(_l("Svaret är inte ett SignResponse enligt Sweden Connect."))
+    major = _one(root, "dss:Result/dss:ResultMajor", _l("resultat"))
     if (major.text or "").strip() != SUCCESS:
         message = root.findtext("dss:Result/dss:ResultMessage", "", NS).strip()
         raise ResponseRefused(
-            "Underskriftstjänsten skrev inte under" + (f": {message[:200]}" if message else "."),
+            (
+                _l("Underskriftstjänsten skrev inte under: %(message)s", message=message[:200])
+                if message
+                else _l("Underskriftstjänsten skrev inte under.")
+            ),
             (major.text or "").strip(),
         )
-    extension = _one(root, "dss:OptionalOutputs/csig:SignResponseExtension", "svarstillägg")
+    extension = _one(root, "dss:OptionalOutputs/csig:SignResponseExtension", _l("svarstillägg"))
     attributes: dict[str, str] = {}
     for attribute in extension.findall(
         "csig:SignerAssertionInfo/saml:AttributeStatement/saml:Attribute", NS
@@ -236,26 +247,32 @@ def parse_sign_response(data: bytes, service_cert: x509.Certificate) -> SignResu
         name = attribute.get("Name") or ""
         values = [(v.text or "").strip() for v in attribute.findall("saml:AttributeValue", NS)]
         if name in attributes or len(values) != 1:
-            raise ResponseRefused("Svaret från underskriftstjänsten har tvetydiga attribut.", name)
+            raise ResponseRefused(
+                _l("Svaret från underskriftstjänsten har tvetydiga attribut."), name
+            )
         attributes[name] = values[0]
     chain = []
     for element in extension.findall("csig:SignatureCertificateChain/csig:X509Certificate", NS):
         try:
-            chain.append(x509.load_der_x509_certificate(_b64(element.text, "certifikatkedja")))
+            chain.append(x509.load_der_x509_certificate(_b64(element.text, _l("certifikatkedja"))))
         except ValueError:
-            raise ResponseRefused("Svaret från underskriftstjänsten har ett trasigt certifikat.")
+            raise ResponseRefused(
+                _l("Svaret från underskriftstjänsten har ett trasigt certifikat.")
+            )
     if not chain:
-        raise ResponseRefused("Svaret från underskriftstjänsten saknar certifikat.")
-    task = _one(root, "dss:SignatureObject/dss:Other/csig:SignTasks/csig:SignTaskData", "signatur")
-    signature = _one(task, "csig:Base64Signature", "signaturvärde")
+        raise ResponseRefused(_l("Svaret från underskriftstjänsten saknar certifikat."))
+    task = _one(
+        root, "dss:SignatureObject/dss:Other/csig:SignTasks/csig:SignTaskData", _l("signatur")
+    )
+    signature = _one(task, "csig:Base64Signature", _l("signaturvärde"))
     if signature.get("Type") not in (None, RSA_SHA256):
-        raise ResponseRefused("Underskriftstjänsten använde en annan signaturalgoritm.")
+        raise ResponseRefused(_l("Underskriftstjänsten använde en annan signaturalgoritm."))
     return SignResult(
         request_id=root.get("RequestID") or "",
-        response_time=_time(_one(extension, "csig:ResponseTime", "svarstid").text),
+        response_time=_time(_one(extension, "csig:ResponseTime", _l("svarstid")).text),
         attributes=attributes,
         sign_task_id=task.get("SignTaskId") or "",
-        to_be_signed=_b64(_one(task, "csig:ToBeSignedBytes", "data").text, "data"),
-        signature=_b64(signature.text, "signatur"),
+        to_be_signed=_b64(_one(task, "csig:ToBeSignedBytes", _l("data")).text, _l("data")),
+        signature=_b64(signature.text, _l("signatur")),
         chain=tuple(chain),
     )

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from attest import db
 from attest.errors import AttestError
-from attest.i18n import swedish
+from attest.i18n import _l, swedish
 from attest.signservice import operations
 from attest.signservice.protocol import MAX_RESPONSE_BYTES, ResponseRefused
 from attest.web import ERROR_TITLES
@@ -32,9 +32,9 @@ def response():
     relay_state = request.form.get("RelayState", "")
     try:
         if len(encoded) > 2 * MAX_RESPONSE_BYTES:
-            operations.refuse("Svaret från underskriftstjänsten är för stort.")
+            operations.refuse(_l("Svaret från underskriftstjänsten är för stort."))
         if request.form.get("Binding", "") != "POST/XML/1.0" or not encoded:
-            operations.refuse("Svaret från underskriftstjänsten saknar ett SignResponse.")
+            operations.refuse(_l("Svaret från underskriftstjänsten saknar ett SignResponse."))
         kept = operations.receive(encoded, relay_state)
     except ResponseRefused as exc:
         return _refused(exc)
@@ -79,7 +79,7 @@ def _refused(exc: ResponseRefused, status: int = 400):
         "errors/error.html",
         status=status,
         title=ERROR_TITLES.get(status, ERROR_TITLES[400]),
-        message=f"Inget har signerats. {exc.reason}",
+        message=_("Inget har signerats. %(reason)s", reason=exc.reason),
     )
     return page, status
 

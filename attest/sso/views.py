@@ -28,7 +28,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from attest import db
 from attest.auth import sessions
 from attest.errors import Invalid
-from attest.i18n import _l
+from attest.i18n import LazyText, _l
 from attest.memos.operations import get_memo
 from attest.sso import identity
 from attest.sso.identity import Authentication
@@ -189,12 +189,16 @@ def signing_pin():
     return render_template("sso/signing_pin.html", form=form, error=error), status
 
 
-def provider_buttons() -> list[tuple[str, str]]:
+def provider_buttons() -> list[tuple[str, LazyText]]:
     """(url, text) of each configured provider's sign-in button, for the login page."""
     buttons = []
     config = current_app.config
     if config.get("OIDC_ISSUER"):
-        buttons.append((url_for("sso.oidc_login"), f"Logga in med {config['OIDC_NAME']}"))
+        buttons.append(
+            (url_for("sso.oidc_login"), _l("Logga in med %(name)s", name=config["OIDC_NAME"]))
+        )
     if config.get("SAML_IDP_METADATA") and "sso.saml_login" in current_app.view_functions:
-        buttons.append((url_for("sso.saml_login"), f"Logga in med {config['SAML_NAME']}"))
+        buttons.append(
+            (url_for("sso.saml_login"), _l("Logga in med %(name)s", name=config["SAML_NAME"]))
+        )
     return buttons

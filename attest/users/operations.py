@@ -64,7 +64,7 @@ def get_role(text: str, organisation: Organisation | None = None) -> Role:
     role = db.session().get(Role, normalise_role_code(text))
     if role is None or (organisation is not None and not role.visible_to(organisation.id)):
         known = ", ".join(r.code for r in list_roles(organisation))
-        raise NotFound(f"Okänd roll: {text} (kända roller: {known})")
+        raise NotFound(_l("Okänd roll: %(role)s (kända roller: %(known)s)", role=text, known=known))
     if role.retired_at is not None:
         raise Invalid(_l("Rollen %(role)s är avvecklad.", role=str(role.shown_title).lower()))
     return role
@@ -88,8 +88,11 @@ def own_role(organisation: Organisation, code: str) -> Role:
         raise NotFound(_l("Rollen finns inte."))
     if role.organisation_id is None:
         raise Forbidden(
-            f"Rollen {role.title.lower()} är gemensam för alla förvaltningar och ändras av "
-            "systemförvaltaren (attest role)."
+            _l(
+                "Rollen %(role)s är gemensam för alla förvaltningar och ändras av "
+                "systemförvaltaren (attest role).",
+                role=role.title.lower(),
+            )
         )
     return role
 
@@ -131,7 +134,7 @@ def rename_role(role: Role, title: str, *, by: User | None = None) -> bool:
 def get_user(username: str) -> User:
     user = db.session().scalar(sa.select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"Okänd användare: {username}")
+        raise NotFound(_l("Okänd användare: %(username)s", username=username))
     return user
 
 
@@ -524,7 +527,7 @@ def reset_user(user: User, *, by: User | None = None) -> EnrolmentLink:
     from attest.auth.sessions import end_all_sessions
 
     if not user.active:
-        raise Invalid(f"{user.full_name} är inaktiverad och kan inte återställas.")
+        raise Invalid(_l("%(name)s är inaktiverad och kan inte återställas.", name=user.full_name))
     revoke_keys(user, "reset")
     user.password_hash = None
     user.own_password = False
@@ -646,7 +649,7 @@ def deactivate_user(user: User, *, by: User | None = None) -> None:
     from attest.auth.sessions import end_all_sessions
 
     if not user.active:
-        raise Invalid(f"{user.full_name} är redan inaktiverad.")
+        raise Invalid(_l("%(name)s är redan inaktiverad.", name=user.full_name))
     if by is not None and by.id == user.id:
         raise Invalid(_l("Du kan inte inaktivera dig själv."))
     user.active = False

@@ -77,9 +77,12 @@ class BulkReport:
     verified_at: dt.datetime
     items: tuple[BulkItem, ...]
     audit_ok: bool
-    audit_reason: str
+    audit_reason: str  # "post 12: posten har ändrats": the JSON report's and the CLI's (Swedish)
     seconds: float
     workers: int
+    # The same, for a page in the reader's language: the entry, and the reason's msgid.
+    audit_broken_seq: int | None = None
+    audit_problem: str = ""
 
     @property
     def total(self) -> int:
@@ -422,6 +425,8 @@ def verify_all(
         audit_reason="" if audit.ok else f"post {audit.first_broken_seq}: {audit.reason}",
         seconds=time.perf_counter() - started,
         workers=workers,
+        audit_broken_seq=None if audit.ok else audit.first_broken_seq,
+        audit_problem="" if audit.ok else audit.reason,
     )
 
 

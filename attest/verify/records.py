@@ -484,7 +484,7 @@ def _compare(
         )
     else:
         checks.append(
-            _check(FAILED, "audit.failed", seq=report.first_broken_seq, reason=report.reason)
+            _check(FAILED, "audit.failed", seq=report.first_broken_seq, reason=Msg(report.reason))
         )
     return tuple(checks)
 

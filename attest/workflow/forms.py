@@ -47,9 +47,9 @@ class SendForm(_ActionForm):
             if step.preselected is None:
                 choices.insert(0, SelectChoice("", _l("Välj person")))
             missing = (
-                f"Välj vem som ska attestera som {role}."
+                _l("Välj vem som ska attestera som %(role)s.", role=role)
                 if step.candidates
-                else f"Det finns ingen {role} i organisationen att skicka till."
+                else _l("Det finns ingen %(role)s i organisationen att skicka till.", role=role)
             )
             setattr(
                 _Form,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from attest.i18n import _l
 from attest.memos.models import Memo
@@ -16,7 +17,7 @@ from attest.workflow.routes import active_substitution, holds_role
 @dataclass(frozen=True)
 class GuardResult:
     allowed: bool
-    reason: str = ""  # Swedish, for the user, when refused
+    reason: Any = ""  # for the user, when refused: a lazy text (shown in their language)
     acting_for: User | None = None  # set when the actor acts as t.f. for the step's person
     substitution: Substitution | None = None  # the registered t.f. that allows it
 
@@ -28,7 +29,7 @@ def check(
     guard: Guard, memo: Memo, actor: User, submission: Submission | None, today: dt.date
 ) -> GuardResult:
     if actor.organisation_id != memo.organisation_id:
-        return GuardResult(False, "Tjänsteutlåtandet tillhör en annan organisation.")
+        return GuardResult(False, _l("Tjänsteutlåtandet tillhör en annan organisation."))
     if guard is Guard.AUTHOR:
         return _author(memo, actor)
     if guard is Guard.CURRENT_ATTESTER:
@@ -49,19 +50,24 @@ def _current_attester(
         return GuardResult(False, _l("Du kan inte attestera ditt eget tjänsteutlåtande."))
     step = submission.current_step if submission else None
     if step is None:
-        return GuardResult(False, "Det finns inget steg att attestera.")
+        return GuardResult(False, _l("Det finns inget steg att attestera."))
     if any(a.signer_id == actor.id for a in submission.attestations):  # type: ignore[union-attr]
-        return GuardResult(False, "Du har redan attesterat ett steg av den här versionen.")
+        return GuardResult(False, _l("Du har redan attesterat ett steg av den här versionen."))
     role = step.role_title.lower()
     if actor.id == step.assignee_id:
         if holds_role(actor, step.role_code, memo.organisation_id):
             return ALLOWED
-        return GuardResult(False, f"Du har inte längre rollen {role}.")
+        return GuardResult(False, _l("Du har inte längre rollen %(role)s.", role=role))
     substitution = active_substitution(
         actor, step.role_code, memo.organisation_id, today, for_user_id=step.assignee_id
     )
     if substitution is not None:
         return GuardResult(True, acting_for=step.assignee, substitution=substitution)
     return GuardResult(
-        False, f"Det här steget ska attesteras av {step.assignee.full_name} ({role})."
+        False,
+        _l(
+            "Det här steget ska attesteras av %(name)s (%(role)s).",
+            name=step.assignee.full_name,
+            role=role,
+        ),
     )

@@ -38,7 +38,9 @@ def add_substitution(
     role_obj = get_role(role, substitute.organisation)
     for_user = get_user(for_username) if for_username else None
     if not substitute.active:
-        raise Invalid(f"{substitute.full_name} är inaktiverad och kan inte vara t.f.")
+        raise Invalid(
+            _l("%(name)s är inaktiverad och kan inte vara t.f.", name=substitute.full_name)
+        )
     if ends_on < starts_on:
         raise Invalid(_l("Perioden slutar innan den börjar."))
     if role_obj.code in roles.NOT_ATTESTING:
@@ -104,7 +106,13 @@ def end_substitution(
         statement = statement.where(Substitution.for_user_id == get_user(for_username).id)
     ended = list(db.session().scalars(statement.order_by(Substitution.id)))
     if not ended:
-        raise NotFound(f"{substitute.username} är inte t.f. för rollen {role_obj.code} nu.")
+        raise NotFound(
+            _l(
+                "%(username)s är inte t.f. för rollen %(role)s nu.",
+                username=substitute.username,
+                role=role_obj.code,
+            )
+        )
     for substitution in ended:
         _end(substitution, by)
     db.session().flush()

@@ -108,8 +108,9 @@ def stored_pdf(live: Live, memo_id: int) -> tuple[bytes, str]:
 class Walk:
     """The pages seen, and the Swedish words found on each."""
 
-    def __init__(self, live: Live) -> None:
+    def __init__(self, live: Live, *data: str) -> None:
         self.live = live
+        self.data = list(data)  # more words of the data (a provider's configured name)
         self.found: dict[str, list[str]] = {}
         self.pages = 0
 
@@ -121,7 +122,7 @@ class Walk:
         # of the seal and the timestamps theirs ("attest tidsstämpel EÅV"): data, in Swedish.
         text = re.sub(r"\battest-[\w-]+", " ", page.evaluate(INTERFACE_TEXT))
         text = re.sub(r"\battest (systemsigill|tidsstämpel) ", " ", text)
-        words = swedish_words(text, data_words(self.live))
+        words = swedish_words(text, data_words(self.live) + self.data)
         self.pages += 1
         if words:
             self.found[f"{name} ({page.url})"] = sorted(set(words))
