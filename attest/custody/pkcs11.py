@@ -34,6 +34,7 @@ from pyhanko.sign.pkcs11 import PKCS11Signer
 from pyhanko.sign.signers import Signer
 
 from attest.custody import CUSTODY_FILE, PKCS11, HardwareKey, KeyUnavailable
+from attest.i18n import _l
 from attest.pki import OrgPki
 from attest.pki.ca import (
     CA_CERT_FILE,
@@ -92,13 +93,21 @@ def _library(module: str) -> Any:
     if found is None:
         if not os.path.isfile(module):
             raise KeyUnavailable(
-                f"PKCS#11-modulen {module} finns inte (ATTEST_PKCS11_MODULE). Inget signerades."
+                _l(
+                    "PKCS#11-modulen %(module)s finns inte (ATTEST_PKCS11_MODULE). "
+                    "Inget signerades.",
+                    module=module,
+                )
             )
         try:
             found = pkcs11.lib(module)
         except p11_errors.PKCS11Error as exc:
             raise KeyUnavailable(
-                f"PKCS#11-modulen {module} kan inte läsas in ({exc}). Inget signerades."
+                _l(
+                    "PKCS#11-modulen %(module)s kan inte läsas in (%(error)s). Inget signerades.",
+                    module=module,
+                    error=exc,
+                )
             ) from None
         _libraries[module] = found
     return found
@@ -124,31 +133,48 @@ def token_session(module: str, token_label: str, pin: str) -> _TokenSession:
             token = library.get_token(token_label=token_label)
         except p11_errors.NoSuchToken:
             raise KeyUnavailable(
-                f"Det finns ingen token med namnet ”{token_label}” "
-                f"(ATTEST_PKCS11_TOKEN) i {module}. Är HSM:en ansluten? Inget signerades."
+                _l(
+                    "Det finns ingen token med namnet ”%(token)s” (ATTEST_PKCS11_TOKEN) i "
+                    "%(module)s. Är HSM:en ansluten? Inget signerades.",
+                    token=token_label,
+                    module=module,
+                )
             ) from None
         except p11_errors.PKCS11Error as exc:
             raise KeyUnavailable(
-                f"Token ”{token_label}” kan inte nås ({type(exc).__name__}). Inget signerades."
+                _l(
+                    "Token ”%(token)s” kan inte nås (%(error)s). Inget signerades.",
+                    token=token_label,
+                    error=type(exc).__name__,
+                )
             ) from None
         try:
             session = token.open(rw=True, user_pin=pin)
         except p11_errors.PinLocked:
             raise KeyUnavailable(
-                f"PIN-koden för token ”{token_label}” är spärrad. "
-                "HSM:ens administratör måste låsa upp den. Inget signerades."
+                _l(
+                    "PIN-koden för token ”%(token)s” är spärrad. HSM:ens administratör måste "
+                    "låsa upp den. Inget signerades.",
+                    token=token_label,
+                )
             ) from None
         except _PIN_ERRORS:
             refusal = KeyUnavailable(
-                f"PIN-koden för token ”{token_label}” stämmer inte (ATTEST_PKCS11_PIN). "
-                "Inget signerades, och samma PIN-kod prövas inte igen förrän den ändrats."
+                _l(
+                    "PIN-koden för token ”%(token)s” stämmer inte (ATTEST_PKCS11_PIN). Inget "
+                    "signerades, och samma PIN-kod prövas inte igen förrän den ändrats.",
+                    token=token_label,
+                )
             )
             _refused[(*key, pin)] = refusal
             raise KeyUnavailable(refusal.message) from None
         except p11_errors.PKCS11Error as exc:
             raise KeyUnavailable(
-                f"Token ”{token_label}” kan inte öppnas ({type(exc).__name__}). "
-                "Inget signerades."
+                _l(
+                    "Token ”%(token)s” kan inte öppnas (%(error)s). Inget signerades.",
+                    token=token_label,
+                    error=type(exc).__name__,
+                )
             ) from None
         found = _TokenSession(session, token_label, pin)
         _sessions[key] = found
@@ -192,12 +218,21 @@ def _private_key_handle(token: _TokenSession, label: str) -> Any:
             )
     except p11_errors.NoSuchKey:
         raise KeyUnavailable(
-            f"Nyckeln {label} finns inte i token ”{token.token_label}”. Inget signerades."
+            _l(
+                "Nyckeln %(key)s finns inte i token ”%(token)s”. Inget signerades.",
+                key=label,
+                token=token.token_label,
+            )
         ) from None
     except p11_errors.PKCS11Error as exc:
         raise KeyUnavailable(
-            f"Nyckeln {label} i token ”{token.token_label}” kan inte användas "
-            f"({type(exc).__name__}). Inget signerades."
+            _l(
+                "Nyckeln %(key)s i token ”%(token)s” kan inte användas (%(error)s). "
+                "Inget signerades.",
+                key=label,
+                token=token.token_label,
+                error=type(exc).__name__,
+            )
         ) from None
 
 
@@ -287,8 +322,13 @@ class _LockedPkcs11Signer(PKCS11Signer):
                 self._load_objects()
             except p11_errors.PKCS11Error as exc:
                 raise KeyUnavailable(
-                    f"Nyckeln {self.key_label} i token ”{token_session.token_label}” "
-                    f"kan inte användas ({exc}). Inget signerades."
+                    _l(
+                        "Nyckeln %(key)s i token ”%(token)s” kan inte användas (%(error)s). "
+                        "Inget signerades.",
+                        key=self.key_label,
+                        token=token_session.token_label,
+                        error=exc,
+                    )
                 ) from None
 
     async def async_sign_raw(
@@ -330,8 +370,11 @@ class Pkcs11OrgCustody:
         ]
         if missing:
             raise KeyUnavailable(
-                f"{', '.join(missing)} saknas: organisationens nycklar ligger i en HSM "
-                "(PKCS#11) som inte är konfigurerad. Inget signerades."
+                _l(
+                    "%(missing)s saknas: organisationens nycklar ligger i en HSM (PKCS#11) som "
+                    "inte är konfigurerad. Inget signerades.",
+                    missing=", ".join(missing),
+                )
             )
         return cls(
             config["PKCS11_MODULE"],
@@ -353,9 +396,12 @@ class Pkcs11OrgCustody:
             ]
             if taken:
                 raise KeyUnavailable(
-                    f"Token ”{self.token_label}” har redan nycklar med namnen "
-                    f"{', '.join(taken)}. Ta bort dem i HSM:en först, eller använd en annan "
-                    "token."
+                    _l(
+                        "Token ”%(token)s” har redan nycklar med namnen %(keys)s. Ta bort dem i "
+                        "HSM:en först, eller använd en annan token.",
+                        token=self.token_label,
+                        keys=", ".join(taken),
+                    )
                 )
             keys = {role: self._generate(token, label) for role, label in labels.items()}
         pki = create_org_pki(org_name, org_code, now, keys=(keys["ca"], keys["seal"], keys["tsa"]))
@@ -413,9 +459,13 @@ class Pkcs11OrgCustody:
         record = json.loads(files[CUSTODY_FILE].decode("utf-8"))
         if record.get("token") != self.token_label:
             raise KeyUnavailable(
-                f"Organisationens nycklar ({org_code}) ligger i token "
-                f"”{record.get('token')}”, men ATTEST_PKCS11_TOKEN är "
-                f"”{self.token_label}”. Inget signerades."
+                _l(
+                    "Organisationens nycklar (%(org)s) ligger i token ”%(stored)s”, men "
+                    "ATTEST_PKCS11_TOKEN är ”%(token)s”. Inget signerades.",
+                    org=org_code,
+                    stored=record.get("token"),
+                    token=self.token_label,
+                )
             )
         certificates = {
             role: load_certificate(files[name])
@@ -446,7 +496,11 @@ class Pkcs11OrgCustody:
             modulus = int.from_bytes(handle[Attribute.MODULUS], "big")
         if modulus != public_key.public_numbers().n:
             raise KeyUnavailable(
-                f"Nyckeln {label} i token ”{self.token_label}” hör inte till "
-                "organisationens certifikat. Inget signerades."
+                _l(
+                    "Nyckeln %(key)s i token ”%(token)s” hör inte till organisationens "
+                    "certifikat. Inget signerades.",
+                    key=label,
+                    token=self.token_label,
+                )
             )
         return TokenRsaKey(self.access, label, public_key)
