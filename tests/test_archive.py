@@ -30,17 +30,6 @@ def _export(runner, out: Path, *period: str) -> list[Path]:
     return [Path(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-# Every XML file of a package, each valid against the schemas the package carries.
-XML_FILES = (
-    "METS.xml",
-    "representations/rep1/METS.xml",
-    "metadata/descriptive/tjansteutlatande.xml",
-    "metadata/descriptive/dc.xml",
-    "metadata/descriptive/erms.xml",
-    "metadata/preservation/premis.xml",
-)
-
-
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
@@ -56,7 +45,7 @@ def test_every_exported_package_is_a_valid_sip(app, runner, three_days, tmp_path
         assert eark.errors(report) == [], report["errors"]
     for folder, attested in zip(packages, three_days):
         assert eark.checksum_problems(folder) == []
-        for path in XML_FILES:
+        for path in eark.XML_FILES:
             assert eark.schema_problems(folder, path) == []
         data = sorted((folder / "representations/rep1/data").glob("*.pdf"))
         assert [p.read_bytes() for p in data] == [attested.pdf]

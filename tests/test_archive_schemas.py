@@ -25,14 +25,6 @@ from tests.support import eark, factories
 
 pytestmark = pytest.mark.once  # no database
 
-XML_FILES = (
-    "METS.xml",
-    "representations/rep1/METS.xml",
-    "metadata/descriptive/tjansteutlatande.xml",
-    "metadata/descriptive/dc.xml",
-    "metadata/descriptive/erms.xml",
-    "metadata/preservation/premis.xml",
-)
 AT = dt.datetime(2024, 8, 14, 13, 0, tzinfo=dt.timezone.utc)
 
 
@@ -74,7 +66,7 @@ def package(tmp_path_factory) -> Path:
     return write_package(facts, tmp_path_factory.mktemp("sip"))
 
 
-@pytest.mark.parametrize("path", XML_FILES)
+@pytest.mark.parametrize("path", eark.XML_FILES)
 def test_every_xml_file_is_valid_against_the_schemas_the_package_carries(package, path):
     assert eark.schema_problems(package, path) == []
 

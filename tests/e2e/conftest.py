@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+import urllib.request
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -20,6 +21,7 @@ import pytest
 
 from attest import db
 from attest.attestation import keystore
+from attest.users.operations import invite_user
 from tests.support import factories
 from tests.support.browser import (
     AUDITS,
@@ -36,7 +38,8 @@ from tests.support.browser import (
 )
 from tests.support.database import POSTGRES_URL
 from tests.support.live import e2e_app, new_organisation, session_keys
-from tests.support.servers import thread_server
+from tests.support.saml_idp import CHEF, STRONG_CONTEXT, SamlIdp, make_key_pair
+from tests.support.servers import free_port, thread_server
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -150,3 +153,48 @@ def visit(chromium, live, request) -> Iterator[Any]:
     yield open_window
     for context in contexts:
         context.close()
+
+
+# A server of its own with SAML configured (the SAML journey and the English walk): the
+# person's link to the IdP would change how the shared ``live`` people attest.
+@pytest.fixture(scope="module")
+def saml_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, SamlIdp]]:
+    instance = tmp_path_factory.mktemp("saml-instance")
+    files = tmp_path_factory.mktemp("saml-keys")
+    sp_key, sp_cert = make_key_pair(files, "sp")
+    idp = SamlIdp(files / "idp", base_url=f"http://127.0.0.1:{free_port()}/idp")
+    app = e2e_app(
+        instance,
+        # Only the documented SAML settings.
+        SAML_IDP_METADATA=str(idp.metadata_path),
+        SAML_SP_KEY=str(sp_key),
+        SAML_SP_CERT=str(sp_cert),
+        SAML_NAME="Stadens inloggning",
+        SAML_AUTHN_CONTEXT=STRONG_CONTEXT,
+    )
+    with session_keys(), app.app_context():
+        org = new_organisation(app)
+        author = factories.user(org, "handlaggare", username="hl-saml", full_name="Evelyn Garate")
+        factories.user(org, "stadsdelsdirektor", username="sd-saml", full_name="Anders Carstorp")
+        # Created by the administrator, never enrolled with a password: signs in at the IdP.
+        invite_user(
+            CHEF.username,
+            full_name=CHEF.full_name,
+            organisation_code=org.code,
+            roles=["avdelningschef"],
+            title="Avdelningschef",
+            email="jenny.johansson@example.se",
+        )
+        db.session().commit()
+        people = {"handlaggare": Person(author.username, author.full_name)}
+    with session_keys():
+        # Keys issued during the journey (the signing PIN) come from the pool as well.
+        with thread_server(app) as url:
+            app.config["BASE_URL"] = url  # the ACS and the entity id are under it
+            with urllib.request.urlopen(url + "/saml/metadata") as answer:  # noqa: S310
+                idp.trust_sp(answer.read().decode())
+            idp.subject = "jenny-4711"
+            idp.attributes = {"mail": ["jenny.johansson@example.se"]}
+            with idp.serve():
+                yield Live(url, app, people, 0, b""), idp
+    db.engine_of(app).dispose()

@@ -25,14 +25,13 @@ from attest import db
 from attest.attestation import keystore
 from attest.i18n import COOKIE
 from attest.signservice.operations import set_signing_method
-from attest.users.operations import get_user, invite_user, reset_user
-from tests.e2e.test_english import Walk, login
-from tests.e2e.test_saml_journey import saml_live  # noqa: F401 (its server, for the SAML walk)
+from attest.users.operations import get_user, invite_user
 from tests.support import factories
 from tests.support import memos as memo_support
 from tests.support.browser import Live, Person, Visit
-from tests.support.live import e2e_app, new_organisation, session_keys
-from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, HIGH, running_provider
+from tests.support.english import Walk, login
+from tests.support.live import e2e_app, new_organisation, oidc_world, session_keys
+from tests.support.saml_idp import CHEF
 from tests.support.servers import thread_server
 from tests.support.signservice import Identity, SignService, material, serve
 
@@ -155,31 +154,12 @@ def test_enrolment_and_error_pages_in_english(chromium, small_live: Live):
 
 @pytest.fixture(scope="module")
 def sso_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Live, Any, int]]:
-    instance = tmp_path_factory.mktemp("e2e-english-sso")
-    with running_provider() as provider:
-        app = e2e_app(
-            instance,
-            OIDC_ISSUER=provider.url,
-            OIDC_CLIENT_ID=CLIENT_ID,
-            OIDC_CLIENT_SECRET=CLIENT_SECRET,
-            OIDC_NAME="Stadens inloggning",
-            OIDC_ACR_VALUES=HIGH,
+    with oidc_world(tmp_path_factory.mktemp("e2e-english-sso")) as world:
+        people = _persons(world.people)
+        live = Live(
+            url=world.url, app=world.app, people=people, other_org_memo_id=0, ca_pem=world.ca_pem
         )
-        with session_keys(), app.app_context():
-            org = new_organisation(app)
-            people = factories.people(org)
-            reset_user(people.avdelningschef)  # she signs in only through the provider
-            db.session().commit()
-            provider.person.email = people.avdelningschef.email
-            provider.person.name = people.avdelningschef.full_name
-            persons = _persons(people)
-            ca_pem = keystore.ca_path(org.code).read_bytes()
-        with session_keys():
-            memo_id = memo_support.sent_memo(app, people.handlaggare)
-            with thread_server(app) as url:
-                live = Live(url=url, app=app, people=persons, other_org_memo_id=0, ca_pem=ca_pem)
-                yield live, provider, memo_id
-        db.engine_of(app).dispose()
+        yield live, world.provider, world.memo_id
 
 
 def test_sso_pages_in_english(chromium, sso_live: tuple[Live, Any, int]):
@@ -307,12 +287,10 @@ def get_user_in(live: Live, username: str) -> Any:
 # --- a person who signs in through a SAML IdP ------------------------------------------------
 
 
-def test_saml_pages_in_english(chromium, saml_live: tuple[Live, Any]):  # noqa: F811
-    from tests.e2e.test_saml_journey import CHEF
-    from tests.e2e.test_saml_journey import _sent_memo as saml_sent_memo
+def test_saml_pages_in_english(chromium, saml_live: tuple[Live, Any]):
 
     live, idp = saml_live
-    memo_id = saml_sent_memo(live)
+    memo_id = memo_support.sent_memo(live.app, live.handlaggare, "Partnerskap")
     walk = Walk(live, "Stadens inloggning", CHEF.full_name)
     window = _window(chromium, live, "english-saml")
     page = window.page

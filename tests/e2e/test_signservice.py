@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from attest import blobs, db
 from attest.attestation import keystore
 from attest.memos.models import Memo
-from attest.memos.operations import create_memo
 from attest.signservice.operations import set_signing_method
 from attest.users.operations import get_user
 from attest.verify.cli import main as verify_main
 from attest.workflow.models import Submission
-from attest.workflow.operations import attest_memo, submit_memo
+from attest.workflow.operations import attest_memo
 from tests.support import factories
+from tests.support import memos as memo_support
 from tests.support.browser import Live, Person, Visit
 from tests.support.live import e2e_app, new_organisation, session_keys
 from tests.support.servers import thread_server
@@ -62,22 +62,13 @@ def service_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Liv
         db.engine_of(app).dispose()
 
 
-def _sent_memo(live: Live) -> int:
-    with live.app.app_context():
-        author = get_user(live.handlaggare.username)
-        memo = create_memo(author, factories.content(rubrik="Attest via underskriftstjänsten"))
-        submit_memo(memo, author)
-        db.session().commit()
-        return memo.id
-
-
 def test_attesting_through_the_signature_service_in_chromium(
     chromium: Any, service_live: tuple[Live, SignService], tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
     live, service = service_live
-    memo_id = _sent_memo(live)
+    memo_id = memo_support.sent_memo(live.app, live.handlaggare, "Attest via underskriftstjänsten")
     context = chromium.new_context(base_url=live.url, locale="sv-SE", accept_downloads=True)
     context.set_default_timeout(20_000)
     try:

@@ -14,13 +14,9 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from attest import db
-from attest.users.operations import reset_user
 from attest.workflow.models import Attestation
-from tests.support import factories
-from tests.support import memos as memo_support
-from tests.support.live import e2e_app, new_organisation, session_keys
-from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, HIGH, running_provider
-from tests.support.servers import thread_server
+from tests.support.live import oidc_world
+from tests.support.oidc_provider import CLIENT_ID, HIGH
 
 pytestmark = [pytest.mark.system, pytest.mark.slow]
 
@@ -29,31 +25,15 @@ PIN = "583920"
 
 @pytest.fixture(scope="module")
 def sso_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    instance = tmp_path_factory.mktemp("sso-instance")
-    with running_provider() as provider:
-        app = e2e_app(
-            instance,
-            # The documented settings, nothing else (README, docs/sso.md).
-            OIDC_ISSUER=provider.url,
-            OIDC_CLIENT_ID=CLIENT_ID,
-            OIDC_CLIENT_SECRET=CLIENT_SECRET,
-            OIDC_NAME="Stadens inloggning",
-            OIDC_ACR_VALUES=HIGH,
-        )
-        with session_keys(), app.app_context():
-            org = new_organisation(app)
-            people = factories.people(org)
-            # Jenny signs in only through the provider: no password of hers in attest.
-            reset_user(people.avdelningschef)
-            db.session().commit()
-            provider.person.email = people.avdelningschef.email
-            provider.person.name = people.avdelningschef.full_name
-        with session_keys():
-            # The key made under the PIN comes from the pool too.
-            memo_id = memo_support.sent_memo(app, people.handlaggare)
-            with thread_server(app) as url:
-                yield {"url": url, "app": app, "provider": provider, "memo_id": memo_id}
-        db.engine_of(app).dispose()
+    # The documented settings, nothing else (README, docs/sso.md); Jenny signs in only
+    # through the provider: no password of hers in attest.
+    with oidc_world(tmp_path_factory.mktemp("sso-instance")) as world:
+        yield {
+            "url": world.url,
+            "app": world.app,
+            "provider": world.provider,
+            "memo_id": world.memo_id,
+        }
 
 
 def test_login_attest_with_step_up_and_logout_through_the_provider(chromium, sso_live):

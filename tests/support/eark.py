@@ -24,6 +24,16 @@ SCRIPT = Path(__file__).with_name("eark_offline.py")
 # creator's note, which the METS schema forbids (CSIP's is csip:NOTETYPE, as written).
 ACCEPTED = ("SIP14",)
 
+# Every XML file of a package, each valid against the schemas the package carries.
+XML_FILES = (
+    "METS.xml",
+    "representations/rep1/METS.xml",
+    "metadata/descriptive/tjansteutlatande.xml",
+    "metadata/descriptive/dc.xml",
+    "metadata/descriptive/erms.xml",
+    "metadata/preservation/premis.xml",
+)
+
 
 def validate(packages: list[Path]) -> list[dict]:
     """The validator's report of each package: structure status, errors, warnings."""

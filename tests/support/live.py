@@ -6,6 +6,7 @@ slow); everything after that is the production path."""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -57,3 +58,49 @@ def new_organisation(app: Flask) -> Organisation:
     org = factories.organisation()
     keystore.init_org_keys(org)  # before the people: each gets a personal key
     return org
+
+
+@dataclass(frozen=True)
+class OidcWorld:
+    """A served app whose sign-in is the city's OpenID Connect provider (the documented
+    settings only), EÅV's people, and a memo sent to the avdelningschef, who signs in only
+    through the provider (no password of hers in attest)."""
+
+    url: str
+    app: Flask
+    provider: Any
+    people: Any
+    memo_id: int
+    ca_pem: bytes
+
+
+@contextmanager
+def oidc_world(instance: Path) -> Iterator[OidcWorld]:
+    from attest.users.operations import reset_user
+    from tests.support import memos as memo_support
+    from tests.support.oidc_provider import CLIENT_ID, CLIENT_SECRET, HIGH, running_provider
+    from tests.support.servers import thread_server
+
+    with running_provider() as provider:
+        app = e2e_app(
+            instance,
+            OIDC_ISSUER=provider.url,
+            OIDC_CLIENT_ID=CLIENT_ID,
+            OIDC_CLIENT_SECRET=CLIENT_SECRET,
+            OIDC_NAME="Stadens inloggning",
+            OIDC_ACR_VALUES=HIGH,
+        )
+        with session_keys(), app.app_context():
+            org = new_organisation(app)
+            people = factories.people(org)
+            reset_user(people.avdelningschef)
+            db.session().commit()
+            provider.person.email = people.avdelningschef.email
+            provider.person.name = people.avdelningschef.full_name
+            ca_pem = keystore.ca_path(org.code).read_bytes()
+        with session_keys():
+            # The key made under the signing PIN comes from the pool too.
+            memo_id = memo_support.sent_memo(app, people.handlaggare)
+            with thread_server(app) as url:
+                yield OidcWorld(url, app, provider, people, memo_id, ca_pem)
+        db.engine_of(app).dispose()

@@ -33,9 +33,15 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.support.browser import Person
+
 PASSWORD_CONTEXT = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"
 # What a step-up asks for in the tests (e.g. a multi-factor class of the federation).
 STRONG_CONTEXT = "http://id.elegnamnden.se/loa/1.0/loa3"
+
+# The avdelningschef of the SAML journeys: made by the administrator, never enrolled with a
+# password, she signs in at the IdP (tests/e2e/conftest.py, saml_live).
+CHEF = Person("saml-chef", "Jenny Johansson", password="")
 
 
 def make_key_pair(directory: Path, name: str) -> tuple[Path, Path]:
