@@ -220,6 +220,18 @@ def test_result_is_frozen_and_serialises(m) -> None:
     assert {c["code"] for c in data["checks"]} == set(CHECK_CODES)
 
 
+def test_a_result_holds_plain_values_not_the_parsed_file(m) -> None:
+    """Nothing of pyHanko's parsed file stays in a result: a signature field's name was its
+    string object, which points back into the whole file, and to_dict copied the file
+    through it (seconds per JSON report)."""
+    result = verify(m.genuine.final, m)
+    for attestation in result.attestations:
+        for name in ("field_name", "signer_name", "title", "organisation", "person"):
+            assert type(getattr(attestation, name)) is str, name
+    data = result.to_dict()
+    assert [type(a["field_name"]) for a in data["attestations"]] == [str, str]
+
+
 # --- Several organisations --------------------------------------------------------------------
 
 
