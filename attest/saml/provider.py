@@ -14,21 +14,21 @@ import logging
 import shutil
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from defusedxml import ElementTree
 from flask import current_app
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
-from saml2.client import Saml2Client
-from saml2.config import SPConfig
-from saml2.metadata import create_metadata_string
-from saml2.saml import AuthnContextClassRef
-from saml2.samlp import RequestedAuthnContext
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from attest import clock, db
 from attest.saml.models import SamlAssertion, SamlRequest
+
+if TYPE_CHECKING:
+    from saml2.client import Saml2Client
+
+# pysaml2 is imported where it is used, not with the app: its import reads XML schemas and
+# costs most of a second of CPU in every process (each gunicorn worker, each `attest`
+# command), also where SAML is not configured.
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,11 @@ def client() -> Saml2Client:
 def _client(entity: str, acs: str, idp_metadata: str, key: str, cert: str) -> Saml2Client:
     # Loading the metadata and the schema costs tens of milliseconds: once per process and
     # configuration, not per request.
+    from saml2 import BINDING_HTTP_POST
+    from saml2.client import Saml2Client
+    from saml2.config import SPConfig
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
     settings: dict[str, Any] = {
         "entityid": entity,
         "xmlsec_binary": shutil.which("xmlsec1"),
@@ -130,6 +135,8 @@ def idp_entity_id(saml: Saml2Client) -> str:
 
 def metadata_xml() -> str:
     """The SP's metadata (signed requests, signed assertions wanted)."""
+    from saml2.metadata import create_metadata_string
+
     saml = client()
     return create_metadata_string(None, config=saml.config, valid=None).decode()
 
@@ -144,6 +151,11 @@ def start(*, user_id: int | None, force: bool) -> tuple[str, str]:
 
     ``force`` (a step-up) asks for a fresh authentication in the configured contexts.
     """
+    from saml2 import BINDING_HTTP_REDIRECT
+    from saml2.saml import AuthnContextClassRef
+    from saml2.samlp import RequestedAuthnContext
+    from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
     saml = client()
     extra: dict[str, Any] = {}
     contexts = step_up_contexts()
@@ -185,6 +197,8 @@ def verify(encoded: str) -> Answer:
     row = db.session().get(SamlRequest, request_id) if request_id else None
     if row is None or row.answered_at is not None or row.expires_at <= now:
         raise Refused("unsolicited")  # unknown, expired or already answered
+    from saml2 import BINDING_HTTP_POST
+
     saml = client()
     try:
         response = saml.parse_authn_request_response(

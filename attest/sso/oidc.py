@@ -12,20 +12,23 @@ import base64
 import datetime as dt
 import json
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
-from authlib.common.errors import AuthlibBaseError
-from authlib.integrations.flask_client import OAuth
 from flask import Flask, abort, current_app, request, session, url_for
 from flask_login import current_user
-from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
 
 from attest import clock
 from attest.sso import identity, views
 from attest.sso.identity import PROTOCOL_REFUSED, Authentication
 from attest.sso.views import bp
+
+if TYPE_CHECKING:
+    from authlib.integrations.flask_client import OAuth
+
+# Authlib is imported where OIDC is used, not with the app: most installations have no OIDC
+# provider, and every process (each gunicorn worker, each `attest` command) would pay for it.
 
 # Asymmetric signatures only: "none" and the HMAC family (keyed with the client secret,
 # which is not the provider's key) are refused whatever the discovery document offers.
@@ -39,6 +42,8 @@ def init_app(app: Flask) -> None:
     config = app.config
     if not config.get("OIDC_ISSUER"):
         return
+    from authlib.integrations.flask_client import OAuth
+
     oauth = OAuth(app)
     oauth.register(
         "oidc",
@@ -68,6 +73,8 @@ def _client():
 
 
 def _redirect(**extra: str) -> Response:
+    from authlib.common.errors import AuthlibBaseError
+
     nonce = secrets.token_urlsafe(24)
     session[NONCE] = nonce
     callback = url_for("sso.oidc_callback", _external=True)
@@ -115,6 +122,9 @@ def oidc_callback():
 
 def authenticate(step_up: bool = False) -> tuple[Authentication, str | None]:
     """The Authentication of the provider's answer to this request; SsoRefused otherwise."""
+    from authlib.common.errors import AuthlibBaseError
+    from joserfc.errors import JoseError
+
     expected_nonce = session.pop(NONCE, None)
     client = _client()
     data: dict[str, Any] = {"provider": provider_name()}
