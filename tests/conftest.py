@@ -15,13 +15,11 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterator
 
-import jinja2
-import jinja2.bccache
 import pytest
 
 from attest import create_app, db
 from attest.clock import STOCKHOLM, FixedClock
-from tests.support import database, factories, shared
+from tests.support import apps, database, factories, passes, shared
 from tests.support import signing as signing_support
 from tests.support import softhsm as softhsm_support
 from tests.support.database import POSTGRES_URL, base_config
@@ -50,19 +48,7 @@ def pytest_report_header(config: Any) -> str:
 E2E_DIR = Path(__file__).resolve().parent / "e2e"
 
 
-class _MemoryBytecodeCache(jinja2.BytecodeCache):
-    def __init__(self) -> None:
-        self._compiled: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.key in self._compiled:
-            bucket.bytecode_from_string(self._compiled[bucket.key])
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        self._compiled[bucket.key] = bucket.bytecode_to_string()
-
-
-JINJA_BYTECODE = _MemoryBytecodeCache()
+apps.share_compiled_routes()
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
@@ -73,13 +59,9 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
     # instead of one waiting for the other's last long test.
     items.sort(key=lambda item: 0 if ("slow" in item.keywords or "system" in item.keywords) else 1)
     # `make test` runs the suite twice, on SQLite and on PostgreSQL. A test marked `once`
-    # says nothing about the database (it uses none, or is slow CPU work the same on both):
-    # the PostgreSQL pass leaves it to the SQLite pass.
+    # says nothing about the database: one of the passes runs it (tests/support/passes.py).
+    passes.skip_once_tests_of_the_other_pass(items)
     if POSTGRES_URL:
-        once = pytest.mark.skip(reason="not about the database: runs in the SQLite pass")
-        for item in items:
-            if "once" in item.keywords:
-                item.add_marker(once)
         return
     skip = pytest.mark.skip(reason="needs PostgreSQL: run with ATTEST_TEST_DATABASE_URL")
     for item in items:
@@ -123,7 +105,7 @@ def app(app_config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPa
     app = create_app(app_config)
     # Templates compiled once per worker, not once per test's app (a third of a small
     # test's time): Jinja's bytecode cache, keyed by each template's source.
-    app.jinja_env.bytecode_cache = JINJA_BYTECODE
+    app.jinja_env.bytecode_cache = apps.JINJA_BYTECODE
     with app.app_context():
         from attest.users.operations import ensure_builtin_roles
 
