@@ -12,6 +12,8 @@ XDIST ?= -n auto --dist worksteal
 # assertions from source again (about 7 s of CPU per worker). The tests keep their bytecode.
 unexport PYTHONDONTWRITEBYTECODE
 COMPILE = $(BIN)/python -m compileall -q -j 0 attest tests bench >/dev/null
+# Whether PostgreSQL answers at 127.0.0.1:5432 (the PostgreSQL pass runs only then).
+PG_UP = $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null
 
 .PHONY: serve run pdfjs test static test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps eark-deps i18n lint check format bench clean
 
@@ -93,10 +95,14 @@ run: install pdfjs
 # PostgreSQL (tests marked `once` only on SQLite). Nothing is left out to be fast.
 # The two passes run side by side (their workers share the cores; many tests wait on
 # servers and subprocesses): each pass's output is printed whole when it ends.
+# When both passes run, the tests that run once (marked `once`) are shared between them so
+# that they end together (ATTEST_TEST_BOTH_PASSES: tests/support/passes.py says which go where);
+# `make test-sqlite` alone runs them all.
 test: install-dev system-deps e2e-deps eark-deps
 	@$(COMPILE)
 	@echo "== static checks, the SQLite and the PostgreSQL pass run side by side; each prints when it ends =="
-	$(MAKE) --no-print-directory -j3 --output-sync=target static test-sqlite test-postgres
+	@if $(PG_UP); then both=1; else both=0; fi; \
+	ATTEST_TEST_BOTH_PASSES=$$both $(MAKE) --no-print-directory -j4 --output-sync=target static test-sqlite test-postgres
 
 # lint then check, as one job of make test
 static: lint check
@@ -113,10 +119,14 @@ test-sqlite:
 	$(BIN)/pytest $(XDIST) $(PYTEST_ARGS)
 
 # Runs when PostgreSQL answers at 127.0.0.1:5432; otherwise says so loudly and skips.
+# Within `make test` (ATTEST_TEST_BOTH_PASSES=1) PostgreSQL answered a moment ago and this
+# pass has tests of its own to run: then a PostgreSQL gone away fails the run.
 test-postgres:
-	@if $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null; then \
+	@if $(PG_UP); then \
 	  echo "== test suite on PostgreSQL =="; \
 	  ATTEST_TEST_DATABASE_URL="$(PG_URL)" $(BIN)/pytest $(XDIST) $(PYTEST_ARGS) -p no:cacheprovider; \
+	elif [ "$$ATTEST_TEST_BOTH_PASSES" = 1 ]; then \
+	  echo "!! PostgreSQL stopped answering at 127.0.0.1:5432 during make test !!"; exit 1; \
 	else \
 	  echo "!! PostgreSQL is not reachable at 127.0.0.1:5432: SKIPPING the PostgreSQL run !!"; \
 	fi

@@ -38,7 +38,7 @@ from tests.support.signing import (
     varied_memos,
 )
 
-pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
+pytestmark = pytest.mark.once  # uses no database: one pass runs it (tests/support/passes.py)
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
