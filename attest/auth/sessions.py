@@ -51,15 +51,24 @@ def find(token: str) -> LoginSession | None:
     rows = request.environ.setdefault(_REQUEST_ROWS, {}) if has_request_context() else {}
     row = rows.get(digest)
     if row is None:
-        row = db.session().get(LoginSession, digest)
+        row = db.session().scalar(_SESSION_WITH_USER, {"digest": digest})
         if row is not None:
             rows[digest] = row
     return row
 
 
+# The session row with its user, their organisation and roles: one query for what every page
+# asks (is the session live, who is it, what may they do). Built once, its value bound.
+_SESSION_WITH_USER = (
+    sa.select(LoginSession)
+    .where(LoginSession.token_hash == sa.bindparam("digest"))
+    .options(joinedload(LoginSession.user).joinedload(User.user_roles))
+)
+
+
 def owner(row: LoginSession) -> User:
-    """The session's user, with their roles in the same query (every page asks for them)."""
-    return db.session().get_one(User, row.user_id, options=[joinedload(User.user_roles)])
+    """The session's user (read with the row by ``find``)."""
+    return row.user
 
 
 def load_session_user(token: str) -> User | None:

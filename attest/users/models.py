@@ -144,6 +144,9 @@ class LoginSession(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     address: Mapped[str] = mapped_column(sa.String(64), default="")
 
+    # Read with the session row (attest.auth.sessions.find): every page asks for both.
+    user: Mapped[User] = relationship()
+
 
 class Enrolment(Base):
     """A one-time link with which a person chooses their password (and gets their key).
