@@ -310,7 +310,7 @@ def test_acting_substitute_attests_for_the_assignee(ctx):
         for_username=chef.username,
     )
     db.session().commit()
-    assert [i.memo.id for i in worklists.waiting_for(deputy)] == [memo.id]
+    assert [i.memo_id for i in worklists.waiting_for(deputy)] == [memo.id]
     entry = attest_memo(memo, deputy)
     db.session().commit()
     assert entry.acting_for_id == chef.id
@@ -412,7 +412,7 @@ def test_worklist_oldest_first_and_reminders(ctx, clock):
     second = _memo(author, rubrik="Sedan")
     submit_memo(second, author)
     db.session().commit()
-    assert [i.memo.id for i in worklists.waiting_for(chef)] == [first.id, second.id]
+    assert [i.memo_id for i in worklists.waiting_for(chef)] == [first.id, second.id]
     assert worklists.waiting_for(author) == []
     clock.advance(hours=47)
     assert notifications.remind(dt.timedelta(hours=48)) == 1  # only the first has waited 48 h

@@ -96,7 +96,12 @@ class Memo(Base):
 
     @property
     def dnr(self) -> str:
-        return f"{self.organisation.code} {self.dnr_year}/{self.dnr_serial}"
+        return self.format_dnr(self.organisation.code, self.dnr_year, self.dnr_serial)
+
+    @staticmethod
+    def format_dnr(code: str, year: int, serial: int) -> str:
+        """attest's Dnr: "EÅV 2024/17" (the organisation's code, the year, the number)."""
+        return f"{code} {year}/{serial}"
 
     @property
     def printed_dnr(self) -> str:
