@@ -12,11 +12,3 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = clock.format_datetime
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
-
-    @app.context_processor
-    def _globals():
-        from attest.auth.forms import LogoutForm
-
-        # Shown on every page, never read from the request: an error page about the body
-        # (413) must not read it again.
-        return {"logout_form": LogoutForm(formdata=None)}
