@@ -315,6 +315,22 @@ def test_a_lazy_text_is_swedish_outside_a_request_and_english_in_an_english_one(
         assert str(State.ATTESTERAD.label) == "Attesterad"
 
 
+def test_a_template_in_a_forced_locale_is_in_that_language_and_then_the_pages_again(app):
+    """The templates keep the catalogue for the request's language; force_locale (Swedish
+    for what is stored) gets its own, and the page's language is back after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    page = "{{ _('Logga ut') }} {% trans %}Byt lösenord{% endtrans %}"
+    with app.test_request_context("/", headers={"Cookie": f"{i18n.COOKIE}=en"}):
+        assert render_template_string(page) == "Log out Change password"
+        with force_locale("sv"):
+            assert render_template_string(page) == "Logga ut Byt lösenord"
+        assert render_template_string(page) == "Log out Change password"
+    with app.test_request_context("/"):
+        assert render_template_string(page) == "Logga ut Byt lösenord"
+
+
 def test_a_lazy_text_with_a_value_is_escaped_on_a_page(app):
     from markupsafe import escape
 

@@ -128,3 +128,23 @@ def test_gunicorn_serves_with_several_workers(database_url, tmp_path):
     assert "Booting worker" in output and output.count("Booting worker") >= 2
     if POSTGRES_URL:
         assert database_url.startswith("postgresql")
+
+
+@pytest.mark.once  # a fresh interpreter, no database
+def test_the_app_starts_without_loading_saml_or_oidc_libraries_it_is_not_configured_for():
+    """Every gunicorn worker and `attest` command creates the app: pysaml2 (which reads its
+    XML schemas at import) and Authlib are loaded only where SAML or OIDC is configured."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from attest import create_app\n"
+        "create_app({'SECRET_KEY': 'x', 'DATABASE_URL': 'sqlite://'})\n"
+        "print(sorted(m for m in ('saml2', 'authlib') if m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    ).stdout
+    assert out.strip() == "[]"
