@@ -508,6 +508,23 @@ def test_a_workflow_post_must_say_which_version_it_was_taken_on(
     assert facts(app, memo_id) == before
 
 
+def test_a_person_with_two_roles_has_both_on_every_page(app, browser, org):
+    """The session row, the person and all their roles come in one query (a row per role):
+    every role is loaded, not only the first row's."""
+    with app.app_context():
+        both = factories.enrolled_user(
+            "registrator-admin",
+            organisation_code=org.code,
+            roles=["registrator", "administrator"],
+            full_name="Två Roller",
+        )
+    browser.login(both)
+    start = browser.open("/")
+    assert "Registrator" in start.html and "Administratör" in start.html
+    assert 'href="/admin/"' in start.html or 'href="/admin"' in start.html  # administrator
+    browser.open("/attesterade")  # the register: a registrator's page
+
+
 def test_the_start_page_reads_the_session_once_and_its_worklist_in_one_query(
     app, browser, people, clock
 ):
