@@ -7,6 +7,7 @@ attest"), a field by its label ("Kommentar"), and submits what the page filled i
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -15,7 +16,7 @@ from attest.memos.operations import STALE_MEMO
 from attest.users import roles
 from attest.users.operations import get_user
 from attest.workflow.definition import TRANSITIONS, Action
-from attest.workflow.substitutes import add_substitution
+from attest.workflow.substitutes import add_substitution, end_substitution
 from tests.support import factories
 from tests.support.memos import attested_memo, draft_memo, facts, sent_memo
 from tests.support.web import Browser, Page, form_values, memo_id_from, selected_option
@@ -257,6 +258,46 @@ def test_an_acting_substitute_attests_for_the_assignee(app, browser, people, org
     )
     browser.login(people.avdelningschef)
     assert workflow_actions(browser.open(url)) == set(), "the step is taken"
+
+
+def test_a_substitution_given_or_ended_while_logged_in_shows_on_the_next_page(
+    app, browser, people, org
+):
+    """Whether a person holds a substitution is read with each page's session, never kept
+    from the login: the worklist shows the t.f. step on the next page once it is given, and
+    not once it is ended."""
+    from attest import clock
+
+    with app.app_context():
+        deputy = factories.user(
+            org, roles.HANDLAGGARE, username="petra", full_name="Petra Ersättare"
+        )
+    sent_memo(app, people.handlaggare, "Idéburet offentligt partnerskap")
+
+    def waiting() -> list[str]:
+        page = browser.open("/")
+        assert page.main.find("h1").text.startswith("Välkommen"), "still logged in"
+        sections = page.main.find_all("section", **{"aria-labelledby": "att-attestera"})
+        return [r.text for s in sections for r in s.find_all("tr")[1:]]
+
+    browser.login(deputy)
+    assert waiting() == []
+    with app.app_context():
+        today = clock.today()
+        add_substitution(
+            "petra",
+            roles.AVDELNINGSCHEF,
+            today,
+            today + dt.timedelta(days=1),
+            for_username=people.avdelningschef.username,
+        )
+        db.session().commit()
+    (row,) = waiting()
+    assert "t.f. för Jenny Johansson" in row
+    with app.app_context():
+        end_substitution("petra", roles.AVDELNINGSCHEF)
+        db.session().commit()
+    assert waiting() == []
 
 
 # --- refusals ---------------------------------------------------------------------------
@@ -529,8 +570,9 @@ def test_the_start_page_reads_the_session_once_and_its_worklist_in_one_query(
     app, browser, people, clock
 ):
     """Per-request work on the start page: the session row once (not for the expiry check,
-    the user and the idle clock each), with the person and their roles in the same query,
-    and the worklist's memos, versions and authors in one, however many wait."""
+    the user and the idle clock each), with the person, their roles and whether they hold a
+    substitution in the same query; the worklist's memos, versions and authors in one,
+    however many wait; and no query for substitutions the person does not hold."""
     from sqlalchemy import event
 
     from attest.db import engine_of
@@ -550,9 +592,13 @@ def test_the_start_page_reads_the_session_once_and_its_worklist_in_one_query(
     finally:
         event.remove(engine_of(app), "before_cursor_execute", count)
     assert len(start.table("list")) == 3
-    tables = [s.split(" FROM ", 1)[1].split()[0] for s in statements if s.startswith("SELECT")]
+    # The table each SELECT reads: its last FROM (the session row's query has an EXISTS on
+    # substitutions among its columns, before its own FROM).
+    tables = [re.findall(r" FROM (\w+)", s)[-1] for s in statements if s.startswith("SELECT")]
     assert tables.count("login_sessions") == 1, statements
-    session_row = next(s for s in statements if s.split(" FROM ", 1)[-1].startswith("login_s"))
+    session_row = next(s for s in statements if " FROM login_sessions " in s)
+    assert "EXISTS (SELECT * FROM substitutions" in session_row, session_row
+    assert "substitutions" not in tables, "the worklist of one who holds no substitution"
     assert " JOIN users " in session_row and " JOIN user_roles " in session_row, session_row
     assert "users" not in tables, "the person comes with the session row"
     assert "user_roles" not in tables and "memo_versions" not in tables

@@ -13,10 +13,11 @@ import secrets
 
 import sqlalchemy as sa
 from flask import has_request_context, request
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from attest import clock, db
 from attest.users.models import LoginSession, User
+from attest.workflow.models import Substitution
 
 
 def _digest(token: str) -> str:
@@ -57,12 +58,29 @@ def find(token: str) -> LoginSession | None:
     return row
 
 
-# The session row with its user, their organisation and roles: one query for what every page
-# asks (is the session live, who is it, what may they do). Built once, its value bound.
+# The session row with its user, their roles and whether they hold a substitution today: one
+# query for what every page asks (is the session live, who is it, what may they do, is
+# anything waiting for them as t.f.). Built once, its values bound.
+_HOLDS_SUBSTITUTION = (
+    sa.exists()
+    .where(
+        Substitution.substitute_id == User.id,
+        # Today when the query runs: also when the person is read again after a rollback.
+        Substitution.in_force(
+            sa.bindparam("today", type_=sa.Date, callable_=lambda: clock.today())
+        ),
+    )
+    .correlate(User)
+)
 _SESSION_WITH_USER = (
     sa.select(LoginSession)
     .where(LoginSession.token_hash == sa.bindparam("digest"))
-    .options(joinedload(LoginSession.user).joinedload(User.user_roles))
+    .options(
+        joinedload(LoginSession.user).options(
+            joinedload(User.user_roles),
+            with_expression(User.holds_substitution, _HOLDS_SUBSTITUTION),
+        )
+    )
 )
 
 

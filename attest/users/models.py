@@ -5,7 +5,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from attest.db import Base, UTCDateTime
 from attest.orgs.models import Organisation
@@ -88,6 +88,10 @@ class User(Base):
     # and again after a reset.
     signing_pin_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     active: Mapped[bool] = mapped_column(default=True)
+    # Whether the person holds a substitution in force today, read with their login session
+    # (attest.auth.sessions): a worklist then asks for the substitutions only when there
+    # are some. None where the person was read otherwise (then the worklist asks).
+    holds_substitution: Mapped[bool | None] = query_expression()
     # How the person signs an attestation: "key" (their personal key, under their own
     # password) or "signservice" (the Sweden Connect signature service, after a login at
     # the identity provider). Set by an administrator (attest users signing-method).

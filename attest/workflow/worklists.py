@@ -204,7 +204,10 @@ _MINE = Submission.current_assignee_id == sa.bindparam("user_id")
 
 def _waiting(user: User) -> sa.Select:
     conditions = []
-    for role_code, for_user_id in select_substitutions(user, clock.today()):
+    # Read with the login session: most people hold no substitution, and their page asks
+    # nothing more.
+    held = [] if user.holds_substitution is False else select_substitutions(user, clock.today())
+    for role_code, for_user_id in held:
         condition = SubmissionStep.role_code == role_code
         if for_user_id is not None:
             condition = sa.and_(condition, SubmissionStep.assignee_id == for_user_id)
