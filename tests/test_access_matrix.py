@@ -417,13 +417,13 @@ def test_every_route_is_accounted_for(app):
 def test_every_route_answers_each_person_as_it_should(app, world, actor):
     client, token = _client(app, world, actor)
     problems = []
+    before = _snapshot(app)  # each request's "after" is the next one's "before"
     for endpoint, case in MATRIX.items():
         expected = case.expect[actor]
         url = _url(app, endpoint, world)
         for method in case.methods:
             if method == "POST" and expected == ALLOWED:
                 continue
-            before = _snapshot(app)
             data = _form(world, case, token) if method == "POST" else None
             response = client.open(url, method=method, data=data)
             status = response.status_code
@@ -438,8 +438,10 @@ def test_every_route_answers_each_person_as_it_should(app, world, actor):
                 problems.append(f"{method} {url}: shows the memo to {actor}")
             if actor == STRANGER and any(e.encode() in body for e in world.emails):
                 problems.append(f"{method} {url}: shows the organisation's mail to {actor}")
-            if expected != ALLOWED and _snapshot(app) != before:
+            after = _snapshot(app)
+            if expected != ALLOWED and after != before:
                 problems.append(f"{method} {url}: refused, yet something changed")
+            before = after
             if status != 302 and endpoint != "auth.logout":
                 assert response.headers["Cache-Control"] == "no-store", url
     assert problems == []
@@ -504,11 +506,11 @@ def test_no_get_changes_anything_and_posts_have_no_other_get(app, world):
 @pytest.mark.parametrize("actor", ["author", "registrator", "administrator", ANONYMOUS])
 def test_a_get_of_any_page_changes_nothing(app, world, actor):
     client, _ = _client(app, world, actor)
+    before = _snapshot(app)  # nothing changes, so it stays the "before" of every request
     for rule in _rules(app):
         if "GET" not in rule.methods:
             continue
         url = _url(app, rule.endpoint, world)
-        before = _snapshot(app)
         response = client.get(url)
         assert response.status_code < 500, url
         assert _snapshot(app) == before, url
@@ -516,11 +518,11 @@ def test_a_get_of_any_page_changes_nothing(app, world, actor):
 
 def test_every_post_without_a_csrf_token_is_refused(app, world):
     client, _ = _client(app, world, "author")
+    before = _snapshot(app)  # nothing changes, so it stays the "before" of every request
     for rule in _rules(app):
         if "POST" not in rule.methods or rule.endpoint in CSRF_EXEMPT:
             continue
         url = _url(app, rule.endpoint, world)
-        before = _snapshot(app)
         response = client.post(
             url, data=_form(world, MATRIX.get(rule.endpoint, Case(None, {})), None)
         )
