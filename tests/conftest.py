@@ -78,9 +78,10 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 @pytest.fixture
 def database_url(database_template: str, worlds: Worlds, request, tmp_path: Path) -> str:
-    """A fresh database for the test: empty, or already holding the organisation (``org``)
-    and its people (``people``) when the test uses them, copied from a world built once."""
-    for start in ("people", "org"):
+    """A fresh database for the test: empty, or already holding the organisation (``org``),
+    its people (``people``) or the access matrix's world (``access_matrix``) when the test
+    uses them, copied from a world built once."""
+    for start in ("access_matrix", "people", "org"):
         if start in request.fixturenames:
             return worlds.fresh_database(start, tmp_path)
     return database.fresh_database(database_template, tmp_path)
@@ -147,6 +148,13 @@ def org(app):
 def people(app, org):
     """One enrolled person per built-in role in ``org`` (in the database from the start)."""
     return factories.People.load(org.code, app)
+
+
+@pytest.fixture
+def access_matrix(people, worlds) -> dict[str, Any]:
+    """The facts of the access matrix's world (tests/support/access_world.py), which the
+    test's database starts as."""
+    return worlds.get("access_matrix").facts
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ a new page or action ships with its access rules written down and tried.
 
 from __future__ import annotations
 
-import datetime as dt
+import copy
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,21 +17,11 @@ import sqlalchemy as sa
 from flask import url_for
 
 from attest import db, paths
-from attest.api.tokens import create_token
 from attest.db import Base
-from attest.memos.bilagor import check_pdf
 from attest.memos.models import PreviewPdf
-from attest.memos.operations import create_memo, save_draft
-from attest.memos.types import memo_types
-from attest.users import roles
-from attest.users.operations import add_role, add_user, get_user, invite_user
 from attest.web import REFUSED_ACCESS
-from attest.webhooks.models import WebhookDelivery
-from attest.webhooks.operations import add_endpoint
-from attest.workflow.operations import attest_memo, submit_memo
-from attest.workflow.submissions import active_submission
-from attest.workflow.substitutes import add_substitution
-from tests.support import factories
+from tests.support import access_world, factories
+from tests.support.access_world import SECRET, STRANGER
 from tests.support.web import Auth, csrf_token
 
 PASSWORD = factories.PASSWORD
@@ -97,7 +87,6 @@ CSRF_EXEMPT = {
 }
 
 ANONYMOUS = "anonymous"
-STRANGER = "stranger"  # another organisation, with every role
 SAME_ORGANISATION = (
     "author",  # the handläggare who wrote the memos
     "colleague",  # another handläggare
@@ -110,8 +99,6 @@ ACTORS = (ANONYMOUS, STRANGER) + SAME_ORGANISATION
 
 LOGIN = "login"  # a redirect to the login page
 ALLOWED = "allowed"  # a GET answers 200; a POST is not sent (the workflow tests do it)
-
-SECRET = "Hemligt ärende om Rågsved"  # in every memo of the organisation
 
 
 def _expect(same: Any, *, stranger: Any = 404, **people: Any) -> dict[str, Any]:
@@ -260,93 +247,17 @@ class World:
         }
 
 
-def _bilaga(name: str = "bilaga.pdf"):
-    return check_pdf(name, factories.pdf_bytes(text=SECRET))
-
-
 @pytest.fixture
 def app_config(app_config):
     """The organisation's webhook goes to 127.0.0.1 (never called here)."""
-    return {**app_config, "WEBHOOK_ALLOW_PRIVATE": True}
+    return {**app_config, **access_world.CONFIG}
 
 
 @pytest.fixture
-def world(app, people) -> World:
-    with app.app_context():
-        author = get_user(people.handlaggare.username)
-        organisation = author.organisation
-        token = create_token(organisation, "diariet", ["memos:read", "memos:write"])
-        endpoint = add_endpoint(organisation, "http://127.0.0.1:9/hook", ["memo.sent"])
-        colleague = factories.user(author.organisation, roles.HANDLAGGARE, username="hl-kollega")
-        own_role = add_role("kontrollant", "Kontrollant", organisation=organisation)
-        # Still to come: today it authorises nobody, so the workflow's rows above hold.
-        substitution = add_substitution(
-            people.stadsdelsdirektor.username,
-            roles.AVDELNINGSCHEF,
-            dt.date(2024, 9, 1),
-            dt.date(2024, 9, 30),
-            for_username=people.avdelningschef.username,
-        )
-        factories.organisation("SÖ", name="Södermalms stadsdelsförvaltning")
-        stranger = add_user(
-            "främling",
-            full_name="Sara Söder",
-            organisation_code="SÖ",
-            password=PASSWORD,
-            roles=list(roles.BUILTIN_ROLES),
-        )
-        db.session().commit()
-        content = factories.content(rubrik=SECRET, sammanfattning=f"{SECRET}: text.")
-
-        draft = create_memo(author, content, [_bilaga()])
-        save_draft(draft, author, factories.content(rubrik=SECRET, sammanfattning="Version 2."))
-        sent = create_memo(author, content, [_bilaga()])
-        submit_memo(sent, author)
-        attested = create_memo(author, content, [_bilaga()])
-        submit_memo(attested, author)
-        for person in (people.avdelningschef, people.stadsdelsdirektor):
-            attest_memo(attested, get_user(person.username), password=PASSWORD)
-        theirs = create_memo(stranger, factories.content(rubrik="Södermalms ärende"), [_bilaga()])
-        newcomer = invite_user(
-            "nyanställd", full_name="Nora Ny", organisation_code="EÅV", roles=["handlaggare"]
-        )
-        db.session().commit()
-        memos = {"draft": draft, "sent": sent, "attested": attested, "other": theirs}
-        delivery = db.session().scalars(sa.select(WebhookDelivery)).first()
-        assert delivery is not None
-        return World(
-            usernames={
-                STRANGER: stranger.username,
-                "author": author.username,
-                "colleague": colleague.username,
-                **{
-                    name: getattr(people, name).username
-                    for name in ("avdelningschef", "stadsdelsdirektor")
-                    + ("registrator", "administrator")
-                },
-            },
-            memos={k: m.id for k, m in memos.items()},
-            bilagor={k: m.versions[0].attachments[0].id for k, m in memos.items()},
-            lock_versions={k: m.lock_version for k, m in memos.items()},
-            emails=[p.email for p in vars(people).values()],
-            enrolment_token=newcomer.link.url.rsplit("/", 1)[1],
-            admin={
-                "user_id": colleague.id,
-                "role_code": own_role.code,
-                "substitution_id": substitution.id,
-                "type_id": memo_types(organisation.id)[0].id,
-            },
-            api={
-                "token_id": token.token.id,
-                "endpoint_id": endpoint.endpoint.id,
-                "delivery_id": delivery.id,
-            },
-            verification_codes={
-                k: active_submission(m).verification_code
-                for k, m in memos.items()
-                if active_submission(m) is not None
-            },
-        )
+def world(access_matrix) -> World:
+    """The session's world for the matrix (tests/support/access_world.py), in this test's
+    database."""
+    return World(**copy.deepcopy(access_matrix))
 
 
 def _rules(app):

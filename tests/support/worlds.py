@@ -10,6 +10,8 @@ The worlds:
 - ``org``: the organisation EÅV (no keys); the ``org`` fixture's database starts as it.
 - ``people``: ``org`` plus one enrolled person per built-in role; the ``people`` fixture's
   database starts as it (tests/conftest.py picks the start when the test needs it).
+- ``access_matrix``: ``people`` plus something of every kind for every route to name
+  (tests/support/access_world.py); the ``access_matrix`` fixture's database starts as it.
 - ``signed``: the organisation EÅV with its keys and one person per built-in role, each
   with a personal key.
 - ``attested``: ``signed`` plus one memo sent and attested by Avdelningschef and
@@ -53,7 +55,7 @@ from attest.pki import OrgPki, PrivateKey
 from attest.users.operations import ensure_builtin_roles, get_user
 from attest.workflow.models import Submission
 from attest.workflow.operations import attest_memo, submit_memo
-from tests.support import database, factories, pdfa, shared
+from tests.support import access_world, database, factories, pdfa, shared
 
 START = dt.datetime(2024, 8, 14, 7, 30, tzinfo=dt.timezone.utc)  # 09:30 in Stockholm
 
@@ -115,6 +117,11 @@ def _people(app: Flask, clock: FixedClock) -> dict[str, Any]:
     with app.app_context():
         factories.people(factories.organisation())
     return {}
+
+
+def _access_matrix(app: Flask, clock: FixedClock) -> dict[str, Any]:
+    _people(app, clock)
+    return access_world.build(app, clock)
 
 
 def _signed(app: Flask, clock: FixedClock) -> dict[str, Any]:
@@ -204,11 +211,14 @@ def _two_organisations(app: Flask, clock: FixedClock) -> dict[str, Any]:
 
 
 # Made as the app tests run by default (SIGNING = "record-only": no keys); the others sign.
-UNSIGNED = {"org", "people"}
+UNSIGNED = {"org", "people", "access_matrix"}
+# Settings a world's app needs beyond the tests' defaults.
+CONFIG: dict[str, dict[str, Any]] = {"access_matrix": access_world.CONFIG}
 
 BUILDERS: dict[str, Callable[[Flask, FixedClock], dict[str, Any]]] = {
     "org": _org,
     "people": _people,
+    "access_matrix": _access_matrix,
     "signed": _signed,
     "attested": _attested,
     "attested_over_days": _attested_over_days,
@@ -271,7 +281,7 @@ class Worlds:
         instance.mkdir()
         url = database.fresh_database(self._template_url, instance)
         clock = FixedClock(START)
-        config = {**database.base_config(instance, url), "CLOCK": clock}
+        config = {**database.base_config(instance, url), **CONFIG.get(name, {}), "CLOCK": clock}
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("ATTEST_INSTANCE_PATH", str(instance))
             if name not in UNSIGNED:
