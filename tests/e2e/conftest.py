@@ -2,9 +2,10 @@
 
 The server is the production app (``SIGNING = "pades"``: every attestation is a personal
 PAdES signature) served by werkzeug on 127.0.0.1 in a thread, with its own SQLite file and
-keys folder. The browser is Debian's Chromium (``/usr/bin/chromium``, installed by
-``make e2e-deps``) driven by Playwright; Playwright never downloads a browser here.
-axe-core comes from the npm registry (``npm ci``, pinned in package-lock.json).
+keys folder. The browser is Debian's Chromium headless shell
+(``/usr/bin/chromium-headless-shell``: Chromium's engine without the desktop browser,
+installed by ``make e2e-deps``) driven by Playwright; Playwright never downloads a browser
+here. axe-core comes from the npm registry (``npm ci``, pinned in package-lock.json).
 
 A missing Chromium or axe-core fails these tests with what to run; they never skip.
 """
@@ -91,8 +92,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: run `make e2e-deps` "
-            "(apt-get install chromium). The end-to-end tests need it and never skip.",
+            f"Chromium is not installed at {CHROMIUM}: run `make e2e-deps` (apt-get install "
+            "chromium-headless-shell). The end-to-end tests need it and never skip.",
             pytrace=False,
         )
     if not AXE_JS.exists():
