@@ -76,15 +76,23 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     database.drop_template()
 
 
+@pytest.fixture(scope="session")
+def database_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where every test of this worker has its SQLite database, under the same name: its app
+    then reuses the engine (and the SQL it compiled) of the tests before (apps.py). On
+    PostgreSQL each worker's tests share one database already."""
+    return tmp_path_factory.mktemp("database")
+
+
 @pytest.fixture
-def database_url(database_template: str, worlds: Worlds, request, tmp_path: Path) -> str:
+def database_url(database_template: str, worlds: Worlds, request, database_folder: Path) -> str:
     """A fresh database for the test: empty, or already holding the organisation (``org``),
     its people (``people``) or the access matrix's world (``access_matrix``) when the test
     uses them, copied from a world built once."""
     for start in ("access_matrix", "people", "org"):
         if start in request.fixturenames:
-            return worlds.fresh_database(start, tmp_path)
-    return database.fresh_database(database_template, tmp_path)
+            return worlds.fresh_database(start, database_folder)
+    return database.fresh_database(database_template, database_folder)
 
 
 @pytest.fixture
@@ -103,6 +111,8 @@ def app_config(tmp_path: Path, database_url: str, clock: FixedClock) -> dict[str
 @pytest.fixture
 def app(app_config: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("ATTEST_INSTANCE_PATH", str(tmp_path / "instance"))
+    # One engine per database URL in this worker: SQL compiled once (tests/support/apps.py).
+    monkeypatch.setattr(db, "make_engine", apps.shared_engine)
     app = create_app(app_config)
     # Templates compiled once per worker, not once per test's app (a third of a small
     # test's time): Jinja's bytecode cache, keyed by each template's source.

@@ -5,6 +5,13 @@ Every test makes its own app (``create_app``: about 45 ms of CPU), and two third
 compiling the same things again: Jinja's templates and Werkzeug's URL builders (a Python
 function per route, made from an AST). Both are pure functions of what they compile, so
 they are compiled once per worker and reused.
+
+The same holds for SQLAlchemy: an engine keeps the SQL it compiled for each statement (and
+its dialect what it learnt from the server when it first connected), so a new engine per
+test compiled every query of every page again, about a third of a web test's CPU. Apps of
+one worker with the same database URL share one engine (``shared_engine``); each test's
+database is at the same URL (tests/conftest.py), and its connections are closed when the
+test ends.
 """
 
 from __future__ import annotations
@@ -13,7 +20,10 @@ from typing import Any, Callable
 
 import jinja2
 import jinja2.bccache
+from sqlalchemy.engine import Engine
 from werkzeug.routing import rules
+
+from attest import db
 
 
 class _MemoryBytecodeCache(jinja2.BytecodeCache):
@@ -62,3 +72,20 @@ def share_compiled_routes() -> None:
     """Werkzeug's URL builders made once per worker (the builder takes the rule as its
     first argument: one function serves every app's rule of the same shape)."""
     rules.Rule._compile_builder = _cached_compile_builder  # type: ignore[method-assign]
+
+
+_make_engine = db.make_engine
+_engines: dict[tuple[str, int, int], Engine] = {}
+
+
+def shared_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+    """``attest.db.make_engine``, one engine per URL and pool settings in this worker.
+
+    The engine's pool is disposed when each test's app is (tests/conftest.py), so a test
+    never gets a connection another test opened; what it reuses is compiled SQL.
+    """
+    key = (url, pool_size, max_overflow)
+    engine = _engines.get(key)
+    if engine is None:
+        engine = _engines[key] = _make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+    return engine

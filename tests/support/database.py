@@ -155,8 +155,18 @@ def fresh_database(template_url: str, tmp_path: Path) -> str:
         empty_postgres(template_url)
         return template_url
     path = tmp_path / "attest.sqlite"
-    shutil.copyfile(_sqlite_path(template_url), path)
+    _copy_sqlite(Path(_sqlite_path(template_url)), path)
     return f"sqlite:///{path}"
+
+
+def _copy_sqlite(source: Path, path: Path) -> None:
+    """``path`` becomes a copy of the database file ``source``: a new file, never the old
+    one rewritten in place, and without the old one's write-ahead log (SQLite would apply
+    it to the copy). Nothing may be connected to the old file through a pool: the app
+    fixture disposes its engine's pool when each test ends."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(source, path)
 
 
 def _sqlite_path(url: str) -> str:
@@ -213,10 +223,7 @@ def load(url: str, snapshot: Snapshot) -> None:
     """Make the database at ``url`` hold the snapshot's state (nothing may be connected to
     a SQLite file, whose file is replaced)."""
     if snapshot.sqlite_file is not None:
-        path = Path(_sqlite_path(url))
-        for suffix in ("-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(snapshot.sqlite_file, path)
+        _copy_sqlite(snapshot.sqlite_file, Path(_sqlite_path(url)))
         return
     engine = sa.create_engine(url)
     with engine.begin() as connection:
@@ -245,7 +252,7 @@ def fresh_copy(template_url: str, snapshot: Snapshot, tmp_path: Path) -> str:
     """A database for one test that starts as the snapshot."""
     if snapshot.sqlite_file is not None:
         path = tmp_path / "attest.sqlite"
-        shutil.copyfile(snapshot.sqlite_file, path)
+        _copy_sqlite(snapshot.sqlite_file, path)
         return f"sqlite:///{path}"
     load(template_url, snapshot)
     return template_url
