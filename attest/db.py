@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,7 +84,23 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    _ENGINES.add(engine)
     return engine
+
+
+# Every engine of this process. gunicorn loads the app in its master and forks the workers
+# (attest serve --prod preloads): a connection the master had opened must never be used by
+# two processes, so a forked child starts with empty pools and leaves the parent's
+# connections to the parent (SQLAlchemy's recipe for pools across fork).
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_connections_after_fork() -> None:
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_connections_after_fork)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

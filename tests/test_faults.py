@@ -298,7 +298,7 @@ def test_sigkill_during_freeze_and_attest_leaves_no_half_state(
     people = signed_people
     rng = random.Random(SEED)
     memo_ids = _drafts(app, people, 1 + -(-KILLS // 3))
-    server = servers(app, workers=1, threads=2, preload=True)
+    server = servers(app, workers=1, threads=2)
 
     # The durations of the requests to kill, measured on a memo taken through unharmed.
     visitors: dict[str, Visitor] = {}

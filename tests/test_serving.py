@@ -126,6 +126,11 @@ def test_gunicorn_serves_with_several_workers(database_url, tmp_path):
             assert "Logga in" in r.read().decode()
     output = server.output(tail=None)
     assert "Booting worker" in output and output.count("Booting worker") >= 2
+    # The app was made once, in the master, before it forked the workers (--preload): its
+    # start-up warning (record-only signing) is logged once, not once per worker.
+    started = [line for line in output.splitlines() if '"logger": "attest.workflow.hooks"' in line]
+    assert len(started) == 1, output
+    assert output.index(started[0]) < output.index("Booting worker"), output
     if POSTGRES_URL:
         assert database_url.startswith("postgresql")
 
@@ -148,3 +153,28 @@ def test_the_app_starts_without_loading_saml_or_oidc_libraries_it_is_not_configu
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_forked_worker_never_uses_a_connection_its_parent_opened(database_url):
+    """gunicorn forks its workers from a master that loaded the app: a pooled connection
+    of the parent is the parent's alone (a socket used by two processes mixes their
+    queries); the child opens its own."""
+    engine = db.make_engine(database_url)
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+    assert engine.pool.checkedin() == 1
+    pid = os.fork()
+    if pid == 0:  # the child: nothing pooled; a query of its own works
+        try:
+            empty = engine.pool.checkedin() == 0
+            with engine.connect() as connection:
+                works = connection.execute(sa.text("SELECT 1")).scalar() == 1
+            os._exit(0 if empty and works else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert engine.pool.checkedin() == 1  # the parent's connection is still there, and works
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT 1")).scalar() == 1
+    engine.dispose()

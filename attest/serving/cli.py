@@ -95,7 +95,14 @@ def _serve_production(host: str, port: int, workers: int | None, threads: int) -
     """Replace this process with gunicorn serving attest.serving.wsgi:app.
 
     The configuration was loaded and checked already (with_appcontext): a bad one fails
-    here, once and clearly, not in every worker.
+    here, once and clearly, not in every worker. gunicorn loads the app once, in its master
+    (--preload), and forks the workers from it: they start without importing anything
+    again and share the master's memory, and a worker that dies (a crash, the kernel's
+    OOM killer) is replaced by a fork that serves at once. A new version of attest is
+    deployed by restarting the service (a HUP reloads the configuration, not the code).
+    Nothing the master made is shared by two processes: database pools start empty in
+    each worker (attest.db), keys and HSM sessions are opened in the worker that uses
+    them.
     """
     import shutil
 
@@ -117,6 +124,7 @@ def _serve_production(host: str, port: int, workers: int | None, threads: int) -
         "--worker-class", "gthread",
         "--timeout", "60",
         "--graceful-timeout", "30",
+        "--preload",
         "--access-logfile", "/dev/null",  # attest logs each request as JSON itself
         "--error-logfile", "-",
         "attest.serving.wsgi:app",

@@ -87,9 +87,8 @@ class Server:
     """`attest serve --prod` (gunicorn), or plain `attest serve`, on a free port, its output
     in a log file. The one way the tests start a server process and wait for it.
 
-    With ``preload`` gunicorn loads the app once in its master, so a worker killed with
-    SIGKILL is replaced by a fork that serves at once (what a production master does for a
-    worker the kernel killed), instead of importing everything again.
+    gunicorn loads the app once in its master (``attest serve --prod`` preloads), so a
+    worker killed with SIGKILL is replaced by a fork that serves at once.
     """
 
     def __init__(
@@ -100,11 +99,8 @@ class Server:
         prod: bool = True,
         workers: int = 1,
         threads: int = 4,
-        preload: bool = False,
     ) -> None:
         self.env = dict(env)
-        if preload:
-            self.env["GUNICORN_CMD_ARGS"] = "--preload"
         self.log = log
         self.prod = prod
         self.workers = workers
