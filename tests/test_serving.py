@@ -178,3 +178,26 @@ def test_a_forked_worker_never_uses_a_connection_its_parent_opened(database_url)
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT 1")).scalar() == 1
     engine.dispose()
+
+
+@pytest.mark.system
+@pytest.mark.once  # a subprocess that stops before any database
+def test_serve_prod_refuses_a_bad_configuration_before_gunicorn_starts(tmp_path):
+    """`attest serve --prod` checks the configuration itself (gunicorn's master then loads
+    the app): a bad setting is one clear line in Swedish and exit 2, and nothing serves."""
+    import subprocess
+
+    from tests.support.servers import ATTEST
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
+    env.update(ATTEST_INSTANCE_PATH=str(tmp_path), ATTEST_SECRET_KEY="x", ATTEST_SIGNING="bogus")
+    done = subprocess.run(
+        [str(ATTEST), "serve", "--prod", "--port", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Fel i konfigurationen: SIGNING måste vara 'pades' eller 'record-only'." in done.stderr
+    assert "Traceback" not in done.stderr and "gunicorn" not in done.stdout + done.stderr

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, cast
+from typing import Any, Mapping
 
 import click
 from flask import Flask, current_app
-from flask.cli import with_appcontext
+from flask.cli import ScriptInfo, with_appcontext
 
 from attest import db
 from attest.cli.common import refused_exits_2
@@ -78,35 +78,55 @@ def demo_command() -> None:
     "--workers", default=None, type=int, help="Antal processer (standard: 2 × kärnor + 1)."
 )
 @click.option("--threads", default=4, show_default=True, help="Trådar per process.")
-@with_appcontext
-def serve_command(host: str, port: int, prod: bool, workers: int | None, threads: int) -> None:
+@click.pass_context
+def serve_command(
+    ctx: click.Context, host: str, port: int, prod: bool, workers: int | None, threads: int
+) -> None:
     """Run the development server, or gunicorn with --prod."""
     if prod:
         _serve_production(host, port, workers, threads)
         return
+    app = ctx.ensure_object(ScriptInfo).load_app()
     # app.run() refuses to start inside a Flask CLI command; werkzeug serves it directly.
     from werkzeug.serving import run_simple
 
     click.echo(f"attest svarar på http://{host}:{port}/ (avsluta med Ctrl+C)")
-    run_simple(host, port, cast(Any, current_app)._get_current_object(), threaded=True)
+    run_simple(host, port, app, threaded=True)
+
+
+def _checked_config() -> Mapping[str, Any]:
+    """The configuration as the app will read it, checked; exits 2 saying what is wrong."""
+    from attest import config
+
+    bare = Flask(
+        "attest",
+        instance_path=os.environ.get("ATTEST_INSTANCE_PATH") or None,
+        instance_relative_config=True,
+    )
+    try:
+        config.load(bare, None)
+    except config.ConfigError as exc:
+        click.echo(f"Fel i konfigurationen: {exc}", err=True)
+        sys.exit(2)
+    return bare.config
 
 
 def _serve_production(host: str, port: int, workers: int | None, threads: int) -> None:
     """Replace this process with gunicorn serving attest.serving.wsgi:app.
 
-    The configuration was loaded and checked already (with_appcontext): a bad one fails
-    here, once and clearly, not in every worker. gunicorn loads the app once, in its master
-    (--preload), and forks the workers from it: they start without importing anything
-    again and share the master's memory, and a worker that dies (a crash, the kernel's
-    OOM killer) is replaced by a fork that serves at once. A new version of attest is
-    deployed by restarting the service (a HUP reloads the configuration, not the code).
-    Nothing the master made is shared by two processes: database pools start empty in
-    each worker (attest.db), keys and HSM sessions are opened in the worker that uses
-    them.
+    The configuration is checked here first, without loading the app (gunicorn's master
+    does that): a bad one fails once and clearly, before gunicorn starts. gunicorn loads
+    the app once, in its master (--preload), and forks the workers from it: they start
+    without importing anything again and share the master's memory, and a worker that
+    dies (a crash, the kernel's OOM killer) is replaced by a fork that serves at once. A
+    new version of attest is deployed by restarting the service (a HUP reloads the
+    configuration, not the code). Nothing the master made is shared by two processes:
+    database pools start empty in each worker (attest.db), keys and HSM sessions are
+    opened in the worker that uses them.
     """
     import shutil
 
-    if current_app.config["DATABASE_URL"].startswith("sqlite"):
+    if _checked_config()["DATABASE_URL"].startswith("sqlite"):
         click.echo(
             "Varning: produktion med SQLite. Sätt ATTEST_DATABASE_URL till PostgreSQL.", err=True
         )
