@@ -15,7 +15,7 @@ COMPILE = $(BIN)/python -m compileall -q -j 0 attest tests bench >/dev/null
 # Whether PostgreSQL answers at 127.0.0.1:5432 (the PostgreSQL pass runs only then).
 PG_UP = $(BIN)/python -c "import psycopg; psycopg.connect('host=127.0.0.1 port=5432 user=postgres dbname=test', connect_timeout=3).close()" 2>/dev/null
 
-.PHONY: serve run pdfjs test static test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps eark-deps i18n lint check format bench clean
+.PHONY: serve run pdfjs test test-deps static test-fast test-sqlite test-postgres install install-dev system-deps e2e-deps eark-deps i18n lint check format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -101,11 +101,17 @@ run: install pdfjs
 # When both passes run, the tests that run once (marked `once`) are shared between them so
 # that they end together (ATTEST_TEST_BOTH_PASSES: tests/support/passes.py says which go where);
 # `make test-sqlite` alone runs them all.
-test: install-dev system-deps e2e-deps eark-deps
+test: test-deps
 	@$(COMPILE)
 	@echo "== static checks, the SQLite and the PostgreSQL pass run side by side; each prints when it ends =="
 	@if $(PG_UP); then both=1; else both=0; fi; \
 	ATTEST_TEST_BOTH_PASSES=$$both $(MAKE) --no-print-directory -j4 --output-sync=target static test-sqlite test-postgres
+
+# What make test needs, installed when missing: the Debian packages first (one apt-get at a
+# time), then the venv, the E-ARK validator's venv and the npm packages side by side.
+test-deps:
+	@$(MAKE) --no-print-directory system-deps
+	@$(MAKE) --no-print-directory -j3 --output-sync=target install-dev eark-deps e2e-deps
 
 # lint then check, as one job of make test
 static: lint check
