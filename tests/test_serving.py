@@ -13,7 +13,7 @@ from attest.blobs import Blob, DirectoryBlobStore
 from attest.serving.logs import JsonFormatter
 from tests.support import factories
 from tests.support.database import POSTGRES_URL
-from tests.support.servers import Server
+from tests.support.servers import ATTEST, Server
 
 
 def test_healthz_ok(client, org):
@@ -186,8 +186,6 @@ def test_serve_prod_refuses_a_bad_configuration_before_gunicorn_starts(tmp_path)
     """`attest serve --prod` checks the configuration itself (gunicorn's master then loads
     the app): a bad setting is one clear line in Swedish and exit 2, and nothing serves."""
     import subprocess
-
-    from tests.support.servers import ATTEST
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     env.update(ATTEST_INSTANCE_PATH=str(tmp_path), ATTEST_SECRET_KEY="x", ATTEST_SIGNING="bogus")
