@@ -455,6 +455,32 @@ def test_a_change_after_the_closing_seal_is_named() -> None:
     assert "XMP-metadata" in xmp.message
 
 
+@pytest.mark.parametrize(
+    "change",
+    [tamper.shadow_page_content(0, "Beslut: avslag"), tamper.redefine_font(0)],
+    ids=["content-stream", "font"],
+)
+def test_an_object_a_page_refers_to_redefined_after_the_closing_seal_changes_the_page(
+    m, change
+) -> None:
+    # The page dictionary is not rewritten: only an object it refers to is, under its old
+    # number. The closing seal's revision must read the old object, not the reader's current.
+    from io import BytesIO
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from attest.verify.document import describe_changes
+
+    forged = forgeries.restamp(change(m.genuine.final), m.pki)
+    reader = PdfFileReader(BytesIO(forged), strict=False)
+    closing = next(s for s in reader.embedded_signatures if s.field_name == "attest-slutsigill")
+    changes = describe_changes(reader, closing.signed_revision)
+    assert "sidan 1" in [c.render("sv") for c in changes]
+    genuine = PdfFileReader(BytesIO(forgeries.restamp(m.genuine.final, m.pki)), strict=False)
+    assert describe_changes(genuine, closing.signed_revision) == []
+    assert "closing_seal" in verify(forged, m).failed_codes
+
+
 def test_what_a_pdf_writer_updates_on_saving_is_no_change_in_xmp() -> None:
     from attest.verify.document import WRITER_XMP
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import hashlib
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Callable
 
 from pyhanko.pdf_utils import generic
 
-__all__ = ["TooLarge", "digest"]
+__all__ = ["Fetch", "TooLarge", "digest"]
+
+# How a reference is read: by default the object's own handler (obj.get_object()).
+Fetch = Callable[[generic.Reference], Any]
 
 # The stored length: the data itself says it.
 _STORAGE_KEYS = frozenset({"/Length"})
@@ -29,7 +32,8 @@ class TooLarge(Exception):
 class _Canonical:
     """A SHA-256 over a PDF object tree, independent of object numbers."""
 
-    def __init__(self, byte_budget: int) -> None:
+    def __init__(self, byte_budget: int, fetch: Fetch | None) -> None:
+        self.fetch = fetch
         self.hash = hashlib.sha256()
         self.seen: dict[tuple[int, int], int] = {}
         self.bytes_left = byte_budget
@@ -45,7 +49,7 @@ class _Canonical:
                 raise TooLarge()
             self.seen[key] = len(self.seen)
             h.update(b"O%d;" % self.seen[key])
-            self.feed(obj.get_object())
+            self.feed(self.resolve(obj))
         elif isinstance(obj, generic.StreamObject):
             data = obj.encoded_data
             self.bytes_left -= len(data)
@@ -75,6 +79,9 @@ class _Canonical:
         else:
             self._bytes(b"?", type(obj).__name__.encode("ascii"))
 
+    def resolve(self, obj: generic.IndirectObject) -> Any:
+        return obj.get_object() if self.fetch is None else self.fetch(obj.reference)
+
     def _bytes(self, tag: bytes, data: bytes) -> None:
         self.hash.update(tag + b"%d;" % len(data))
         self.hash.update(data)
@@ -94,13 +101,20 @@ def _number(value: Any) -> str:
         return str(value)
 
 
-def digest(obj: Any, byte_budget: int, *, without: frozenset[str] = frozenset()) -> tuple[str, int]:
+def digest(
+    obj: Any,
+    byte_budget: int,
+    *,
+    without: frozenset[str] = frozenset(),
+    fetch: Fetch | None = None,
+) -> tuple[str, int]:
     """(digest, bytes read) of the tree under obj; TooLarge beyond the budget.
 
     ``without``: entries of obj itself (a dictionary) left out of the comparison.
+    ``fetch``: reads every reference of the tree (default: through the handler it came from).
     """
-    canonical = _Canonical(byte_budget)
-    target = obj.get_object() if isinstance(obj, generic.IndirectObject) else obj
+    canonical = _Canonical(byte_budget, fetch)
+    target = canonical.resolve(obj) if isinstance(obj, generic.IndirectObject) else obj
     if without and isinstance(target, generic.DictionaryObject):
         canonical._dictionary(
             target,

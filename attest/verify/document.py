@@ -18,7 +18,7 @@ from attest.pki.ca import certificate_name
 from attest.signing.fields import CLOSING_SEAL_FIELD, STEP_FIELD_PREFIX
 from attest.signing.sign import ARCHIVE_TIMESTAMP_FIELD, CERTIFICATION_FIELD
 from attest.signing.validate import SignatureReport
-from attest.verify.canonical import TooLarge, digest
+from attest.verify.canonical import Fetch, TooLarge, digest
 from attest.verify.checks import Verification, issuer_name, who
 from attest.verify.facts import Signature, describe, pyca
 from attest.verify.report import Joined, Msg, format_time
@@ -347,19 +347,61 @@ def check_closing_seal(
     return closing
 
 
-def _value(resolver: HistoricalResolver, obj: Any) -> Any:
-    if isinstance(obj, generic.IndirectObject):
-        return resolver(obj.reference)
-    return obj
+class _View:
+    """A revision as describe_changes reads it: its trailer, and every reference read through
+    one function (fetch), including those inside the objects it returns."""
+
+    def __init__(self, resolver: HistoricalResolver, fetch: Fetch) -> None:
+        self.resolver = resolver  # pyHanko's own walks (the form's fields) read through it
+        self.trailer = resolver.trailer_view
+        self.fetch = fetch
+
+    def __call__(self, ref: generic.Reference) -> Any:
+        return self.fetch(ref)
+
+    def value(self, obj: Any) -> Any:
+        return self.fetch(obj.reference) if isinstance(obj, generic.IndirectObject) else obj
+
+    def entry(self, d: generic.DictionaryObject, key: str) -> Any:
+        return self.value(d.raw_get(key)) if key in d else None
+
+    @property
+    def root(self) -> generic.DictionaryObject:
+        root = self.entry(self.trailer, "/Root")
+        if not isinstance(root, generic.DictionaryObject):
+            raise ValueError("the catalog is not a dictionary")
+        return root
+
+    def digest(self, obj: Any) -> str | None:
+        if obj is None:
+            return None
+        try:
+            return digest(obj, CHANGE_BUDGET, fetch=self.fetch)[0]
+        except TooLarge:
+            return "too-large"
 
 
-def _digest_or_none(obj: Any) -> str | None:
-    if obj is None:
-        return None
-    try:
-        return digest(obj, CHANGE_BUDGET)[0]
-    except TooLarge:
-        return "too-large"
+def _views(reader: PdfFileReader, base: int, last: int) -> tuple[_View, _View, set[Any]]:
+    """The base revision and the last, and the references the revisions after base wrote.
+
+    An object no later revision wrote or freed is the same in both: it is read once, from
+    the reader's own cache, instead of a copy per revision. The last revision is what the
+    reader reads anyway.
+    """
+    written: set[Any] = set()
+    freed: set[Any] = set()
+    for revision in range(base + 1, last + 1):
+        resolver = reader.get_historical_resolver(revision)
+        written |= set(resolver.explicit_refs_in_revision())
+        freed |= set(resolver.refs_freed_in_revision())
+    moved = written | freed
+    old_resolver = reader.get_historical_resolver(base)
+
+    def old_fetch(ref: generic.Reference) -> Any:
+        return old_resolver(ref) if ref in moved else reader.get_object(ref)
+
+    new = _View(reader.get_historical_resolver(last), reader.get_object)
+    return _View(old_resolver, old_fetch), new, written
 
 
 def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Msg | str]:
@@ -369,11 +411,7 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Msg | st
     last = reader.xrefs.total_revisions - 1
     if last <= base_revision:
         return []
-    old = reader.get_historical_resolver(base_revision)
-    new = reader.get_historical_resolver(last)
-    changed_refs: set[Any] = set()
-    for revision in range(base_revision + 1, last + 1):
-        changed_refs |= set(reader.get_historical_resolver(revision).explicit_refs_in_revision())
+    old, new, changed_refs = _views(reader, base_revision, last)
     changes: list[Msg | str] = []
 
     old_info = _info(old)
@@ -382,8 +420,8 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Msg | st
         k
         for k in sorted(set(old_info) | set(new_info))
         if k not in WRITER_INFO_KEYS
-        and _digest_or_none(old_info.raw_get(k) if k in old_info else None)
-        != _digest_or_none(new_info.raw_get(k) if k in new_info else None)
+        and old.digest(old_info.raw_get(k) if k in old_info else None)
+        != new.digest(new_info.raw_get(k) if k in new_info else None)
     ]
     if differing:
         names = ", ".join(differing)
@@ -397,8 +435,8 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Msg | st
         key
         for key in set(old_root.keys()) | set(new_root.keys())
         if key not in allowed_root
-        and _digest_or_none(old_root.raw_get(key) if key in old_root else None)
-        != _digest_or_none(new_root.raw_get(key) if key in new_root else None)
+        and old.digest(old_root.raw_get(key) if key in old_root else None)
+        != new.digest(new_root.raw_get(key) if key in new_root else None)
     )
     if catalog:
         names = ", ".join(catalog)
@@ -421,11 +459,12 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Msg | st
             or old_ref != new_ref
             or _contents_changed(new_page, changed_refs)
         ):
-            before = _digest_or_none(_without(old_page, "/Annots"))
-            after = _digest_or_none(_without(new_page, "/Annots"))
+            before = old.digest(_without(old_page, "/Annots"))
+            after = new.digest(_without(new_page, "/Annots"))
             if before != after:
                 changes.append(Msg.of(N_("sidan {number}"), number=number))
-        added = _annotations(new_page) - _annotations(old_page)
+        old_annots, new_annots = _annotations(old, old_page), _annotations(new, new_page)
+        added = new_annots - old_annots
         kinds = sorted(
             {
                 str(new(ref).get("/Subtype", "/Annot"))
@@ -433,11 +472,11 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Msg | st
                 if not _is_timestamp_widget(new(ref))
             }
         )
-        removed = _annotations(old_page) - _annotations(new_page)
+        removed = old_annots - new_annots
         edited = sorted(
             {
                 str(new(ref).get("/Subtype", "/Annot"))
-                for ref in _annotations(old_page) & _annotations(new_page)
+                for ref in old_annots & new_annots
                 if ref in changed_refs and not _is_timestamp_widget(new(ref))
             }
         )
@@ -447,8 +486,8 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Msg | st
                 Msg.of(N_("anteckningar på sidan {number} ({what})"), number=number, what=what)
             )
 
-    old_fields = {name for name, _, _ in enumerate_sig_fields(old, filled_status=None)}
-    new_fields = {name for name, _, _ in enumerate_sig_fields(new, filled_status=None)}
+    old_fields = {name for name, _, _ in enumerate_sig_fields(old.resolver, filled_status=None)}
+    new_fields = {name for name, _, _ in enumerate_sig_fields(new.resolver, filled_status=None)}
     extra = sorted(n for n in new_fields - old_fields if not ARCHIVE_FIELD.match(n))
     gone = sorted(old_fields - new_fields)
     if extra or gone:
@@ -457,16 +496,14 @@ def describe_changes(reader: PdfFileReader, base_revision: int) -> list[Msg | st
     return changes
 
 
-def _info(resolver: HistoricalResolver) -> generic.DictionaryObject:
-    trailer = resolver.trailer_view
-    info = _value(resolver, trailer.raw_get("/Info")) if "/Info" in trailer else None
+def _info(view: _View) -> generic.DictionaryObject:
+    info = view.entry(view.trailer, "/Info")
     return info if isinstance(info, generic.DictionaryObject) else generic.DictionaryObject()
 
 
-def _xmp(resolver: HistoricalResolver) -> bytes | None:
+def _xmp(view: _View) -> bytes | None:
     """The XMP metadata without what every PDF writer updates on saving (dates, producer)."""
-    root = resolver.root
-    stream = _value(resolver, root.raw_get("/Metadata")) if "/Metadata" in root else None
+    stream = view.entry(view.root, "/Metadata")
     if not isinstance(stream, generic.StreamObject):
         return None
     if len(stream.encoded_data) > CHANGE_BUDGET:
@@ -474,19 +511,22 @@ def _xmp(resolver: HistoricalResolver) -> bytes | None:
     return WRITER_XMP.sub(b"", stream.data)
 
 
-def _pages(resolver: HistoricalResolver) -> list[Any]:
+def _pages(view: _View) -> list[Any]:
     """Every page's reference, in order (the page tree walked, bounded)."""
     out: list[Any] = []
-    stack = [resolver.root.raw_get("/Pages")]
+    stack = [view.root.raw_get("/Pages")]
     seen: set[Any] = set()
     while stack and len(out) < 100_000:
         node_ref = stack.pop()
         if not isinstance(node_ref, generic.IndirectObject) or node_ref.reference in seen:
             continue
         seen.add(node_ref.reference)
-        node = resolver(node_ref.reference)
-        if node.get("/Type") == "/Pages":
-            stack.extend(reversed(list(node["/Kids"] if "/Kids" in node else ())))
+        node = view(node_ref.reference)
+        if not isinstance(node, generic.DictionaryObject):
+            raise ValueError("a node of the page tree is not a dictionary")
+        if view.entry(node, "/Type") == "/Pages":
+            kids = view.entry(node, "/Kids")
+            stack.extend(reversed(list(kids if isinstance(kids, generic.ArrayObject) else ())))
         else:
             out.append(node_ref.reference)
     return out
@@ -504,8 +544,8 @@ def _contents_changed(page: generic.DictionaryObject, changed: set[Any]) -> bool
     return any(isinstance(r, generic.IndirectObject) and r.reference in changed for r in refs)
 
 
-def _annotations(page: generic.DictionaryObject) -> set[Any]:
-    annots = page["/Annots"] if "/Annots" in page else None
+def _annotations(view: _View, page: generic.DictionaryObject) -> set[Any]:
+    annots = view.entry(page, "/Annots")
     if not isinstance(annots, generic.ArrayObject):
         return set()
     return {a.reference for a in annots if isinstance(a, generic.IndirectObject)}
