@@ -10,6 +10,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils import generic
 
 from attest.verify import speedups
+from attest.verify.core import verify_pdf
 
 pytestmark = pytest.mark.once  # uses no database: the SQLite pass runs it
 
@@ -22,6 +23,7 @@ def installed() -> frozenset[str]:
 def test_both_are_in_place_for_the_tested_versions(installed) -> None:
     assert installed == {
         "fast_hex_strings",
+        "fast_names",
         "name_preparation_cache",
         "name_comparison_cache",
         "orphan_cache",
@@ -65,6 +67,71 @@ def test_fast_hex_strings_read_exactly_as_pyhanko(raw: bytes) -> None:
         return (type(value), bytes(value.original_bytes)), stream.tell()
 
     assert outcome(fast) == outcome(original)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"/Type /Catalog",
+        b"/Type/Catalog",  # a name ends where the next one begins
+        b"/Kids[1 0 R]",
+        b"/Lang(sv-SE)",
+        b"/A<<>>",
+        b"/F1\n",
+        b"/ rest",  # the empty name
+        b"/",  # the empty name at the end of the data
+        b"/Length",  # at the end of the data: pyHanko's reader
+        b"/A#20B rest",  # an escape
+        b"/A#2",  # an unterminated escape: pyHanko's error
+        b"/Caf\xc3\xa9 rest",  # UTF-8 bytes must be escaped: pyHanko's error
+        b"/Tab\x7f rest",
+        b"/" + b"N" * 300 + b" rest",  # longer than one slice
+        b"Catalog",  # no slash: pyHanko's error
+    ],
+)
+def test_fast_names_read_exactly_as_pyhanko(raw: bytes) -> None:
+    fast = generic.NameObject.read_from_stream
+    original = fast._attest_original  # type: ignore[attr-defined]
+
+    def outcome(reader):
+        stream = BytesIO(raw)
+        try:
+            value = reader(stream)
+        except Exception as exc:
+            return type(exc), stream.tell()
+        return (type(value), str(value)), stream.tell()
+
+    assert outcome(fast) == outcome(original)
+
+
+def test_suspended_runs_the_libraries_own_code_and_restores_the_speedups(installed) -> None:
+    from pyhanko.sign.diff_analysis import policies
+
+    patched = (generic.read_hex_string_from_stream, policies._find_orphans, asn1_x509.Name.__eq__)
+    with speedups.suspended():
+        assert speedups.installed() == frozenset()
+        with speedups.suspended():
+            assert speedups.install() == frozenset()  # the verifier installs: not while suspended
+        assert speedups.installed() == frozenset()
+        assert generic.read_hex_string_from_stream is patched[0]._attest_original
+        assert isinstance(generic.NameObject.__dict__["read_from_stream"], staticmethod)
+    assert speedups.installed() == installed
+    assert (generic.read_hex_string_from_stream, policies._find_orphans) == patched[:2]
+    assert asn1_x509.Name.__eq__ is patched[2]
+
+
+def test_verification_gives_the_same_answers_without_the_speedups() -> None:
+    from tests.support import forgeries, signing
+
+    material = forgeries.material()
+    trust = [material.pki.ca_cert]
+    now = signing.validation_time()
+    for pdf in (material.genuine.final, forgeries.forgery("page-added")):
+        fast = verify_pdf(pdf, trust=trust, now=now)
+        with speedups.suspended():
+            assert not speedups.installed()
+            plain = verify_pdf(pdf, trust=trust, now=now)
+        assert fast == plain
 
 
 def test_name_preparation_cache_gives_asn1crypto_s_answer() -> None:
@@ -117,12 +184,20 @@ def test_orphan_cache_gives_pyhanko_s_answer_for_every_revision() -> None:
 
 def test_nothing_patches_pyhanko_at_import() -> None:
     import pathlib
-    import re
+    import subprocess
+    import sys
 
     root = pathlib.Path(__file__).resolve().parent.parent / "attest"
     patching = [
         path.relative_to(root).as_posix()
         for path in root.rglob("*.py")
-        if re.search(r"^\s*(generic|asn1_x509\.\w+)\.\w+\s*=", path.read_text(), re.MULTILINE)
+        if "_attest_original" in path.read_text()
     ]
     assert patching == ["verify/speedups.py"]
+    # The whole app imported: the libraries are as they are until a verification begins.
+    imported = "import attest.web, attest.verify.bulk, attest.verify.core; "
+    show = "from attest.verify import speedups; print(sorted(speedups.installed()))"
+    done = subprocess.run(
+        [sys.executable, "-c", imported + show], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "[]"
