@@ -361,7 +361,7 @@ def page_number(name: str) -> int:
 
 def _worklist() -> worklists.Page:
     """The start page's "Att attestera", at the page asked for (?vantar=2)."""
-    return worklists.worklist(current_user, page_number("vantar"))
+    return worklists.worklist(current_user._get_current_object(), page_number("vantar"))
 
 
 @bp.app_template_filter("state_title")

@@ -10,9 +10,10 @@ bench/bench_scale.py measures.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Generic, Sequence, TypeVar
+from typing import Any, Generic, Mapping, Sequence, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
@@ -64,6 +65,7 @@ def paginate(
     per_page: int,
     count_limit: int | None = None,
     options: Sequence[ORMOption] = (),
+    params: Mapping[str, Any] | None = None,
 ) -> Page[Any]:
     """The page of the statement's rows (entities, or tuples of them), and their number.
 
@@ -71,42 +73,83 @@ def paginate(
     does, the rows are counted already. Otherwise a count reads at most count_limit + 1
     rows (a LIMIT in a subquery; by default the LIST_COUNT_LIMIT setting), however long
     the history.
+
+    params: the values of a statement built once with bind parameters (a module's
+    constant). Its page and count statements are then built once too, and SQLAlchemy
+    compiles each and computes its cache key once, instead of for every page shown.
     """
     count_limit = count_limit or current_app.config["LIST_COUNT_LIMIT"]
     page = min(max(1, page), MAX_PAGE)
-    rows = _rows(statement, order_by, page, per_page, options)
+    paged = _Paged(statement, tuple(order_by), tuple(options), params)
+    rows = paged.rows(page, per_page)
     if len(rows) <= per_page and (rows or page == 1):  # the last page: all is known
         total = (page - 1) * per_page + len(rows)
         return Page(rows, page, per_page, total, False, False)
-    total, capped = _count(statement, count_limit)
+    total, capped = paged.count(count_limit)
     last = max(1, -(-total // per_page))
     if not rows and not capped and page > last:  # past the end: the last page instead
         page = last
-        rows = _rows(statement, order_by, page, per_page, options)
+        rows = paged.rows(page, per_page)
     return Page(rows[:per_page], page, per_page, total, capped, len(rows) > per_page)
 
 
-def _rows(statement, order_by, page: int, per_page: int, options) -> list[Any]:
-    """The page's rows and the first of the next page, if there is one."""
-    result = db.session().execute(
+@dataclass(frozen=True)
+class _Paged:
+    statement: sa.Select
+    order_by: tuple[Any, ...]
+    options: tuple[ORMOption, ...]
+    params: Mapping[str, Any] | None
+
+    def rows(self, page: int, per_page: int) -> list[Any]:
+        """The page's rows and the first of the next page, if there is one."""
+        limit, offset = per_page + 1, (page - 1) * per_page
+        if self.params is None:
+            ordered = self.statement.options(*self.options).order_by(*self.order_by)
+            result = db.session().execute(ordered.limit(limit).offset(offset))
+        else:
+            result = db.session().execute(
+                _page_statement(self.statement, self.order_by, self.options),
+                {**self.params, "page_limit": limit, "page_offset": offset},
+            )
+        single = len(self.statement.column_descriptions) == 1
+        return list(result.scalars() if single else result.all())
+
+    def count(self, limit: int) -> tuple[int, bool]:
+        """(how many rows, up to the limit; whether there are more than that)."""
+        if self.params is None:
+            counted = db.session().scalar(_count_statement(self.statement, limit + 1))
+        else:
+            counted = db.session().scalar(
+                _count_statement_of(self.statement), {**self.params, "count_limit": limit + 1}
+            )
+        return min(counted or 0, limit), (counted or 0) > limit
+
+
+@functools.lru_cache(maxsize=32)
+def _page_statement(
+    statement: sa.Select, order_by: tuple[Any, ...], options: tuple[ORMOption, ...]
+) -> sa.Select:
+    return (
         statement.options(*options)
         .order_by(*order_by)
-        .limit(per_page + 1)
-        .offset((page - 1) * per_page)
+        .limit(sa.bindparam("page_limit", type_=sa.Integer))
+        .offset(sa.bindparam("page_offset", type_=sa.Integer))
     )
-    return list(result.scalars() if len(statement.column_descriptions) == 1 else result.all())
 
 
-def _count(statement: sa.Select, limit: int) -> tuple[int, bool]:
-    """(how many rows, up to the limit; whether there are more than that)."""
+@functools.lru_cache(maxsize=32)
+def _count_statement_of(statement: sa.Select) -> sa.Select:
+    return _count_statement(statement, sa.bindparam("count_limit", type_=sa.Integer))
+
+
+def _count_statement(statement: sa.Select, limit: Any) -> sa.Select:
     first_rows = (
         statement.with_only_columns(sa.literal_column("1"), maintain_column_froms=True)
         .order_by(None)
-        .limit(limit + 1)
+        .limit(limit)
         .subquery()
     )
-    counted = db.session().scalar(sa.select(sa.func.count()).select_from(first_rows)) or 0
-    return min(counted, limit), counted > limit
+    return sa.select(sa.func.count()).select_from(first_rows)
 
 
 # A list shows a version's rubrik, not the memo's whole text nor who saved it, and its
@@ -143,10 +186,10 @@ def worklist(
     shows: no memo, submission or person is built for a row (the start page is the page
     everyone opens; bench/bench_load.py measures it).
     """
-    result = paginate(
-        _waiting(user), (Submission.step_waiting_since, Submission.id), page, per_page, count_limit
-    )
+    statement, params = _waiting(user)
+    result = paginate(statement, _OLDEST_WAIT_FIRST, page, per_page, count_limit, params=params)
     code = user.organisation.code  # the memos are of the reader's own organisation
+    me = user.id
     items = [
         WaitingItem(
             memo_id,
@@ -154,7 +197,7 @@ def worklist(
             rubrik,
             author,
             since,
-            None if assignee_id == user.id else assignee,
+            None if assignee_id == me else assignee,
         )
         for memo_id, year, serial, rubrik, author, since, assignee_id, assignee in result.items
     ]
@@ -200,9 +243,14 @@ _WAITING = (
     )
 )
 _MINE = Submission.current_assignee_id == sa.bindparam("user_id")
+_WAITING_MINE = _WAITING.where(_MINE)
+_OLDEST_WAIT_FIRST = (Submission.step_waiting_since, Submission.id)
 
 
-def _waiting(user: User) -> sa.Select:
+def _waiting(user: User) -> tuple[sa.Select, dict[str, Any] | None]:
+    """The worklist's statement, and its values when it is the one built once (most people
+    hold no substitution); a person acting for someone gets theirs built, values bound."""
+    values = {"user_id": user.id, "organisation_id": user.organisation_id}
     conditions = []
     # Read with the login session: most people hold no substitution, and their page asks
     # nothing more.
@@ -212,8 +260,9 @@ def _waiting(user: User) -> sa.Select:
         if for_user_id is not None:
             condition = sa.and_(condition, SubmissionStep.assignee_id == for_user_id)
         conditions.append(sa.and_(condition, SubmissionStep.assignee_id != user.id))
-    mine = sa.or_(_MINE, *conditions) if conditions else _MINE
-    return _WAITING.where(mine).params(user_id=user.id, organisation_id=user.organisation_id)
+    if not conditions:
+        return _WAITING_MINE, values
+    return _WAITING.where(sa.or_(_MINE, *conditions)).params(**values), None
 
 
 # The substitutions a person holds on a day: only what the worklist's condition needs (the
