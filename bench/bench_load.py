@@ -1,8 +1,8 @@
 """The worklist under 50 concurrent users: p50/p95 against the same with 1 user, and
 throughput and p95 against a trivial page of the same server under the same load, one run.
 
-Run: .venv/bin/python bench/bench_load.py [--users 50] [--requests 10] [--single 60]
-     [--rounds 2] [--memos 20000] [--no-keep-alive]
+Run: .venv/bin/python bench/bench_load.py [--users 50] [--requests 20] [--single 60]
+     [--rounds 3] [--memos 20000] [--no-keep-alive]
 
 Needs PostgreSQL at 127.0.0.1:5432 (user postgres). It creates the database
 attest_bench_load, fills it with bench/seed_scale.py (20 organisations), gives 50
@@ -381,9 +381,9 @@ def load(port: int, names: list[str], args: argparse.Namespace, shares: dict[str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--requests", type=int, default=10, help="per user, per round")
+    parser.add_argument("--requests", type=int, default=20, help="per user, per round")
     parser.add_argument("--single", type=int, default=60, help="1-user requests per round")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memos", type=int, default=20_000)
     parser.add_argument(
         "--keep-alive",
