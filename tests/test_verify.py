@@ -594,6 +594,21 @@ def run_cli(*args: object) -> subprocess.CompletedProcess[str]:
     )
 
 
+def test_the_verifier_starts_without_the_memo_layout() -> None:
+    # A clerk's `attest verify` imports pyHanko and what the checks need (a row's drawing,
+    # the XMP helpers), not the memo's layout, the merging of bilagor or the web app.
+    code = (
+        "import sys, attest.verify.core, attest.signing.rows, attest.pdf.rows; "
+        "print(sorted(m for m in ('attest.pdf.memo', 'attest.pdf.merge', 'attest.pdf.report', "
+        "'reportlab.platypus', 'flask', 'sqlalchemy') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env, cwd=ROOT
+    )
+    assert done.stdout.strip() == "[]"
+
+
 @pytest.mark.system
 def test_cli_genuine_exits_0_with_verdict_attesters_and_checks(files) -> None:
     done = run_cli(files["genuine"], "--trust", files["ca"], "--crl", files["crl"])

@@ -1,24 +1,68 @@
-"""PDF layout for attest: the memo with its attestation table, reports, and bilagor."""
+"""PDF layout for attest: the memo with its attestation table, reports, and bilagor.
 
-from attest.pdf.document import (
-    Attachment,
-    AttestationStep,
-    MemoDocument,
-    Organisation,
-    RenderedMemo,
-    RowRect,
-    Signatory,
-    Subsection,
-    paragraphs,
-)
-from attest.pdf.fonts import FONT_BOLD, FONT_BOLD_ITALIC, FONT_ITALIC, FONT_NAME, register_fonts
-from attest.pdf.memo import render_memo, render_row_appearance
-from attest.pdf.merge import append_attachments
-from attest.pdf.report import render_report
+The names below are imported from their modules when first used: the offline verifier
+needs the XMP helpers and a row's drawing (attest.pdf.pdfa, attest.pdf.rows), not the memo's
+layout and the merging of bilagor, and starts faster without them (bench/bench_verify.py).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from attest.pdf.document import (
+        Attachment,
+        AttestationStep,
+        MemoDocument,
+        Organisation,
+        RenderedMemo,
+        RowRect,
+        Signatory,
+        Subsection,
+        paragraphs,
+    )
+    from attest.pdf.fonts import (
+        FONT_BOLD,
+        FONT_BOLD_ITALIC,
+        FONT_ITALIC,
+        FONT_NAME,
+        register_fonts,
+    )
+    from attest.pdf.memo import render_memo
+    from attest.pdf.merge import append_attachments
+    from attest.pdf.report import render_report
+    from attest.pdf.rows import render_row_appearance
+
+_MODULES = {
+    "attest.pdf.document": (
+        "Attachment",
+        "AttestationStep",
+        "MemoDocument",
+        "Organisation",
+        "RenderedMemo",
+        "RowRect",
+        "Signatory",
+        "Subsection",
+        "paragraphs",
+    ),
+    "attest.pdf.fonts": (
+        "FONT_BOLD",
+        "FONT_BOLD_ITALIC",
+        "FONT_ITALIC",
+        "FONT_NAME",
+        "register_fonts",
+    ),
+    "attest.pdf.memo": ("render_memo",),
+    "attest.pdf.merge": ("append_attachments",),
+    "attest.pdf.report": ("render_report",),
+    "attest.pdf.rows": ("render_row_appearance",),
+}
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
 __all__ = [
-    "AttestationStep",
     "Attachment",
+    "AttestationStep",
     "FONT_BOLD",
     "FONT_BOLD_ITALIC",
     "FONT_ITALIC",
@@ -36,3 +80,16 @@ __all__ = [
     "render_report",
     "render_row_appearance",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'attest.pdf' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_WHERE})

@@ -34,7 +34,23 @@ _FILES = {
 }
 
 _lock = threading.Lock()
-_registered = False
+_faces: set[str] = set()  # the faces registered with reportlab in this process
+_registered = False  # ... all four, and the family's mapping
+
+
+def register_font(name: str) -> None:
+    """Register one face of the family (a row's appearance draws with the regular face
+    only, and each face's file takes a while to read)."""
+    if name in _faces:
+        return
+    with _lock:
+        _register(name)
+
+
+def _register(name: str) -> None:
+    if name not in _faces:
+        pdfmetrics.registerFont(TTFont(name, os.path.join(FONT_DIR, _FILES[name])))
+        _faces.add(name)
 
 
 def register_fonts() -> None:
@@ -45,8 +61,8 @@ def register_fonts() -> None:
     with _lock:
         if _registered:
             return
-        for name, filename in _FILES.items():
-            pdfmetrics.registerFont(TTFont(name, os.path.join(FONT_DIR, filename)))
+        for name in _FILES:
+            _register(name)
         # <b> and <i> inside Paragraph markup must resolve to the embedded faces too.
         addMapping(FONT_NAME, 0, 0, FONT_NAME)
         addMapping(FONT_NAME, 1, 0, FONT_BOLD)

@@ -20,7 +20,6 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import getAscentDescent, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -46,6 +45,14 @@ from attest.pdf.document import (
 from attest.pdf.fonts import FONT_BOLD, FONT_NAME, register_fonts
 from attest.pdf.merge import append_attachments
 from attest.pdf.pdfa import ArchivalMetadata, make_archival
+from attest.pdf.rows import (
+    ROW_HEADER_FILL,
+    ROW_HEIGHT,
+    ROW_LINE_COLOR,
+    ROW_LINE_WIDTH,
+    ROW_NAME_COL_WIDTH,
+    draw_row_text,
+)
 
 # --- Fixed texts (what the reader sees, in Swedish) -------------------------------------
 
@@ -95,14 +102,6 @@ QR_QUIET_MODULES = 4  # the white border the QR standard asks for
 
 # --- The "Attesterat av" table ----------------------------------------------------------
 
-ROW_HEIGHT = 22.0
-ROW_FONT_SIZE = 10.0
-ROW_MIN_FONT_SIZE = 6.0
-ROW_PADDING = 6.0
-ROW_LINE_WIDTH = 0.6
-ROW_NAME_COL_WIDTH = 320.0  # "Namn" column; "Datum" takes the rest of CONTENT_WIDTH
-_ROW_HEADER_FILL = colors.HexColor("#E8E8E8")
-_ROW_LINE_COLOR = colors.HexColor("#555555")
 
 # --- Paragraph styles -------------------------------------------------------------------
 
@@ -371,41 +370,6 @@ def build_pdf(
 # --- The attestation rows ---------------------------------------------------------------
 
 
-def _fit_text(text: str, font_name: str, available: float) -> tuple[str, float]:
-    """Shrink the font size until text fits; cut with an ellipsis if the minimum size does not."""
-    size = ROW_FONT_SIZE
-    while size > ROW_MIN_FONT_SIZE and stringWidth(text, font_name, size) > available:
-        size -= 0.5
-    if stringWidth(text, font_name, size) <= available:
-        return text, size
-    while text and stringWidth(text + "…", font_name, size) > available:
-        text = text[:-1]
-    return text + "…", size
-
-
-def _draw_row_text(
-    canv: Canvas,
-    height: float,
-    name_col_width: float,
-    date_col_width: float,
-    name_text: str,
-    date_text: str,
-    font_name: str,
-) -> None:
-    """Draw one row's two texts; the table and render_row_appearance share this placement."""
-    for x, col_width, text in (
-        (0.0, name_col_width, name_text),
-        (name_col_width, date_col_width, date_text),
-    ):
-        if not text:
-            continue
-        fitted, size = _fit_text(text, font_name, col_width - 2 * ROW_PADDING)
-        ascent, descent = getAscentDescent(font_name, size)
-        baseline = (height - (ascent + descent)) / 2  # centre the ascent–descent box
-        canv.setFont(font_name, size)
-        canv.drawString(x + ROW_PADDING, baseline, fitted)
-
-
 class AttestationRow(Flowable):
     """One row of the "Attesterat av" table; an empty row records where it was drawn."""
 
@@ -435,14 +399,14 @@ class AttestationRow(Flowable):
         canv = self.canv
         canv.saveState()
         if self.header:
-            canv.setFillColor(_ROW_HEADER_FILL)
+            canv.setFillColor(ROW_HEADER_FILL)
             canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
-        canv.setStrokeColor(_ROW_LINE_COLOR)
+        canv.setStrokeColor(ROW_LINE_COLOR)
         canv.setLineWidth(ROW_LINE_WIDTH)
         canv.rect(0, 0, self.width, self.height, stroke=1, fill=0)
         canv.line(self.name_col_width, 0, self.name_col_width, self.height)
         canv.setFillColor(colors.black)
-        _draw_row_text(
+        draw_row_text(
             canv,
             self.height,
             self.name_col_width,
@@ -464,31 +428,6 @@ class AttestationRow(Flowable):
                 y2=y2,
                 name_col_width=self.name_col_width,
             )
-
-
-def render_row_appearance(
-    width: float, height: float, name_title: str, date_text: str, name_col_width: float
-) -> bytes:
-    """A one-page PDF the size of a row, with its texts where the table would print them."""
-    register_fonts()
-    buffer = BytesIO()
-    canv = Canvas(
-        buffer,
-        pagesize=(width, height),
-        invariant=1,
-        pageCompression=1,
-        initialFontName=FONT_NAME,
-        initialFontSize=ROW_FONT_SIZE,
-    )
-    canv.setCreator("attest")
-    canv.setProducer("attest (ReportLab)")
-    canv.setFillColor(colors.black)
-    _draw_row_text(
-        canv, height, name_col_width, width - name_col_width, name_title, date_text, FONT_NAME
-    )
-    canv.showPage()
-    canv.save()
-    return buffer.getvalue()
 
 
 # --- The memo ---------------------------------------------------------------------------

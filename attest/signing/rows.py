@@ -41,8 +41,7 @@ def row_appearance_pdf(
 # rendering is a pure function of the field's size, the texts and the day, kept per process.
 @functools.lru_cache(maxsize=256)
 def _row_appearance_pdf(width: float, height: float, name: str, title: str, day: str) -> bytes:
-    from attest.pdf import render_row_appearance
-    from attest.pdf.memo import ROW_NAME_COL_WIDTH
+    from attest.pdf.rows import ROW_NAME_COL_WIDTH, render_row_appearance
 
     return render_row_appearance(width, height, row_text(name, title), day, ROW_NAME_COL_WIDTH)
 
