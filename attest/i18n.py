@@ -105,15 +105,13 @@ def _template_gettext(eval_context: EvalContext, message: str, **variables: Any)
     """The templates' ``_()`` and ``{% trans %}``: Jinja's "newstyle" gettext (the text
     Markup where the template escapes, then ``%`` with its variables, escaped), without its
     two context calls and the alias in between: about twenty a page."""
-    # The translations are kept for the rendering (its evaluation context): one lookup of
-    # the request's locale per template, not per text.
-    kept = eval_context.__dict__
-    translations = kept.get("attest_translations")
-    if translations is None:
-        translations = kept["attest_translations"] = _page_translations()
-    translated = translations.ugettext(message)
+    # Not kept on the evaluation context: an imported template's macros keep theirs across
+    # requests (Jinja caches the module), and so would one request's language.
+    translated = _page_translations().ugettext(message)
     if eval_context.autoescape:
-        translated = Markup(translated)
+        # The catalogue's text is the app's own, HTML as Jinja's newstyle gettext takes it;
+        # the variables are escaped by the % below.
+        translated = Markup(translated)  # nosec B704
     return translated % variables
 
 

@@ -331,6 +331,29 @@ def test_a_template_in_a_forced_locale_is_in_that_language_and_then_the_pages_ag
         assert render_template_string(page) == "Logga ut Byt lösenord"
 
 
+def test_a_macro_of_an_imported_template_speaks_each_requests_language(app):
+    # Jinja keeps an imported template's module (and its macros) across requests: what a
+    # macro translates must follow each request's language, not the first one's.
+    from flask import render_template_string
+
+    from attest.workflow.worklists import Page
+
+    source = '{% from "workflow/_pager.html" import pager %}{{ pager(p, "start.index", "s", "x") }}'
+    page = Page([], 1, 25, 60, False, True)
+    for language, shown in (("sv", "Nästa"), ("en", "Next"), ("sv", "Nästa"), ("en", "Next")):
+        with app.test_request_context("/", headers={"Cookie": f"{i18n.COOKIE}={language}"}):
+            assert shown in render_template_string(source, p=page)
+
+
+def test_translated_texts_escape_their_values_and_keep_their_own_markup(app):
+    from flask import render_template_string
+
+    source = "{% trans name=who %}Välkommen, {{ name }}{% endtrans %} {{ _('Nästa') }}"
+    with app.test_request_context("/", headers={"Cookie": f"{i18n.COOKIE}=en"}):
+        shown = render_template_string(source, who="<script>x</script>")
+    assert shown == "Welcome, &lt;script&gt;x&lt;/script&gt; Next"
+
+
 def test_a_lazy_text_with_a_value_is_escaped_on_a_page(app):
     from markupsafe import escape
 

@@ -57,16 +57,18 @@ def test_another_version_gets_none_of_them(monkeypatch) -> None:
 def test_fast_hex_strings_read_exactly_as_pyhanko(raw: bytes) -> None:
     fast = generic.read_hex_string_from_stream
     original = fast._attest_original  # type: ignore[attr-defined]
+    shown = lambda value: bytes(value.original_bytes)  # noqa: E731
+    assert read_with(fast, raw, shown) == read_with(original, raw, shown)
 
-    def outcome(reader):
-        stream = BytesIO(raw)
-        try:
-            value = reader(stream)
-        except Exception as exc:
-            return type(exc), stream.tell()
-        return (type(value), bytes(value.original_bytes)), stream.tell()
 
-    assert outcome(fast) == outcome(original)
+def read_with(reader, raw: bytes, shown) -> tuple:
+    """What a reader makes of raw: the value (or the error) and where the stream stops."""
+    stream = BytesIO(raw)
+    try:
+        value = reader(stream)
+    except Exception as exc:
+        return type(exc), stream.tell()
+    return (type(value), shown(value)), stream.tell()
 
 
 @pytest.mark.parametrize(
@@ -92,16 +94,7 @@ def test_fast_hex_strings_read_exactly_as_pyhanko(raw: bytes) -> None:
 def test_fast_names_read_exactly_as_pyhanko(raw: bytes) -> None:
     fast = generic.NameObject.read_from_stream
     original = fast._attest_original  # type: ignore[attr-defined]
-
-    def outcome(reader):
-        stream = BytesIO(raw)
-        try:
-            value = reader(stream)
-        except Exception as exc:
-            return type(exc), stream.tell()
-        return (type(value), str(value)), stream.tell()
-
-    assert outcome(fast) == outcome(original)
+    assert read_with(fast, raw, str) == read_with(original, raw, str)
 
 
 def test_suspended_runs_the_libraries_own_code_and_restores_the_speedups(installed) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from attest.pdf.document import (
+if TYPE_CHECKING:  # the names for mypy; at run time __getattr__ below
+    from attest.pdf.document import (  # noqa: F401
         Attachment,
         AttestationStep,
         MemoDocument,
@@ -22,17 +22,17 @@ if TYPE_CHECKING:
         Subsection,
         paragraphs,
     )
-    from attest.pdf.fonts import (
+    from attest.pdf.fonts import (  # noqa: F401
         FONT_BOLD,
         FONT_BOLD_ITALIC,
         FONT_ITALIC,
         FONT_NAME,
         register_fonts,
     )
-    from attest.pdf.memo import render_memo
-    from attest.pdf.merge import append_attachments
-    from attest.pdf.report import render_report
-    from attest.pdf.rows import render_row_appearance
+    from attest.pdf.memo import render_memo  # noqa: F401
+    from attest.pdf.merge import append_attachments  # noqa: F401
+    from attest.pdf.report import render_report  # noqa: F401
+    from attest.pdf.rows import render_row_appearance  # noqa: F401
 
 _MODULES = {
     "attest.pdf.document": (
@@ -60,26 +60,7 @@ _MODULES = {
 }
 _WHERE = {name: module for module, names in _MODULES.items() for name in names}
 
-__all__ = [
-    "Attachment",
-    "AttestationStep",
-    "FONT_BOLD",
-    "FONT_BOLD_ITALIC",
-    "FONT_ITALIC",
-    "FONT_NAME",
-    "MemoDocument",
-    "Organisation",
-    "RenderedMemo",
-    "RowRect",
-    "Signatory",
-    "Subsection",
-    "append_attachments",
-    "paragraphs",
-    "register_fonts",
-    "render_memo",
-    "render_report",
-    "render_row_appearance",
-]
+__all__ = sorted(_WHERE)
 
 
 def __getattr__(name: str) -> Any:
