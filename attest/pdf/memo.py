@@ -100,9 +100,6 @@ QR_Y = 4 * mm
 QR_LEVEL = "M"  # 15 % of the code may be smudged or folded
 QR_QUIET_MODULES = 4  # the white border the QR standard asks for
 
-# --- The "Attesterat av" table ----------------------------------------------------------
-
-
 # --- Paragraph styles -------------------------------------------------------------------
 
 STYLE_BODY = ParagraphStyle(
