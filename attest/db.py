@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -84,6 +85,9 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    event.listen(engine, "before_cursor_execute", _note_write)
+    event.listen(engine, "commit", _forget_writes)
+    event.listen(engine, "rollback", _forget_writes)
     _ENGINES.add(engine)
     return engine
 
@@ -110,6 +114,40 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# A transaction that only read ends with COMMIT, not ROLLBACK (end_read_only): the same for
+# the database, but psycopg discards every statement it has prepared on the connection at
+# a ROLLBACK (psycopg._preparing), so that each request's queries would be parsed and
+# planned anew; planning the worklist's query costs six times running it. A statement
+# other than a SELECT marks the connection as having written until its transaction ends;
+# anything unsure (a pool's own reset, a savepoint) leaves the mark, and so the ROLLBACK.
+_WROTE = "attest.db.wrote"
+_READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
+
+
+def _note_write(connection: sa.Connection, _cursor: Any, statement: str, *_: Any) -> None:
+    if not _READ.match(statement):
+        connection.info[_WROTE] = True
+
+
+def _forget_writes(connection: sa.Connection) -> None:
+    connection.info.pop(_WROTE, None)
+
+
+def end_read_only(session: Session) -> bool:
+    """Commit the session's transaction if it has only read; whether it did.
+
+    Nothing pending, nothing flushed, no statement but SELECTs: COMMIT and ROLLBACK are
+    then the same, and COMMIT keeps the connection's prepared statements. A session with
+    anything else is left to its ROLLBACK.
+    """
+    if not session.in_transaction() or session.new or session.dirty or session.deleted:
+        return False
+    if session.connection().info.get(_WROTE):
+        return False
+    session.commit()
+    return True
+
+
 def init_app(app: Flask) -> None:
     engine = make_engine(
         app.config["DATABASE_URL"],
@@ -121,7 +159,12 @@ def init_app(app: Flask) -> None:
     app.extensions["attest.db"] = state
 
     @app.teardown_appcontext
-    def _remove_session(_exc: BaseException | None) -> None:
+    def _remove_session(exc: BaseException | None) -> None:
+        if exc is None and state.session.registry.has():
+            try:
+                end_read_only(state.session())
+            except sa.exc.SQLAlchemyError:
+                pass  # nothing was written; remove() rolls back what is left
         state.session.remove()
 
 
