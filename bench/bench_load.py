@@ -2,16 +2,16 @@
 throughput and p95 against a trivial page of the same server under the same load, one run.
 
 Run: .venv/bin/python bench/bench_load.py [--users 50] [--requests 20] [--single 60]
-     [--rounds 3] [--memos 20000] [--no-keep-alive]
+     [--rounds 3] [--memos 20000] [--no-keep-alive] [--workers N] [--threads N]
 
 Needs PostgreSQL at 127.0.0.1:5432 (user postgres). It creates the database
 attest_bench_load, fills it with bench/seed_scale.py (20 organisations), gives 50
 attesters (avdelningschefer and stadsdelsdirektörer, whose start page lists what waits for
 them) a password (hashed at a low argon2 cost: the logins are not measured), and starts
 the real server as a subprocess: ``attest serve --prod`` (gunicorn, its default number of
-workers and threads) on 127.0.0.1. The 50 log in through the login form; then the load
-generator, threads with one keep-alive connection per user, fetches the start page with
-its worklist ("Att attestera"):
+workers and threads unless --workers/--threads say otherwise) on 127.0.0.1. The 50 log
+in through the login form; then the load generator, threads with one keep-alive
+connection per user, fetches the start page with its worklist ("Att attestera"):
 
 - 1 user: one connection, one request at a time, cycling through the 50 sessions,
   --single requests a round;
@@ -116,7 +116,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(url: str, port: int, folder: Path, log: Path) -> subprocess.Popen:
+def start_server(
+    url: str, port: int, folder: Path, log: Path, options: tuple[str, ...] = ()
+) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ATTEST_")}
     env.update(
         ATTEST_INSTANCE_PATH=str(folder),
@@ -127,7 +129,7 @@ def start_server(url: str, port: int, folder: Path, log: Path) -> subprocess.Pop
     script = Path(sys.executable).parent / "attest"
     with log.open("wb") as out:  # a file, never a pipe nobody reads: the server logs each request
         server = subprocess.Popen(
-            [str(script), "serve", "--prod", "--host", HOST, "--port", str(port)],
+            [str(script), "serve", "--prod", "--host", HOST, "--port", str(port), *options],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -385,6 +387,8 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=60, help="1-user requests per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--memos", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, help="gunicorn's (default: attest serve's)")
+    parser.add_argument("--threads", type=int, help="per worker (default: attest serve's)")
     parser.add_argument(
         "--keep-alive",
         action=argparse.BooleanOptionalAction,
@@ -406,7 +410,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             port = _free_port()
             log = Path(folder) / "server.log"
-            server = start_server(url, port, Path(folder), log)
+            sizes = {"--workers": args.workers, "--threads": args.threads}
+            options = tuple(x for k, v in sizes.items() if v for x in (k, str(v)))
+            server = start_server(url, port, Path(folder), log, options)
             boot = log.read_text(errors="replace")
             workers = boot.count("Booting worker")
             banner = re.search(r"gunicorn: (\d+) processer × (\d+) trådar", boot)
