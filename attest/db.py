@@ -130,7 +130,10 @@ def _note_write(connection: sa.Connection, _cursor: Any, statement: str, *_: Any
 
 
 def _forget_writes(connection: sa.Connection) -> None:
-    connection.info.pop(_WROTE, None)
+    # An invalidated connection (lost: a database restart) has no DBAPI connection to ask,
+    # and is never used again.
+    if not connection.invalidated:
+        connection.info.pop(_WROTE, None)
 
 
 def end_read_only(session: Session) -> bool:

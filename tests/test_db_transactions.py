@@ -127,3 +127,14 @@ def test_pages_run_their_queries_prepared(app, people, auth, client, monkeypatch
     for _ in range(7):
         assert client.get("/").status_code == 200
     assert prepared() == []
+
+
+def test_a_connection_lost_mid_transaction_still_rolls_back(app, org):
+    """A dropped connection (a database restart) is invalidated; rolling back its
+    transaction then must work, so that the error page can still be drawn."""
+    with app.app_context():
+        session = db.session()
+        session.scalars(sa.select(Organisation)).all()
+        session.connection().invalidate()
+        session.rollback()
+        assert session.scalars(sa.select(Organisation)).all()  # a new connection
