@@ -111,7 +111,9 @@ class _Paged:
                 _page_statement(self.statement, self.order_by, self.options),
                 {**self.params, "page_limit": limit, "page_offset": offset},
             )
-        single = len(self.statement.column_descriptions) == 1
+        # One column or entity: its values, not rows of one (the statement's
+        # column_descriptions say the same, at the cost of an ORM compile each page).
+        single = len(result.keys()) == 1
         return list(result.scalars() if single else result.all())
 
     def count(self, limit: int) -> tuple[int, bool]:
