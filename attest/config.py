@@ -53,6 +53,10 @@ DEFAULTS: dict[str, Any] = {
     "DATABASE_URL": None,  # None -> SQLite in the instance folder
     "DATABASE_POOL_SIZE": 5,  # connections kept per process (PostgreSQL)
     "DATABASE_MAX_OVERFLOW": 10,  # extra connections under load
+    # PostgreSQL: a connection prepares a statement it has run five times and keeps it
+    # (attest.db). Off for a pooler in between that cannot keep them (PgBouncer in
+    # transaction mode before 1.21, or without max_prepared_statements).
+    "DATABASE_PREPARED_STATEMENTS": True,
     "PASSWORD_MIN_LENGTH": 12,
     # An enrolment link (a new person, or after a reset) is valid this long.
     "ENROLMENT_HOURS": 72,

@@ -66,7 +66,9 @@ def _app_context_id() -> int:
 CONNECT_TIMEOUT_SECONDS = 10
 
 
-def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, prepared: bool = True
+) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     kwargs: dict[str, Any] = {}
@@ -82,6 +84,8 @@ def make_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engi
         # seconds (503 "try again", attest.web), not a request that hangs.
         kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
         kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+        if not prepared:  # psycopg's threshold: None never prepares
+            kwargs["connect_args"]["prepare_threshold"] = None
     engine = sa.create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -156,6 +160,7 @@ def init_app(app: Flask) -> None:
         app.config["DATABASE_URL"],
         pool_size=app.config["DATABASE_POOL_SIZE"],
         max_overflow=app.config["DATABASE_MAX_OVERFLOW"],
+        prepared=app.config["DATABASE_PREPARED_STATEMENTS"],
     )
     factory = sessionmaker(bind=engine, expire_on_commit=False)
     state = _State(engine=engine, session=scoped_session(factory, scopefunc=_app_context_id))

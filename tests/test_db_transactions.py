@@ -138,3 +138,19 @@ def test_a_connection_lost_mid_transaction_still_rolls_back(app, org):
         session.connection().invalidate()
         session.rollback()
         assert session.scalars(sa.select(Organisation)).all()  # a new connection
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("prepared", [True, False])
+def test_prepared_statements_can_be_turned_off(database_url, prepared):
+    """ATTEST_DATABASE_PREPARED_STATEMENTS=false, for a pooler that cannot keep them."""
+    engine = db.make_engine(database_url, prepared=prepared)
+    try:
+        with engine.connect() as connection:
+            for _ in range(6):
+                connection.execute(sa.text("SELECT 6 * 7")).scalar()
+                connection.commit()
+            kept = connection.execute(sa.text("SELECT statement FROM pg_prepared_statements"))
+            assert (["SELECT 6 * 7"] if prepared else []) == kept.scalars().all()
+    finally:
+        engine.dispose()

@@ -78,14 +78,18 @@ _make_engine = db.make_engine
 _engines: dict[tuple[str, int, int], Engine] = {}
 
 
-def shared_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> Engine:
+def shared_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, prepared: bool = True
+) -> Engine:
     """``attest.db.make_engine``, one engine per URL and pool settings in this worker.
 
     The engine's pool is disposed when each test's app is (tests/conftest.py), so a test
     never gets a connection another test opened; what it reuses is compiled SQL.
     """
-    key = (url, pool_size, max_overflow)
+    key = (url, pool_size, max_overflow, prepared)
     engine = _engines.get(key)
     if engine is None:
-        engine = _engines[key] = _make_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+        engine = _engines[key] = _make_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, prepared=prepared
+        )
     return engine
