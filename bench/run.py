@@ -23,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import timeit
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -223,6 +224,16 @@ def postgres_version() -> str:
         return f"not reachable ({type(exc).__name__})"
 
 
+def host_speed() -> str:
+    """Milliseconds of a fixed pure-Python loop, best of 3: how fast the host ran then.
+
+    On a shared host the speed of a core changes from one hour to the next; the ratios
+    compare within a run, this compares runs (and explains an absolute figure, PDFs/s).
+    """
+    best = min(timeit.repeat("sum(range(10_000_000))", number=1, repeat=3))
+    return f"{best * 1000:.0f} ms"
+
+
 def load_average() -> str:
     try:
         return ", ".join(f"{v:.1f}" for v in os.getloadavg())
@@ -319,6 +330,7 @@ def format_markdown(
     loads: tuple[str, str],
     cpu: str = "",
     note: str = "",
+    speed: tuple[str, str] | None = None,
 ) -> str:
     lines = [
         "# Benchmark results",
@@ -330,6 +342,11 @@ def format_markdown(
         f"- Python {host['python']}, PostgreSQL {host['postgresql']}",
         f"- Load average (1, 5, 15 min) at the start: {loads[0]}; at the end: {loads[1]}",
     ]
+    if speed:
+        lines.append(
+            f"- Speed of a core: `sum(range(10_000_000))` took {speed[0]} at the start, "
+            f"{speed[1]} at the end (best of 3; lower is faster)"
+        )
     if cpu:
         lines.append(f"- CPU during the run: {cpu}")
     if note:
@@ -362,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("no such script: " + ", ".join(args.only))
     when = dt.datetime.now(dt.timezone.utc)
     host = machine()
-    load_before = load_average()
+    load_before, speed_before = load_average(), host_speed()
     cpu = CpuUse.start()
     started = time.perf_counter()
     outcomes = []
@@ -373,6 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcomes.append(outcome)
     seconds = time.perf_counter() - started
     loads = (load_before, load_average())
+    speed = (speed_before, host_speed())
     cpu_use = cpu.since()
 
     print("\n" + format_table(outcomes))
@@ -381,6 +399,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Python {host['python']}; PostgreSQL {host['postgresql']}"
     )
     print(f"load average at start {loads[0]}, at end {loads[1]}; total {seconds:.0f} s")
+    print(f"speed of a core (sum(range(10**7))): {speed[0]} at the start, {speed[1]} at the end")
     print(f"CPU: {cpu_use}")
     if args.write:
         text = format_markdown(
@@ -391,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             loads=loads,
             cpu=cpu_use,
             note=args.note,
+            speed=speed,
         )
         args.write.write_text(text, encoding="utf-8")
         print(f"wrote {args.write}")

@@ -115,8 +115,10 @@ def test_runner_streams_a_script_and_tabulates_its_ratios(tmp_path):
         loads=("0.5, 0.4, 0.3", "2.0, 1.5, 1.0"),
         cpu="other processes 40 (12%)",
         note="The machine was shared.",
+        speed=("120 ms", "250 ms"),
     )
     assert "2026-01-02 03:04 UTC" in markdown and "5.5 min" in markdown
+    assert "took 120 ms at the start, 250 ms at the end" in markdown
     assert "Test CPU, 2 cores, 1.0 GiB RAM" in markdown and "PostgreSQL 15.8" in markdown
     assert "The machine was shared." in markdown and "other processes 40 (12%)" in markdown
     assert "| attest vs bare pyHanko B-T | 1.19 | <= 1.3 | yes | 124.2 ms vs 103.9 ms |" in (
