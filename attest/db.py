@@ -124,6 +124,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 # planned anew; planning the worklist's query costs six times running it. A statement
 # other than a SELECT marks the connection as having written until its transaction ends;
 # anything unsure (a pool's own reset, a savepoint) leaves the mark, and so the ROLLBACK.
+# (A SELECT of a function that writes, or of pg_notify, would pass for a read: attest
+# sends none; one that ever does must end its transaction itself.)
 _WROTE = "attest.db.wrote"
 _READ = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 
