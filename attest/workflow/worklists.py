@@ -217,7 +217,7 @@ _ASSIGNEE = aliased(User, name="assignee")
 # PostgreSQL then plans it once for any values (a generic plan). Knowing only "some
 # status", that plan reads all of the person's waiting rows and sorts them; knowing
 # 'active', it reads the page off the index in its order (bench/bench_scale.py).
-_ACTIVE = sa.literal_column("'active'")
+_ACTIVE = sa.literal_column("'active'", sa.String())
 # The worklist's rows for the person :user_id of :organisation_id, built once (building a
 # statement costs more than running it); a person acting for someone adds conditions.
 _WAITING = (
