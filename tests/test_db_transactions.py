@@ -32,12 +32,10 @@ def _ended(app, change) -> bool:
         ended.append(real(session))
         return ended[-1]
 
-    db.end_read_only, saved = spy, db.end_read_only
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db, "end_read_only", spy)
         with app.app_context():
             change(db.session())
-    finally:
-        db.end_read_only = saved
     return bool(ended and ended[-1])
 
 

@@ -75,7 +75,7 @@ def share_compiled_routes() -> None:
 
 
 _make_engine = db.make_engine
-_engines: dict[tuple[str, int, int], Engine] = {}
+_engines: dict[tuple[str, int, int, bool], Engine] = {}
 
 
 def shared_engine(
