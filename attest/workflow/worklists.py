@@ -105,7 +105,7 @@ class _Paged:
         limit, offset = per_page + 1, (page - 1) * per_page
         if self.params is None:
             ordered = self.statement.options(*self.options).order_by(*self.order_by)
-            result = db.session().execute(ordered.limit(limit).offset(offset))
+            result = db.session().execute(ordered.limit(_number(limit)).offset(_number(offset)))
         else:
             result = db.session().execute(
                 _page_statement(self.statement, self.order_by, self.options),
@@ -119,7 +119,7 @@ class _Paged:
     def count(self, limit: int) -> tuple[int, bool]:
         """(how many rows, up to the limit; whether there are more than that)."""
         if self.params is None:
-            counted = db.session().scalar(_count_statement(self.statement, limit + 1))
+            counted = db.session().scalar(_count_statement(self.statement, _number(limit + 1)))
         else:
             counted = db.session().scalar(
                 _count_statement_of(self.statement), {**self.params, "count_limit": limit + 1}
@@ -134,14 +134,27 @@ def _page_statement(
     return (
         statement.options(*options)
         .order_by(*order_by)
-        .limit(sa.bindparam("page_limit", type_=sa.Integer))
-        .offset(sa.bindparam("page_offset", type_=sa.Integer))
+        .limit(_number("page_limit"))
+        .offset(_number("page_offset"))
     )
 
 
 @functools.lru_cache(maxsize=32)
 def _count_statement_of(statement: sa.Select) -> sa.Select:
-    return _count_statement(statement, sa.bindparam("count_limit", type_=sa.Integer))
+    return _count_statement(statement, _number("count_limit"))
+
+
+def _number(value: int | str) -> sa.BindParameter[int]:
+    """A LIMIT or OFFSET: a value, or a parameter's name; written into the SQL as a number.
+
+    As a parameter, PostgreSQL would plan a prepared statement for any offset, at the cost
+    of the whole list, and so never settle on one plan: it planned the worklist's six
+    joins afresh on every page (2-3 ms), with a number 0.2 ms. Each page number is its own
+    prepared statement then; nearly every page shown is the first.
+    """
+    if isinstance(value, str):
+        return sa.bindparam(value, type_=sa.Integer, literal_execute=True)
+    return sa.literal(value, sa.Integer, literal_execute=True)
 
 
 def _count_statement(statement: sa.Select, limit: Any) -> sa.Select:
