@@ -3,7 +3,9 @@
 import json
 import logging
 import os
+import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -106,6 +108,13 @@ def test_memos_and_pdfs_work_with_blobs_in_a_directory(app, people, auth, client
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
+def _listening_sockets(port: int) -> int:
+    """How many TCP sockets listen on the port (/proc/net/tcp: state 0A is LISTEN)."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    fields = [line.split() for line in lines]
+    return sum(1 for f in fields if f[3] == "0A" and int(f[1].rsplit(":", 1)[1], 16) == port)
+
+
 @pytest.mark.system
 def test_gunicorn_serves_with_several_workers(database_url, tmp_path):
     """`attest serve --prod`: gunicorn workers answer /healthz and the login page (on
@@ -124,6 +133,12 @@ def test_gunicorn_serves_with_several_workers(database_url, tmp_path):
         assert health["status"] == "ok" and request_id
         with urllib.request.urlopen(f"{server.url}/auth/login", timeout=5) as r:
             assert "Logga in" in r.read().decode()
+        # Each worker listens on a socket of its own, and the kernel spreads connections
+        # over them; on one shared socket the first worker awake took most of them.
+        deadline = time.monotonic() + 30  # the second worker may still be booting
+        while _listening_sockets(server.port) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _listening_sockets(server.port) == 2
     output = server.output(tail=None)
     assert "Booting worker" in output and output.count("Booting worker") >= 2
     # The app was made once, in the master, before it forked the workers (--preload): its
