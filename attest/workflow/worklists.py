@@ -17,6 +17,7 @@ from typing import Any, Generic, Mapping, Sequence, TypeVar
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import (
     aliased,
     defaultload,
@@ -359,12 +360,43 @@ def _matching(statement: sa.Select, query: str) -> sa.Select:
             )
         )
     like = f"%{_escape_like(text.lower())}%"
-    in_text = (
-        sa.select(MemoVersion.id)
-        .where(MemoVersion.memo_id == Memo.id, SEARCHED_TEXT.like(like, escape="\\"))
-        .exists()
-    )
-    return statement.where(sa.or_(in_text, Memo.diarium_dnr == text))
+    return statement.where(sa.or_(_in_text(like), Memo.diarium_dnr == text))
+
+
+# A text found in fewer versions than this (of every organisation) is looked up through
+# the trigram index first; one found in more is looked for memo by memo, newest first.
+SEARCH_PROBE = 2000
+
+
+def _in_text(like: str) -> sa.ColumnElement[bool]:
+    """The memo has a version whose text is LIKE ``like``.
+
+    On PostgreSQL the trigram index finds a rare text's versions at once (1 ms for one
+    hit among 110 000 versions), and the list is then those memos, read by key and
+    sorted. A common text is in a page of the newest memos, and in 500 of them soon: the
+    list walks its index newest first and tests memo by memo (``_memo_by_memo``). Measured
+    at 100 000 memos, a register page with its count: one hit 3 ms (6 before), a word in
+    1 000 versions 55 ms (97), in 24 000 versions 40-50 ms (270-350). SQLite has no such
+    index and tests memo by memo either way.
+    """
+    versions = sa.select(MemoVersion.memo_id).where(SEARCHED_TEXT.like(like, escape="\\"))
+    session = db.session()
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.scalars(versions.limit(_number(SEARCH_PROBE))).all()
+        if len(found) < SEARCH_PROBE:
+            ids = sa.bindparam("found_memos", sorted(set(found)), type_=ARRAY(sa.Integer))
+            return Memo.id == sa.any_(ids)
+    return _memo_by_memo(versions)
+
+
+def _memo_by_memo(versions: sa.Select) -> sa.Exists:
+    """EXISTS one of the memo's versions among ``versions``, tested for each memo read.
+
+    ``OFFSET 0`` keeps PostgreSQL from turning the test into a hash of every matching
+    version of every memo, built before the first row is read: 130-350 ms for a common
+    word at 100 000 memos, where a page needs a few dozen memos tested.
+    """
+    return versions.where(MemoVersion.memo_id == Memo.id).offset(_number(0)).exists()
 
 
 @dataclass(frozen=True)
