@@ -327,8 +327,8 @@ def attested_register(
     """Attested memos of the user's organisation, newest first, searchable by Dnr and text.
 
     The page is read off the index on (organisation, state, updated_at, id); a Dnr is
-    looked up on its unique index; the text search looks in the memo's versions with
-    EXISTS (on PostgreSQL through the trigram index on SEARCHED_TEXT).
+    looked up on its unique index; the text search looks in the memo's versions
+    (``_in_text``: on PostgreSQL a rare text through the trigram index on SEARCHED_TEXT).
     """
     statement = sa.select(Memo).where(
         Memo.organisation_id == user.organisation_id, Memo.state == State.ATTESTERAD.value
@@ -344,8 +344,9 @@ def _matching(statement: sa.Select, query: str) -> sa.Select:
     """Memos whose Dnr is the query (attest's or the diarium's), or whose text has it.
 
     A Dnr is looked up on its unique index; the text search looks in the memo's versions
-    with EXISTS (on PostgreSQL through the trigram index on SEARCHED_TEXT), the wildcards
-    of LIKE escaped: "50%" finds "50%", not everything that starts with 50.
+    (``_in_text``, which on PostgreSQL asks the trigram index first: a query while the
+    statement is built), the wildcards of LIKE escaped: "50%" finds "50%", not everything
+    that starts with 50.
     """
     text = " ".join(query.split())[:MAX_QUERY_LENGTH]
     if not text:
