@@ -295,9 +295,10 @@ def test_the_worklist_is_planned_once_not_on_every_page(app, people, auth, clien
     assert _generic_plans(app, client, "step_waiting_since") > 0
 
     # The tamper twin: the same lists with LIMIT and OFFSET bound as parameters.
-    monkeypatch.setattr(
-        worklists, "_number", lambda name: sa.bindparam(name, type_=sa.Integer), raising=True
-    )
+    def bound(value):
+        return sa.bindparam(value, type_=sa.Integer) if isinstance(value, str) else value
+
+    monkeypatch.setattr(worklists, "_number", bound)
     worklists._page_statement.cache_clear()
     worklists._count_statement_of.cache_clear()
     try:
